@@ -1,0 +1,45 @@
+/**
+ * An intrusive doubly linked list: nodes carry their own links, so push, shift and remove are O(1) and
+ * allocate nothing. A node is in at most one list; `list === null` means it is in none.
+ */
+
+export interface ListNode {
+  prev: this | null;
+  next: this | null;
+  list: LinkedList<this> | null;
+}
+
+export class LinkedList<N extends ListNode> {
+  head: N | null = null;
+  tail: N | null = null;
+  size = 0;
+
+  push(node: N): void {
+    node.list = this;
+    node.prev = this.tail;
+    node.next = null;
+    if (this.tail === null) this.head = node;
+    else this.tail.next = node;
+    this.tail = node;
+    this.size++;
+  }
+
+  shift(): N | null {
+    const node = this.head;
+    if (node !== null) this.remove(node);
+    return node;
+  }
+
+  /** Removes `node` if it is in this list; returns whether it was. */
+  remove(node: N): boolean {
+    if (node.list !== this) return false;
+    if (node.prev === null) this.head = node.next;
+    else node.prev.next = node.next;
+    if (node.next === null) this.tail = node.prev;
+    else node.next.prev = node.prev;
+    node.prev = node.next = null;
+    node.list = null;
+    this.size--;
+    return true;
+  }
+}

@@ -1,0 +1,107 @@
+import { BrokenBarrierError } from "../api/errors.ts";
+import type { BarrierOptions, WaitOptions } from "../api/options.ts";
+import type { Barrier as BarrierApi } from "../api/primitives.ts";
+import { admit, checkCount, waitTime } from "../internal/checks.ts";
+import { WaiterQueue } from "./waiter-queue.ts";
+
+/**
+ * A cyclic barrier for `parties` tasks, as Python's `threading.Barrier`.
+ *
+ * States: filling (parties arrive), draining (the last arrival's async action runs; newcomers wait to enter
+ * the next round), broken (until `reset()`). Python's resetting state is not needed here: a reset rejects
+ * every waiting party in one synchronous step, so the barrier is filling again at once.
+ *
+ * Arrival indices are handed out when the round completes, in arrival order among the parties still there,
+ * so a party whose wait is aborted leaves as if it never came and the indices stay exactly 0..parties-1.
+ * A party whose wait times out breaks the barrier for everyone (as threading does).
+ */
+export class Barrier implements BarrierApi {
+  readonly parties: number;
+  private readonly action: (() => unknown) | undefined;
+  private readonly timeout: number;
+  private state: "filling" | "draining" | "broken" = "filling";
+  /** The parties of the current round, waiting for the last one. */
+  private readonly arrived = new WaiterQueue<number>(() => {
+    this.abort();
+    throw new BrokenBarrierError();
+  });
+  /** Newcomers waiting for an async action of the previous round to finish. */
+  private readonly entering = new WaiterQueue<void>(() => undefined);
+
+  constructor(parties: number, options: BarrierOptions = {}) {
+    this.parties = checkCount(parties, "parties", 1);
+    const { action, timeout } = options;
+    if (action !== undefined && typeof action !== "function")
+      throw new TypeError("action must be a function");
+    this.action = action;
+    this.timeout = waitTime({ timeout });
+  }
+
+  /** Parties waiting in the current round (0 unless filling). */
+  get nWaiting(): number {
+    return this.state === "filling" ? this.arrived.size : 0;
+  }
+
+  get broken(): boolean {
+    return this.state === "broken";
+  }
+
+  /**
+   * Waits for all parties and resolves this party's arrival index (0..parties-1); the last arrival runs the
+   * action first. BrokenBarrierError if the barrier is or becomes broken. `timeout` defaults to the
+   * barrier's; running out breaks the barrier. Cancel-safe: on abort the party leaves as if it never came.
+   */
+  async wait(opts?: WaitOptions): Promise<number> {
+    const ms = admit(opts, this.timeout);
+    if (typeof ms !== "number") return ms;
+    while (this.state === "draining") await this.entering.wait(Number.POSITIVE_INFINITY, opts?.signal);
+    if (this.state === "broken") throw new BrokenBarrierError();
+    if (this.arrived.size + 1 < this.parties) return this.arrived.wait(ms, opts?.signal);
+    return this.pass();
+  }
+
+  /** Breaks the barrier for the parties waiting now, then makes it usable again. */
+  reset(): void {
+    if (this.state === "draining") return; // the round has passed already; Python leaves draining alone
+    this.arrived.failAll(() => new BrokenBarrierError());
+    this.state = "filling";
+  }
+
+  /** Breaks the barrier: current and future waits fail until `reset()`. */
+  abort(): void {
+    this.state = "broken";
+    this.arrived.failAll(() => new BrokenBarrierError());
+    this.entering.wakeAll(undefined);
+  }
+
+  /** The last arrival: hand every waiting party its index, once the action has succeeded. */
+  private async pass(): Promise<number> {
+    if (this.action === undefined) {
+      for (let i = 0; this.arrived.wake(i); i++);
+      return this.parties - 1;
+    }
+    // The round is complete: take the parties out of the queue now, so that their timeouts and signals no
+    // longer apply, and let each settle with the action's outcome.
+    const round = this.runAction();
+    for (let i = 0; this.arrived.size > 0; i++) this.arrived.wake(round.then(() => i, brokenBarrier));
+    await round;
+    return this.parties - 1;
+  }
+
+  private async runAction(): Promise<void> {
+    this.state = "draining";
+    try {
+      await this.action!();
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+    if (this.broken) throw new BrokenBarrierError(); // aborted while the action ran
+    this.state = "filling";
+    this.entering.wakeAll(undefined);
+  }
+}
+
+function brokenBarrier(): never {
+  throw new BrokenBarrierError();
+}

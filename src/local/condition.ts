@@ -1,0 +1,92 @@
+import { RuntimeError } from "../api/errors.ts";
+import type { Guard, WaitOptions } from "../api/options.ts";
+import type { Condition as ConditionApi } from "../api/primitives.ts";
+import { admit, checkCount } from "../internal/checks.ts";
+import { now } from "../internal/deadline.ts";
+import { Lock } from "./lock.ts";
+import type { ConditionLock } from "./lock-like.ts";
+import { RLock } from "./rlock.ts";
+import { WaiterQueue } from "./waiter-queue.ts";
+
+/**
+ * A condition variable, as Python's `threading.Condition`, over a Lock or (by default) a new RLock.
+ * `notify(n)` wakes exactly min(n, waiting) waiters, longest first, and a notify before anyone waits is lost.
+ * A woken waiter re-acquires the lock (an RLock at its old depth) before `wait` settles, also on timeout
+ * and abort.
+ */
+export class Condition implements ConditionApi {
+  private readonly lock: ConditionLock;
+  private readonly waiters = new WaiterQueue<boolean>(() => false);
+
+  constructor(lock?: Lock | RLock) {
+    if (lock !== undefined && !(lock instanceof Lock || lock instanceof RLock)) {
+      throw new TypeError("Condition takes a Lock or an RLock");
+    }
+    this.lock = lock ?? new RLock();
+  }
+
+  acquire(opts?: WaitOptions): Promise<boolean> {
+    return this.lock.acquire(opts);
+  }
+  tryAcquire(): boolean {
+    return (this.lock as Lock | RLock).tryAcquire();
+  }
+  release(): void {
+    this.lock.release();
+  }
+  locked(): boolean {
+    return (this.lock as Lock | RLock).locked();
+  }
+  hold(opts?: WaitOptions): Promise<Guard> {
+    return this.lock.hold(opts);
+  }
+  run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    return this.lock.run(fn, opts);
+  }
+
+  /**
+   * Lets go of the lock, waits to be notified, takes the lock back; resolves true if notified, false on
+   * timeout. RuntimeError if the lock is not held. Cancel-safe: on abort it takes the lock back, then
+   * rejects with `signal.reason`; a notify that came first is kept (it resolves true).
+   */
+  async wait(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    if (!this.lock._isOwned()) throw new RuntimeError("cannot wait on un-acquired lock");
+    const notified = this.waiters.wait(ms, opts?.signal); // take the ticket before letting go
+    const saved = this.lock._releaseSave();
+    try {
+      return await notified;
+    } finally {
+      await this.lock._acquireRestore(saved);
+    }
+  }
+
+  /**
+   * Waits until `predicate()` is truthy and resolves its last value; with a timeout, the last (falsy) value
+   * once the deadline passes. A predicate already truthy resolves at once, without the lock.
+   */
+  async waitFor<T>(predicate: () => T, opts?: WaitOptions): Promise<T> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    let result = predicate();
+    if (result) return result;
+    const deadline = now() + ms; // absolute, so wake-ups that find the predicate false do not extend it
+    for (;;) {
+      await this.wait({ timeout: Math.max(deadline - now(), 0), signal: opts?.signal });
+      result = predicate();
+      if (result || now() >= deadline) return result;
+    }
+  }
+
+  /** Wakes exactly min(n, waiting) waiters, longest first. RuntimeError if the lock is not held. */
+  notify(n = 1): void {
+    checkCount(n, "n", 0);
+    if (!this.lock._isOwned()) throw new RuntimeError("cannot notify on un-acquired lock");
+    for (; n > 0 && this.waiters.wake(true); n--);
+  }
+
+  notifyAll(): void {
+    this.notify(this.waiters.size);
+  }
+}

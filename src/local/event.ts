@@ -1,0 +1,36 @@
+import type { WaitOptions } from "../api/options.ts";
+import type { Event as EventApi } from "../api/primitives.ts";
+import { admit } from "../internal/checks.ts";
+import { FALSE, TRUE } from "./lock-like.ts";
+import { WaiterQueue } from "./waiter-queue.ts";
+
+/** A flag that tasks can wait for, as Python's `threading.Event`. */
+export class Event implements EventApi {
+  private flag = false;
+  private readonly waiters = new WaiterQueue<boolean>(() => false);
+
+  isSet(): boolean {
+    return this.flag;
+  }
+
+  /** Sets the flag and wakes every waiter; they resolve true even if the flag is cleared before they run. */
+  set(): void {
+    this.flag = true;
+    this.waiters.wakeAll(true);
+  }
+
+  clear(): void {
+    this.flag = false;
+  }
+
+  /**
+   * Resolves true once the flag is set (at once if it is), false on timeout.
+   * Cancel-safe: on abort it rejects with `signal.reason`.
+   */
+  wait(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    if (this.flag) return TRUE;
+    return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal);
+  }
+}

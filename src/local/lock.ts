@@ -1,0 +1,61 @@
+import { RuntimeError } from "../api/errors.ts";
+import type { WaitOptions } from "../api/options.ts";
+import type { Lock as LockApi } from "../api/primitives.ts";
+import { admit } from "../internal/checks.ts";
+import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
+import { WaiterQueue } from "./waiter-queue.ts";
+
+/**
+ * A mutual-exclusion lock, as Python's `threading.Lock`: not reentrant, and any task may release it.
+ * Waiters are served first come, first served; a release hands the lock straight to the longest waiter.
+ */
+export class Lock extends LockLike implements LockApi, ConditionLock {
+  private isLocked = false;
+  private readonly waiters = new WaiterQueue<boolean>(() => false);
+
+  /**
+   * Resolves true once the lock is this caller's, false if `timeout` passed first or a try failed.
+   * Cancel-safe: on abort it rejects with `signal.reason` and the lock is as if the call was never made.
+   */
+  acquire(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    if (!this.isLocked) {
+      this.isLocked = true;
+      return TRUE;
+    }
+    return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal);
+  }
+
+  /** Takes the lock if it is free, synchronously. */
+  tryAcquire(): boolean {
+    if (this.isLocked) return false;
+    this.isLocked = true;
+    return true;
+  }
+
+  /** Releases the lock, handing it to the longest waiter if any. RuntimeError if it is not locked. */
+  release(): void {
+    if (!this.isLocked) throw new RuntimeError("release unlocked lock");
+    if (!this.waiters.wake(true)) this.isLocked = false;
+  }
+
+  locked(): boolean {
+    return this.isLocked;
+  }
+
+  /** @internal A Condition over a plain Lock counts it as held when anyone holds it (as Python). */
+  _isOwned(): boolean {
+    return this.isLocked;
+  }
+
+  /** @internal */
+  _releaseSave(): undefined {
+    this.release();
+  }
+
+  /** @internal */
+  _acquireRestore(): Promise<boolean> {
+    return this.acquire();
+  }
+}

@@ -1,0 +1,74 @@
+import { ValueError } from "../api/errors.ts";
+import type { WaitOptions } from "../api/options.ts";
+import type {
+  BoundedSemaphore as BoundedSemaphoreApi,
+  Semaphore as SemaphoreApi,
+} from "../api/primitives.ts";
+import { admit, checkCount } from "../internal/checks.ts";
+import { FALSE, LockLike, TRUE } from "./lock-like.ts";
+import { WaiterQueue } from "./waiter-queue.ts";
+
+/**
+ * A counter of permits, as Python's `threading.Semaphore`. Waiters are served first come, first served:
+ * while anyone waits no permit is free (each release goes straight to the longest waiter), so a newcomer
+ * cannot take a permit ahead of them.
+ */
+export class Semaphore extends LockLike implements SemaphoreApi {
+  private permits: number;
+  private readonly waiters = new WaiterQueue<boolean>(() => false);
+
+  constructor(value = 1) {
+    super();
+    this.permits = checkCount(value, "semaphore initial value", 0);
+  }
+
+  /** Permits available now. */
+  get value(): number {
+    return this.permits;
+  }
+
+  /**
+   * Resolves true once a permit is the caller's, false on timeout or a failed try.
+   * Cancel-safe: on abort it rejects with `signal.reason` and no permit is taken.
+   */
+  acquire(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    if (this.permits > 0) {
+      this.permits--;
+      return TRUE;
+    }
+    return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal);
+  }
+
+  tryAcquire(): boolean {
+    if (this.permits === 0) return false;
+    this.permits--;
+    return true;
+  }
+
+  /** Gives back `n` permits (n >= 1), each to the longest waiter if any. */
+  release(n = 1): void {
+    checkCount(n, "n", 1);
+    this.check(n);
+    for (; n > 0 && this.waiters.wake(true); n--);
+    this.permits += n;
+  }
+
+  /** Hook for BoundedSemaphore: throws before anything changes if `n` more permits are not allowed. */
+  protected check(_n: number): void {}
+}
+
+/** A Semaphore that refuses to hold more permits than it started with: ValueError, and nothing changes. */
+export class BoundedSemaphore extends Semaphore implements BoundedSemaphoreApi {
+  private readonly initial: number;
+
+  constructor(value = 1) {
+    super(value);
+    this.initial = value;
+  }
+
+  protected override check(n: number): void {
+    if (this.value + n > this.initial) throw new ValueError("Semaphore released too many times");
+  }
+}
