@@ -1,0 +1,31 @@
+/** The local tier as the contract suites see it: factories, and agents that are Threads (tasks). */
+import * as tk from "../../src/index.ts";
+import type { Tier } from "../contract/tier.ts";
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export const localTier: Tier = {
+  name: "local",
+  Lock: () => new tk.Lock(),
+  RLock: () => new tk.RLock(),
+  Condition: (lock) => new tk.Condition(lock as tk.Lock | tk.RLock | undefined),
+  Semaphore: (value) => new tk.Semaphore(value),
+  BoundedSemaphore: (value) => new tk.BoundedSemaphore(value),
+  Event: () => new tk.Event(),
+  Barrier: (parties, options) => new tk.Barrier(parties, options),
+  Queue: (maxsize) => new tk.Queue(maxsize),
+  LifoQueue: (maxsize) => new tk.LifoQueue(maxsize),
+  PriorityQueue: (maxsize, options) => new tk.PriorityQueue(maxsize, options),
+  SimpleQueue: () => new tk.SimpleQueue(),
+  agents: {
+    kind: "tasks",
+    spawn(body, ...args) {
+      return new Promise((resolve, reject) => {
+        new tk.Thread({ target: () => body(...args).then(resolve, reject), name: body.name }).start();
+      });
+    },
+    async settle() {
+      for (let i = 0; i < 5; i++) await turn();
+    },
+  },
+};
