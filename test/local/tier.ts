@@ -13,10 +13,10 @@ export const localTier: Tier = {
   BoundedSemaphore: (value) => new tk.BoundedSemaphore(value),
   Event: () => new tk.Event(),
   Barrier: (parties, options) => new tk.Barrier(parties, options),
-  Queue: (maxsize) => new tk.Queue(maxsize),
-  LifoQueue: (maxsize) => new tk.LifoQueue(maxsize),
+  Queue: <T>(maxsize?: number) => new tk.Queue<T>(maxsize),
+  LifoQueue: <T>(maxsize?: number) => new tk.LifoQueue<T>(maxsize),
   PriorityQueue: (maxsize, options) => new tk.PriorityQueue(maxsize, options),
-  SimpleQueue: () => new tk.SimpleQueue(),
+  SimpleQueue: <T>() => new tk.SimpleQueue<T>(),
   agents: {
     kind: "tasks",
     spawn(body, ...args) {
