@@ -1,4 +1,6 @@
 /** The local tier as the contract suites see it: factories, and agents that are Threads (tasks). */
+import type { PriorityQueueOptions } from "../../src/api/options.ts";
+import type * as api from "../../src/api/primitives.ts";
 import * as tk from "../../src/index.ts";
 import type { Tier } from "../contract/tier.ts";
 
@@ -13,10 +15,11 @@ export const localTier: Tier = {
   BoundedSemaphore: (value) => new tk.BoundedSemaphore(value),
   Event: () => new tk.Event(),
   Barrier: (parties, options) => new tk.Barrier(parties, options),
-  Queue: <T>(maxsize?: number) => new tk.Queue<T>(maxsize),
-  LifoQueue: <T>(maxsize?: number) => new tk.LifoQueue<T>(maxsize),
-  PriorityQueue: (maxsize, options) => new tk.PriorityQueue(maxsize, options),
-  SimpleQueue: <T>() => new tk.SimpleQueue<T>(),
+  Queue: <T>(maxsize?: number): api.Queue<T> => new tk.Queue<T>(maxsize),
+  LifoQueue: <T>(maxsize?: number): api.Queue<T> => new tk.LifoQueue<T>(maxsize),
+  PriorityQueue: <T>(maxsize?: number, options?: PriorityQueueOptions<T>): api.Queue<T> =>
+    new tk.PriorityQueue<T>(maxsize, options),
+  SimpleQueue: <T>(): api.SimpleQueue<T> => new tk.SimpleQueue<T>(),
   agents: {
     kind: "tasks",
     spawn(body, ...args) {
