@@ -30,8 +30,10 @@ export class Thread implements ThreadApi, Owner {
   private readonly joiners = new WaiterQueue<boolean>(() => false);
   private uncaught: unknown = undefined;
 
-  constructor(options: ThreadOptions<never> = {}) {
-    const { target, args = [], name, daemon } = options as ThreadOptions;
+  // A constructor cannot be generic, so target and args are not checked against each other.
+  // biome-ignore lint/suspicious/noExplicitAny: any target with any args
+  constructor(options: ThreadOptions<any[]> = {}) {
+    const { target, args = [], name, daemon } = options;
     if (target !== undefined && typeof target !== "function")
       throw new TypeError("target must be a function");
     if (!Array.isArray(args)) throw new TypeError("args must be an array");
