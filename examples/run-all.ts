@@ -10,7 +10,10 @@ let failed = 0;
 for (const file of examples.sort()) {
   console.log(`\n=== ${file}`);
   try {
-    execFileSync(process.execPath, ["--import", "tsx", join(here, file)], { stdio: "inherit", timeout: 60_000 });
+    execFileSync(process.execPath, ["--import", "tsx", join(here, file)], {
+      stdio: "inherit",
+      timeout: 60_000,
+    });
   } catch {
     failed++;
     console.log(`!!! ${file} failed`);
