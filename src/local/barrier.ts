@@ -20,6 +20,10 @@ export class Barrier implements BarrierApi {
   private readonly action: (() => unknown) | undefined;
   private readonly timeout: number;
   private state: "filling" | "draining" | "broken" = "filling";
+  /** Whether an action is running (it may outlive its round's state through abort() and reset()). */
+  private acting = false;
+  /** Bumped by every abort(), so that a running action learns its round was broken meanwhile. */
+  private aborts = 0;
   /** The parties of the current round, waiting for the last one. */
   private readonly arrived = new WaiterQueue<number>(() => {
     this.abort();
@@ -64,11 +68,13 @@ export class Barrier implements BarrierApi {
   reset(): void {
     if (this.state === "draining") return; // the round has passed already; Python leaves draining alone
     this.arrived.failAll(() => new BrokenBarrierError());
-    this.state = "filling";
+    // After an abort() during an action, newcomers still wait for that action to end before a new round.
+    this.state = this.acting ? "draining" : "filling";
   }
 
   /** Breaks the barrier: current and future waits fail until `reset()`. */
   abort(): void {
+    this.aborts++;
     this.state = "broken";
     this.arrived.failAll(() => new BrokenBarrierError());
     this.entering.wakeAll(undefined);
@@ -90,15 +96,21 @@ export class Barrier implements BarrierApi {
 
   private async runAction(): Promise<void> {
     this.state = "draining";
+    this.acting = true;
+    const aborts = this.aborts;
     try {
       await this.action!();
     } catch (error) {
       this.abort();
       throw error;
+    } finally {
+      this.acting = false;
     }
-    if (this.broken) throw new BrokenBarrierError(); // aborted while the action ran
-    this.state = "filling";
-    this.entering.wakeAll(undefined);
+    if (this.state === "draining") {
+      this.state = "filling";
+      this.entering.wakeAll(undefined);
+    }
+    if (this.aborts !== aborts) throw new BrokenBarrierError(); // aborted while the action ran
   }
 }
 

@@ -105,7 +105,13 @@ export class Queue<T> implements QueueApi<T> {
   get(opts?: WaitOptions): Promise<T> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
-    if (this.items.size > 0) return Promise.resolve(this.take());
+    if (this.items.size > 0) {
+      try {
+        return Promise.resolve(this.take());
+      } catch (error) {
+        return Promise.reject(error); // a PriorityQueue's compare threw: nothing was taken
+      }
+    }
     if (this.isShutdown) return Promise.reject(new QueueShutDown());
     if (ms === 0) return Promise.reject(new QueueEmpty());
     return this.getters.wait(ms, opts?.signal);

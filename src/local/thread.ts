@@ -181,8 +181,8 @@ export class Timer extends Thread {
 
   constructor(interval: number, fn: (...args: never[]) => unknown, args: unknown[] = []) {
     super();
-    if (typeof interval !== "number" || Number.isNaN(interval))
-      throw new TypeError("interval must be a number");
+    if (typeof interval !== "number") throw new TypeError("interval must be a number");
+    if (Number.isNaN(interval)) throw new RangeError("interval must not be NaN"); // as a NaN timeout
     if (interval < 0) throw new RangeError("interval must be a non-negative number");
     if (typeof fn !== "function") throw new TypeError("function must be a function");
     if (!Array.isArray(args)) throw new TypeError("args must be an array");
