@@ -1,0 +1,70 @@
+import type { WaitOptions } from "../api/options.ts";
+import type { Event as EventApi } from "../api/primitives.ts";
+import { admit } from "../internal/checks.ts";
+import { admitSync } from "./admit.ts";
+import { Futex } from "./futex.ts";
+import { allocate, attach, Kind, QUEUED, SET, STATE } from "./layout.ts";
+import { ME } from "./runtime.ts";
+
+/**
+ * A flag that threads and tasks can wait for, as Python's `threading.Event`. STATE holds SET and the QUEUED
+ * bit; `set()` grants every queued waiter, so each resolves true even if the flag is cleared before it runs.
+ */
+export class Event implements EventApi {
+  /** @internal */
+  declare readonly _core: Futex;
+  /** Makes the class nominal: a Lock and an RLock have the same public shape but are not interchangeable. */
+  declare private readonly brand: "Event";
+
+  constructor() {
+    (this as { _core: Futex })._core = new Futex(allocate(Kind.Event));
+  }
+
+  /** @internal A live Event over a received buffer (see ./handle.ts). */
+  static _attach(buffer: SharedArrayBuffer): Event {
+    const event = Object.create(Event.prototype) as Event;
+    (event as { _core: Futex })._core = new Futex(attach(buffer, Kind.Event));
+    return event;
+  }
+
+  isSet(): boolean {
+    return (Atomics.load(this._core.i32, STATE) & SET) !== 0;
+  }
+
+  /** Sets the flag and wakes every waiter; a set with nobody waiting notifies nobody. */
+  set(): void {
+    const core = this._core;
+    if ((Atomics.or(core.i32, STATE, SET) & QUEUED) === 0) return;
+    core.lock();
+    for (let cell = core.shift(); cell >= 0; cell = core.shift()) core.grant(cell, 1);
+    core.settleQueued();
+    core.unlock();
+  }
+
+  clear(): void {
+    Atomics.and(this._core.i32, STATE, ~SET);
+  }
+
+  /**
+   * Resolves true once the flag is set (at once if it is), false on timeout.
+   * Cancel-safe: on abort it rejects with `signal.reason` (unless a set came first: then it resolves true).
+   */
+  wait(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    return this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
+  }
+
+  /** The blocking twin of `wait`. */
+  waitSync(opts?: WaitOptions): boolean {
+    return this._core.acquireSync(this, ME, 0, admitSync(opts));
+  }
+
+  /** @internal Waiting for an Event "takes" nothing: a set flag lets everyone through. */
+  take(state: number): number {
+    return (state & SET) !== 0 ? state : -1;
+  }
+
+  /** @internal */
+  took(): void {}
+}

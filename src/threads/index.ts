@@ -1,0 +1,23 @@
+/**
+ * threadkit/threads: the same primitives as `threadkit`, shared by the main thread and any number of worker
+ * threads through SharedArrayBuffer + Atomics. Every waiting method has an async form (never blocks the
+ * event loop; a pending wait keeps the process alive) and a blocking `...Sync` twin for workers.
+ *
+ * A tour of the code:
+ * - ./futex.ts: the one core: park and wake on shared words, a FIFO of waiter cells in shared memory,
+ *   direct hand-off, adaptive spinning, cancel on timeout/abort with nothing lost.
+ * - ./layout.ts: which Int32 slot means what, for every primitive.
+ * - ./handle.ts: toHandle()/fromHandle(), how a primitive crosses postMessage.
+ * - ./lock.ts, ./rlock.ts, ./condition.ts, ./semaphore.ts, ./event.ts: thin shells on the core.
+ *
+ * Times are milliseconds. Every call that can wait takes `{ timeout, signal, blocking }`.
+ */
+export * from "../api/errors.ts";
+export type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
+export type * as api from "../api/primitives.ts";
+export { Condition } from "./condition.ts";
+export { Event } from "./event.ts";
+export { fromHandle, type Handle, type HandleKind, isHandle, toHandle } from "./handle.ts";
+export { Lock } from "./lock.ts";
+export { RLock } from "./rlock.ts";
+export { BoundedSemaphore, Semaphore } from "./semaphore.ts";

@@ -1,0 +1,102 @@
+/**
+ * The ONLY place that says which Int32 slot of a primitive's SharedArrayBuffer means what. Every primitive of
+ * the threads tier owns one buffer laid out as:
+ *
+ *   [0 .. HEADER)            the core's words (STATE, GUARD, the FIFO's ends, ...) and the kind's own words
+ *   [HEADER .. HEADER + CAPACITY * CELL)   the waiter cells, CELL words each
+ *
+ * A buffer is self-describing (KIND, CAPACITY), so a handle that crosses postMessage can be checked and
+ * turned back into a live primitive of the right class on any thread.
+ */
+
+/** Core words, the same in every primitive (read and written by ./futex.ts only, except STATE). */
+export const STATE = 0; // the primitive's state and the QUEUED bit: see below and each primitive
+export const GUARD = 1; // the internal guard of the waiter FIFO: 0 free, 1 held, 2 held with sleepers
+export const HEAD = 2; // first waiting cell (its base index), or NONE
+export const TAIL = 3; // last waiting cell, or NONE
+export const SIZE = 4; // how many cells are linked in the FIFO
+export const HINT = 5; // where the next free-cell search starts (only a hint)
+export const SPIN = 6; // adaptive spin: a running estimate of the loads after which a spin succeeds
+export const ROOM = 7; // sequence bumped when a cell frees while OVERFLOW > 0 (waiters wait on it)
+export const OVERFLOW = 8; // how many waiters found no free cell and wait for ROOM
+export const KIND = 9; // which primitive this buffer is (Kind below), checked by fromHandle
+export const CAPACITY_WORD = 10; // how many cells follow the header
+
+/** Words 11..15 belong to the primitive kind; each names its own. */
+export const RLOCK_COUNT = 11; // RLock: the owner's recursion depth (written by the owner, or by the releaser on hand-off)
+export const SEM_BOUND = 11; // Semaphore/BoundedSemaphore: the bound, or -1 when unbounded
+export const BARRIER_PARTIES = 11; // reserved for Barrier
+export const BARRIER_ROUND = 12; // reserved for Barrier
+
+export const HEADER = 16;
+
+/** A waiter cell: the waiter parks on its STATE word, so a release wakes exactly that waiter. */
+export const CELL = 5;
+export const CELL_STATE = 0; // FREE -> WAITING -> GRANTED -> FREE (see ./futex.ts)
+export const CELL_NEXT = 1; // next cell in FIFO order, or NONE
+export const CELL_PREV = 2; // previous cell, or NONE
+export const CELL_OWNER = 3; // who waits: thread id + 1 (RLock and Lock hand ownership to it)
+export const CELL_VALUE = 4; // what the waiter brings (an RLock depth) or is given (a grant's value, never 0;
+// for a Condition waiter, possibly the cell it was moved to in its lock's FIFO)
+
+export const NONE = -1;
+
+/** Cell states. */
+export const FREE = 0;
+export const WAITING = 1;
+export const GRANTED = 2;
+
+/**
+ * Cells per primitive. 64 waiters per primitive stay in strict FIFO order; beyond that a waiter waits for a
+ * cell to free (on ROOM) and then queues: it still waits, times out and aborts as usual, but the order among
+ * the overflow is the order in which they win the freed cells. 64 * 5 words keeps a primitive at ~1.3 KiB.
+ */
+export const CAPACITY = 64;
+
+/**
+ * The QUEUED bit of STATE: set exactly while the FIFO holds a waiter (set and cleared under GUARD). The low
+ * 30 bits hold the primitive's value: an owner (thread id + 1, 0 = free) for Lock and RLock, the free
+ * permits for a Semaphore, SET for an Event, nothing for a Condition. Bit 31 stays clear so STATE is never
+ * negative.
+ */
+export const QUEUED = 1 << 30;
+export const VALUE_MASK = QUEUED - 1;
+/** Event's flag in STATE. */
+export const SET = 1;
+/** The largest semaphore value one STATE word holds. */
+export const MAX_PERMITS = VALUE_MASK;
+
+/** What a buffer is; stored in KIND, carried in a handle. Queue, Thread and the rest take the next numbers. */
+export const Kind = {
+  Lock: 1,
+  RLock: 2,
+  Semaphore: 3,
+  BoundedSemaphore: 4,
+  Event: 5,
+  Condition: 6,
+  Barrier: 7,
+} as const;
+export type KindName = keyof typeof Kind;
+
+/** A fresh, zeroed buffer for a primitive of `kind`, with every cell free and the FIFO empty. */
+export function allocate(kind: number, capacity = CAPACITY): Int32Array {
+  const i32 = new Int32Array(new SharedArrayBuffer((HEADER + capacity * CELL) * 4));
+  i32[HEAD] = NONE;
+  i32[TAIL] = NONE;
+  i32[KIND] = kind;
+  i32[CAPACITY_WORD] = capacity;
+  return i32;
+}
+
+/** The Int32 view of a received buffer, after checking that it is a buffer of `kind`. */
+export function attach(buffer: unknown, kind: number): Int32Array {
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER * 4) {
+    throw new TypeError("not a threadkit/threads handle: missing its SharedArrayBuffer");
+  }
+  const i32 = new Int32Array(buffer);
+  const capacity = Atomics.load(i32, CAPACITY_WORD);
+  if (Atomics.load(i32, KIND) !== kind || buffer.byteLength !== (HEADER + capacity * CELL) * 4) {
+    throw new TypeError("not a threadkit/threads handle of this kind");
+  }
+  return i32;
+}

@@ -1,0 +1,68 @@
+/**
+ * What every lock-like primitive of the threads tier shares: `hold()` and `run()` on top of its own
+ * `acquire()`/`release()`, and what a Condition needs from its lock. (The local tier has its own copy:
+ * tiers never import one another.)
+ */
+import { TimeoutError } from "../api/errors.ts";
+import type { Guard, WaitOptions } from "../api/options.ts";
+
+/** Releases its lock once, however often it is disposed. */
+class Held implements Guard {
+  private lock: { release(): void } | null;
+  constructor(lock: { release(): void }) {
+    this.lock = lock;
+  }
+  release(): void {
+    const lock = this.lock;
+    this.lock = null;
+    lock?.release();
+  }
+  [Symbol.dispose](): void {
+    this.release();
+  }
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+}
+
+export abstract class LockLike {
+  abstract acquire(opts?: WaitOptions): Promise<boolean>;
+  abstract release(): void;
+
+  /**
+   * Waits for the lock, then resolves to a guard that releases it once (`using _ = await lock.hold()`).
+   * Rejects with TimeoutError if the timeout passes first. Cancel-safe: on abort nothing is held.
+   */
+  async hold(opts?: WaitOptions): Promise<Guard> {
+    if (!(await this.acquire(opts))) throw new TimeoutError();
+    return new Held(this);
+  }
+
+  /**
+   * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned. Rejects with
+   * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs.
+   */
+  async run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    if (!(await this.acquire(opts))) throw new TimeoutError();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** What a Condition needs from its lock: Python's `_is_owned`, `_release_save` and `_acquire_restore`. */
+export interface ConditionLock extends LockLike {
+  /** @internal Whether the current thread may wait on or notify a Condition over this lock. */
+  _isOwned(): boolean;
+  /** @internal How many levels this thread holds (1 for a plain Lock). */
+  _depth(): number;
+  /** @internal Lets go of the lock entirely, returning the depth `_acquireRestore` takes it back at. */
+  _releaseSave(): number;
+  /** @internal Takes the lock back at `saved` depth; never times out and cannot be aborted. */
+  _acquireRestore(saved: number): Promise<boolean>;
+  /** @internal The blocking twin of `_acquireRestore`. */
+  _acquireRestoreSync(saved: number): boolean;
+}

@@ -1,0 +1,146 @@
+import { RuntimeError } from "../api/errors.ts";
+import type { WaitOptions } from "../api/options.ts";
+import type { RLock as RLockApi } from "../api/primitives.ts";
+import { admit } from "../internal/checks.ts";
+import { admitSync } from "./admit.ts";
+import { FALSE, Futex, TRUE } from "./futex.ts";
+import { allocate, attach, Kind, NONE, QUEUED, RLOCK_COUNT, STATE, VALUE_MASK } from "./layout.ts";
+import { type ConditionLock, LockLike } from "./lock-like.ts";
+import { ME } from "./runtime.ts";
+
+/**
+ * A reentrant lock shared across threads, as Python's `threading.RLock`. The owner is the thread: code of
+ * the owning thread (any of its tasks) re-enters and counts up; another thread waits its turn, first come
+ * first served, and its `release()` is a RuntimeError. STATE holds the owner's thread id + 1, RLOCK_COUNT
+ * the depth; a hand-off writes both for the next owner before waking it.
+ */
+export class RLock extends LockLike implements RLockApi, ConditionLock {
+  /** @internal */
+  declare readonly _core: Futex;
+  /** Makes the class nominal: a Lock and an RLock have the same public shape but are not interchangeable. */
+  declare private readonly brand: "RLock";
+
+  constructor() {
+    super();
+    (this as { _core: Futex })._core = new Futex(allocate(Kind.RLock));
+  }
+
+  /** @internal A live RLock over a received buffer (see ./handle.ts). */
+  static _attach(buffer: SharedArrayBuffer): RLock {
+    const lock = Object.create(RLock.prototype) as RLock;
+    (lock as { _core: Futex })._core = new Futex(attach(buffer, Kind.RLock));
+    return lock;
+  }
+
+  /**
+   * Resolves true once this thread holds the lock (at once if it already does: the depth goes up), false on
+   * timeout or a failed try. Cancel-safe: on abort nothing is held or counted (unless the hand-off came
+   * first: then it resolves true).
+   */
+  acquire(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    if (this.tryAcquire()) return TRUE;
+    return ms === 0 ? FALSE : this._core.acquireAsync(this, ME, 1, ms, opts?.signal);
+  }
+
+  /** The blocking twin of `acquire`. */
+  acquireSync(opts?: WaitOptions): boolean {
+    const ms = admitSync(opts);
+    return this.tryAcquire() || this._core.acquireSync(this, ME, 1, ms);
+  }
+
+  tryAcquire(): boolean {
+    const i32 = this._core.i32;
+    const s = Atomics.load(i32, STATE);
+    if ((s & VALUE_MASK) === ME) {
+      Atomics.store(i32, RLOCK_COUNT, Atomics.load(i32, RLOCK_COUNT) + 1);
+      return true;
+    }
+    if (s !== 0 || Atomics.compareExchange(i32, STATE, 0, ME) !== 0) return false;
+    Atomics.store(i32, RLOCK_COUNT, 1);
+    return true;
+  }
+
+  /**
+   * Undoes one level; the last hands the lock to the longest waiter. RuntimeError("cannot release
+   * un-acquired lock") if this thread does not hold it.
+   */
+  release(): void {
+    const i32 = this._core.i32;
+    if ((Atomics.load(i32, STATE) & VALUE_MASK) !== ME)
+      throw new RuntimeError("cannot release un-acquired lock");
+    const depth = Atomics.load(i32, RLOCK_COUNT);
+    if (depth > 1) Atomics.store(i32, RLOCK_COUNT, depth - 1);
+    else this.handOn();
+  }
+
+  /** Whether any thread holds it. */
+  locked(): boolean {
+    return (Atomics.load(this._core.i32, STATE) & VALUE_MASK) !== 0;
+  }
+
+  /** @internal */
+  take(state: number): number {
+    return state === 0 ? ME : -1;
+  }
+
+  /** @internal */
+  took(depth: number): void {
+    Atomics.store(this._core.i32, RLOCK_COUNT, depth);
+  }
+
+  /** @internal */
+  _isOwned(): boolean {
+    return (Atomics.load(this._core.i32, STATE) & VALUE_MASK) === ME;
+  }
+
+  /** @internal */
+  _depth(): number {
+    return Atomics.load(this._core.i32, RLOCK_COUNT);
+  }
+
+  /** @internal Lets go of every level at once. */
+  _releaseSave(): number {
+    if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
+    const depth = Atomics.load(this._core.i32, RLOCK_COUNT);
+    this.handOn();
+    return depth;
+  }
+
+  /** @internal Takes the lock back for this thread at the same depth. */
+  _acquireRestore(depth: number): Promise<boolean> {
+    return this._core.acquireAsync(this, ME, depth, Number.POSITIVE_INFINITY);
+  }
+
+  /** @internal */
+  _acquireRestoreSync(depth: number): boolean {
+    return this._core.acquireSync(this, ME, depth, Number.POSITIVE_INFINITY);
+  }
+
+  /** Gives the lock up entirely: to the longest waiter (owner and depth written before it wakes), or free. */
+  private handOn(): void {
+    const core = this._core;
+    const i32 = core.i32;
+    for (;;) {
+      const s = Atomics.load(i32, STATE);
+      if ((s & QUEUED) === 0) {
+        if (Atomics.compareExchange(i32, STATE, s, 0) === s) return;
+        continue;
+      }
+      core.lock();
+      const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0;
+      if (queued) {
+        const cell = core.shift();
+        if (cell === NONE) Atomics.store(i32, STATE, 0);
+        else {
+          Atomics.store(i32, RLOCK_COUNT, core.value(cell));
+          Atomics.store(i32, STATE, core.owner(cell) | (core.size > 0 ? QUEUED : 0));
+          core.grant(cell, 1);
+        }
+      }
+      core.unlock();
+      if (queued) return;
+    }
+  }
+}

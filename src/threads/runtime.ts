@@ -1,0 +1,85 @@
+/**
+ * The threads tier's runtime adapter: the one place that asks Node (or the host) who this thread is, whether
+ * it may block, and how to keep the event loop alive while an Atomics.waitAsync is pending.
+ */
+
+interface WorkerThreadsLike {
+  threadId: number;
+  isMainThread: boolean;
+}
+
+const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  ?.getBuiltinModule;
+
+function loadWorkerThreads(): WorkerThreadsLike | undefined {
+  try {
+    return getBuiltin?.("node:worker_threads") as WorkerThreadsLike | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const wt = loadWorkerThreads();
+
+/** This thread's id (0 on the main thread in Node). */
+export const threadId: number = wt?.threadId ?? 0;
+
+export const isMainThread: boolean = wt?.isMainThread ?? true;
+
+/**
+ * Who this thread is in an owner word: thread id + 1, so that 0 means "nobody". Node's thread ids only grow;
+ * a process would have to start 2^30 workers to overflow the 30 bits a STATE word gives an owner.
+ */
+export const ME: number = threadId + 1;
+
+/**
+ * Whether Atomics.wait may block this thread. Node allows it everywhere; a browser's main thread throws.
+ * Where it may not, the internal guard only spins (its critical sections are a few dozen instructions).
+ */
+export const canBlock: boolean = (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // "not-equal" at once, or a throw
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/*
+ * Keep-alive. A pending Atomics.waitAsync does not keep Node's event loop alive: a program whose only task
+ * is waiting for a worker to release a lock would exit with the wait unsettled. So every pending async wait
+ * holds a share of one ref'd interval, made when the first wait starts and cleared when the last one ends.
+ */
+let pending = 0;
+let interval: ReturnType<typeof setInterval> | undefined;
+
+function noop(): void {}
+
+/** Counts one more pending async wait: the process stays alive until `release()` is called for it. */
+export function keepAlive(): void {
+  if (pending++ === 0) interval = setInterval(noop, 2 ** 31 - 1);
+}
+
+/** Ends one `keepAlive()`. */
+export function letGo(): void {
+  if (--pending === 0) {
+    clearInterval(interval);
+    interval = undefined;
+  }
+}
+
+/** Pending async waits in this thread (for tests and diagnostics). */
+export function pendingWaits(): number {
+  return pending;
+}
+
+type WaitAsyncResult =
+  | { async: false; value: "not-equal" | "timed-out" }
+  | { async: true; value: Promise<"ok" | "timed-out"> };
+
+/** Atomics.waitAsync (ES2024; in Node since 16), typed here because the project's lib is ES2022. */
+export const waitAsync = (
+  Atomics as unknown as {
+    waitAsync: (i32: Int32Array, index: number, value: number, timeout?: number) => WaitAsyncResult;
+  }
+).waitAsync;

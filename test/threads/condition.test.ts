@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { RuntimeError } from "../../src/api/errors.ts";
+import { Condition } from "../../src/threads/condition.ts";
+import { fromHandle, toHandle } from "../../src/threads/handle.ts";
+import { Lock } from "../../src/threads/lock.ts";
+import { RLock } from "../../src/threads/rlock.ts";
+import { rejectsWith, throwsWith, within } from "../helpers.ts";
+import { runTask, terminateAll } from "./spawn.ts";
+import { queuedOn } from "./util.ts";
+
+after(terminateAll);
+
+describe("threads Condition", () => {
+  it("ping-pongs 5,000 turns between a blocking worker and async main-thread code: no lost wake-up", async () => {
+    const cond = new Condition(new Lock());
+    const turn = new Int32Array(new SharedArrayBuffer(4));
+    const worker = runTask("pingPong", cond, turn, 5_000, 1, "sync");
+    const main = (async () => {
+      for (let i = 0; i < 5_000; i++) {
+        await cond.acquire();
+        await cond.waitFor(() => Atomics.load(turn, 0) === 0);
+        Atomics.store(turn, 0, 1);
+        cond.notify();
+        cond.release();
+      }
+    })();
+    await within(Promise.all([worker, main]), 60_000);
+    assert.equal(Atomics.load(turn, 0), 0);
+  });
+
+  it("ping-pongs between two workers, one blocking and one async", async () => {
+    const cond = new Condition();
+    const turn = new Int32Array(new SharedArrayBuffer(4));
+    const both = [
+      runTask("pingPong", cond, turn, 5_000, 0, "async"),
+      runTask("pingPong", cond, turn, 5_000, 1, "sync"),
+    ];
+    assert.deepEqual(await within(Promise.all(both), 60_000), [5_000, 5_000]);
+  });
+
+  it("notify(n) wakes exactly n waiters, longest first; notifyAll the rest; RLock depth restored", async () => {
+    const lock = new RLock();
+    const cond = new Condition(lock);
+    const waits: Promise<{ notified: boolean; levels: number }>[] = [];
+    for (const [depth, mode] of [
+      [1, "sync"],
+      [2, "async"],
+      [3, "sync"],
+    ] as const) {
+      waits.push(runTask("condWait", cond, mode, depth));
+      await queuedOn(cond, depth); // each waits before the next arrives
+    }
+    await cond.acquire();
+    cond.notify(2);
+    assert.equal(cond._core.size, 1, "exactly two tickets were taken out");
+    cond.release();
+    const [first, second] = await within(Promise.all(waits.slice(0, 2)));
+    assert.deepEqual(first, { notified: true, levels: 1 });
+    assert.deepEqual(second, { notified: true, levels: 2 });
+    assert.equal(cond._core.size, 1, "the third still waits");
+    cond.acquireSync();
+    cond.notifyAll();
+    cond.release();
+    assert.deepEqual(await within(waits[2]!), { notified: true, levels: 3 });
+    assert.equal(lock.locked(), false);
+  });
+
+  it("a notify before anyone waits is lost; notify(0) wakes nobody", async () => {
+    const cond = new Condition();
+    cond.acquireSync();
+    cond.notify();
+    cond.notifyAll();
+    const waiter = runTask("condWait", cond, "sync", 1, 60_000);
+    cond.release();
+    await queuedOn(cond, 1);
+    cond.acquireSync();
+    cond.notify(0);
+    assert.equal(cond._core.size, 1);
+    cond.notify();
+    cond.release();
+    assert.deepEqual(await within(waiter), { notified: true, levels: 1 });
+  });
+
+  it("wait times out with false and the lock held again, leaving no ticket behind", async () => {
+    const cond = new Condition();
+    assert.deepEqual(await within(runTask("condWait", cond, "sync", 2, 30)), { notified: false, levels: 2 });
+    assert.deepEqual(await within(runTask("condWait", cond, "async", 1, 30)), { notified: false, levels: 1 });
+    await cond.acquire();
+    assert.equal(await cond.wait({ timeout: 10 }), false);
+    assert.equal(cond.waitSync({ timeout: 0 }), false);
+    assert.equal(cond._lock._isOwned(), true);
+    cond.release();
+    assert.equal(cond._core.size, 0);
+    assert.equal(cond.locked(), false);
+  });
+
+  it("an aborted wait takes the lock back, then rejects with the reason", async () => {
+    const cond = new Condition(new Lock());
+    await cond.acquire();
+    const controller = new AbortController();
+    const waiting = cond.wait({ signal: controller.signal });
+    await queuedOn(cond, 1);
+    assert.equal(cond.locked(), false, "the lock was let go while waiting");
+    controller.abort(new Error("stop"));
+    await rejectsWith(waiting, Error, { message: "stop" });
+    assert.equal(cond.locked(), true);
+    assert.equal(cond._core.size, 0);
+    cond.release();
+  });
+
+  it("misuse: wait/notify without the lock are RuntimeErrors; a foreign lock is a TypeError", async () => {
+    const cond = new Condition();
+    await rejectsWith(cond.wait(), RuntimeError, { message: "cannot wait on un-acquired lock" });
+    assert.throws(() => cond.waitSync(), RuntimeError);
+    await throwsWith(() => cond.notify(), RuntimeError, { message: "cannot notify on un-acquired lock" });
+    assert.throws(() => cond.notifyAll(), RuntimeError);
+    cond.acquireSync();
+    assert.throws(() => cond.notify(-1), RangeError);
+    cond.release();
+    assert.throws(() => new Condition({} as Lock), TypeError);
+  });
+
+  it("a handle carries the Condition and its lock to another thread", () => {
+    const lock = new Lock();
+    const cond = new Condition(lock);
+    const copy = fromHandle(structuredClone(toHandle(cond)));
+    assert.ok(copy instanceof Condition);
+    cond.acquireSync();
+    assert.equal(copy.locked(), true, "the copy sees the same lock");
+    assert.equal(copy.tryAcquire(), false);
+    cond.release();
+  });
+});

@@ -1,0 +1,89 @@
+/** The core itself: what the uncontended paths touch, keep-alive accounting, cells and the QUEUED bit. */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { Event } from "../../src/threads/event.ts";
+import { fromHandle, isHandle, toHandle } from "../../src/threads/handle.ts";
+import {
+  allocate,
+  CAPACITY,
+  CELL,
+  FREE,
+  HEADER,
+  Kind,
+  QUEUED,
+  SIZE,
+  STATE,
+} from "../../src/threads/layout.ts";
+import { Lock } from "../../src/threads/lock.ts";
+import { RLock } from "../../src/threads/rlock.ts";
+import { pendingWaits } from "../../src/threads/runtime.ts";
+import { BoundedSemaphore, Semaphore } from "../../src/threads/semaphore.ts";
+import { within } from "../helpers.ts";
+import { runTask, terminateAll } from "./spawn.ts";
+
+after(terminateAll);
+
+function allCellsFree(i32: Int32Array): boolean {
+  for (let k = 0; k < CAPACITY; k++) if (Atomics.load(i32, HEADER + k * CELL) !== FREE) return false;
+  return true;
+}
+
+describe("threads core (futex.ts)", () => {
+  it("uncontended acquire/release/set/wait never touch the waiter FIFO or its guard", async () => {
+    const ok = runTask("uncontendedWithoutGuard", new Lock(), new RLock(), new Semaphore(1), new Event());
+    assert.equal(await within(ok, 30_000), true);
+  });
+
+  it("every pending async wait holds the process, and gives it back when granted, timed out or aborted", async () => {
+    const lock = new Lock();
+    lock.acquireSync();
+    assert.equal(pendingWaits(), 0);
+    const controller = new AbortController();
+    const granted = lock.acquire();
+    const timed = lock.acquire({ timeout: 20 });
+    const aborted = lock.acquire({ signal: controller.signal });
+    assert.equal(pendingWaits(), 3);
+    assert.equal(await timed, false);
+    controller.abort(new Error("stop"));
+    await assert.rejects(aborted);
+    assert.equal(pendingWaits(), 1);
+    lock.release();
+    assert.equal(await within(granted), true);
+    assert.equal(pendingWaits(), 0);
+    lock.release();
+  });
+
+  it("cells are freed by whoever leaves (granted, timed out, aborted); QUEUED is set exactly while someone waits", async () => {
+    const sem = new Semaphore(0);
+    const i32 = sem._core.i32;
+    const controller = new AbortController();
+    const waits = [sem.acquire(), sem.acquire({ timeout: 10 }), sem.acquire({ signal: controller.signal })];
+    assert.equal(Atomics.load(i32, SIZE), 3);
+    assert.equal(Atomics.load(i32, STATE), QUEUED);
+    await waits[1];
+    controller.abort();
+    await assert.rejects(waits[2]!);
+    assert.equal(Atomics.load(i32, STATE), QUEUED, "one still waits");
+    sem.release(3);
+    assert.equal(await within(waits[0]!), true);
+    assert.equal(Atomics.load(i32, STATE), 2, "the two permits nobody waited for are kept, QUEUED cleared");
+    assert.equal(allCellsFree(i32), true);
+  });
+
+  it("handles: structured-cloneable, checked, and live on arrival", () => {
+    const sem = new BoundedSemaphore(3);
+    const handle = structuredClone(toHandle(sem));
+    assert.equal(isHandle(handle), true);
+    const copy = fromHandle(handle);
+    assert.ok(copy instanceof BoundedSemaphore);
+    copy.tryAcquire();
+    assert.equal(sem.value, 2, "the same permits");
+    assert.throws(() => fromHandle({ ...handle, kind: "Lock" } as never), TypeError, "a kind that lies");
+    assert.throws(
+      () => fromHandle({ threadkit: "threads", kind: "Lock", buffer: new SharedArrayBuffer(8) }),
+      TypeError,
+    );
+    assert.throws(() => toHandle({} as never), TypeError);
+    assert.equal(isHandle(allocate(Kind.Lock)), false);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * The threads tier as the contract suites see it: factories of threadkit/threads primitives, and agents that
+ * are worker threads. An agent runs an export of test/contract/bodies/ in a new worker (./contract-worker.ts);
+ * primitives travel as handles and arrive live.
+ *
+ * Not here yet (later slices of issue #3): Barrier, the queues and Thread. Their factories throw. The suites'
+ * logs (`tier.SimpleQueue()`) use the test-only ./shared-log.ts until the tier has a SimpleQueue.
+ */
+import type * as api from "../../src/api/primitives.ts";
+import type { Futex } from "../../src/threads/futex.ts";
+import { isPrimitive, toHandle } from "../../src/threads/handle.ts";
+import * as tk from "../../src/threads/index.ts";
+import type { Agents, Tier } from "../contract/tier.ts";
+import { sleep } from "../helpers.ts";
+import { SharedLog } from "./shared-log.ts";
+import { rebuild, startWorker, type WorkerError } from "./spawn.ts";
+
+/** Every primitive made through the tier, so that settle() can watch their FIFOs. */
+const made = new Set<{ _core: Futex }>();
+function track<P extends { _core: Futex }>(primitive: P): P {
+  made.add(primitive);
+  return primitive;
+}
+
+const notYet = (what: string) => (): never => {
+  throw new Error(`threadkit/threads has no ${what} yet`);
+};
+
+/** Agents still starting (their worker has not begun the body yet). */
+const starting = new Set<Promise<void>>();
+/** The status word of each running agent: its pending async waits (see ./contract-worker.ts). */
+const running = new Set<Int32Array>();
+
+function wire(value: unknown): unknown {
+  if (value instanceof SharedLog) return value.toWire();
+  return isPrimitive(value) ? toHandle(value) : value;
+}
+
+/** A fingerprint of everyone's progress: how many wait in each FIFO, and how many agents are running. */
+function progress(): string {
+  let s = "";
+  for (const p of made) s += `${p._core.size},`;
+  return s;
+}
+
+const agents: Agents = {
+  kind: "workers",
+  spawn<A extends unknown[], R>(body: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+    const status = new Int32Array(new SharedArrayBuffer(4));
+    running.add(status);
+    const worker = startWorker(new URL("./contract-worker.ts", import.meta.url), {
+      body: body.name,
+      args: args.map(wire),
+      status,
+    });
+    worker.once("exit", () => running.delete(status));
+    let started!: () => void;
+    const startedPromise = new Promise<void>((resolve) => (started = resolve));
+    starting.add(startedPromise);
+    startedPromise.then(() => starting.delete(startedPromise));
+    return new Promise<R>((resolve, reject) => {
+      let settled = false;
+      worker.on("message", (m: { started?: true; ok?: R; error?: WorkerError }) => {
+        if (m.started) return started();
+        settled = true;
+        if (m.error) reject(rebuild(m.error));
+        else resolve(m.ok as R);
+      });
+      worker.on("error", (e) => {
+        settled = true;
+        started();
+        reject(e);
+      });
+      worker.on("exit", (code) => {
+        started();
+        if (!settled) reject(new Error(`agent ${body.name} exited with ${code} before answering`));
+      });
+    });
+  },
+  /**
+   * Waits until every agent has started its body and is parked on a primitive (or has finished), then until
+   * nothing has changed in the FIFOs of the tier's primitives for 100 ms; at most ~5 s past the start-ups.
+   * Across threads there is no "run everything runnable" step, so settling is a generous pause, anchored
+   * on what the agents report rather than on how fast workers happen to start.
+   */
+  async settle() {
+    const deadline = performance.now() + 20_000;
+    while (starting.size > 0 && performance.now() < deadline) await Promise.race([...starting, sleep(1000)]);
+    const until = performance.now() + 5_000;
+    const parked = () => [...running].every((status) => Atomics.load(status, 0) > 0);
+    while (!parked() && performance.now() < until) await sleep(5);
+    let last = progress();
+    let quiet = 0;
+    while (quiet < 4 && performance.now() < until + 1_000) {
+      await sleep(25);
+      const now = progress();
+      quiet = now === last ? quiet + 1 : 0;
+      last = now;
+    }
+  },
+};
+
+export const threadsTier: Tier = {
+  name: "threads",
+  Lock: () => track(new tk.Lock()),
+  RLock: () => track(new tk.RLock()),
+  Condition: (lock) => track(new tk.Condition(lock as tk.Lock | tk.RLock | undefined)),
+  Semaphore: (value) => track(new tk.Semaphore(value)),
+  BoundedSemaphore: (value) => track(new tk.BoundedSemaphore(value)),
+  Event: () => track(new tk.Event()),
+  Barrier: notYet("Barrier"),
+  Queue: notYet("Queue"),
+  LifoQueue: notYet("LifoQueue"),
+  PriorityQueue: notYet("PriorityQueue"),
+  SimpleQueue: <T>(): api.SimpleQueue<T> => new SharedLog() as unknown as api.SimpleQueue<T>,
+  agents,
+};
