@@ -1,0 +1,114 @@
+/**
+ * Threads tier, Lock: the uncontended acquire+release inside a worker (baselines B6) and two workers x
+ * 1,000,000 Lock-protected increments of a shared counter (B10). The counter is a plain read-modify-write,
+ * so a lock that failed to exclude would lose increments: every sample checks the total.
+ */
+import { Lock, toHandle } from "threadkit/threads";
+import { type Contender, speedup, type Workload } from "../harness.ts";
+import { python } from "../python/python.ts";
+import { across, BenchWorker, words } from "./pool.ts";
+
+let pool: BenchWorker[] = [];
+
+async function close(): Promise<void> {
+  await Promise.all(pool.map((w) => w.terminate()));
+  pool = [];
+}
+
+export const uncontended: Workload = {
+  name: "threads.lock.uncontended",
+  title: "uncontended Lock acquire+release in a worker",
+  show: "ns/op",
+  op: "cycle",
+  ops: 2_000_000,
+  reference: "threadkit Lock acquireSync()",
+  targets: [
+    speedup(
+      "threadkit Lock acquireSync()",
+      "CAS + store",
+      1 / 1.5,
+      "at most 1.5x a bare compareExchange + store",
+    ),
+  ],
+  async prepare(ctx) {
+    pool = [new BenchWorker()];
+    const word = words(1);
+    const lock = toHandle(new Lock());
+    const inWorker = (name: string, kind: Contender["kind"], extra: Partial<Contender> = {}): Contender => ({
+      name,
+      kind,
+      ...extra,
+      run: async (n) => {
+        const s = await pool[0]!.call("uncontended", { contender: name, n, word, lock });
+        return s.end - s.start;
+      },
+    });
+    return [
+      inWorker("CAS + store", "floor", { note: "Atomics.compareExchange(0->1) + Atomics.store(0)" }),
+      inWorker("futex mutex", "floor", { note: "Drepper's mutex: lock, and unlock without a notify" }),
+      inWorker("threadkit Lock acquireSync()", "threadkit"),
+      inWorker("threadkit Lock tryAcquire()", "threadkit"),
+      inWorker("threadkit Lock await acquire()", "threadkit", { ops: ctx.quick ? 200_000 : 1_000_000 }),
+      inWorker("multithreading Mutex blockingLock()", "competitor", { note: "unlock always notifies" }),
+      python("CPython threading.Lock", "lock", ctx.quick ? 200_000 : 1_000_000, "acquire(); release()"),
+    ];
+  },
+  close,
+};
+
+export const contended: Workload = {
+  name: "threads.lock.contended",
+  title: "2 workers x 1,000,000 Lock-protected increments",
+  show: "ns/op",
+  op: "increment",
+  ops: 2_000_000,
+  reference: "threadkit Lock acquireSync()",
+  targets: [
+    speedup(
+      "threadkit Lock acquireSync()",
+      "futex mutex",
+      1 / 1.2,
+      "at most 1.2x a hand-written futex mutex",
+    ),
+    speedup(
+      "threadkit Lock acquireSync()",
+      "CPython threading.Lock, 2 threads",
+      3,
+      "at least 3x faster than CPython's threading.Lock",
+    ),
+  ],
+  notes: [
+    "Time is from the first worker's start to the last one's end, per increment of both (2 per loop pair).",
+    "Baselines B10: every lock lands at 42–67 ns here and none wins consistently; the spread is how often " +
+      "the lock changes hands.",
+  ],
+  async prepare(ctx) {
+    pool = [new BenchWorker(), new BenchWorker()];
+    const inWorkers = (name: string, kind: Contender["kind"], extra: Partial<Contender> = {}): Contender => ({
+      name,
+      kind,
+      ...extra,
+      run: async (n) => {
+        const g = words(1);
+        const w = words(2);
+        const lock = toHandle(new Lock());
+        const each = n / 2;
+        const spans = await Promise.all(
+          pool.map((p) => p.call("count", { contender: name, n: each, gate: g, words: w, lock })),
+        );
+        if (w[1] !== n) throw new Error(`${name}: lost increments: ${w[1]} of ${n}`);
+        return across(spans);
+      },
+    });
+    return [
+      inWorkers("futex mutex", "floor"),
+      inWorkers("futex mutex, spin 100", "floor"),
+      inWorkers("no lock: Atomics.add", "floor", { note: "lock-free, for scale" }),
+      inWorkers("threadkit Lock acquireSync()", "threadkit"),
+      inWorkers("threadkit Lock await acquire()", "threadkit", { ops: ctx.quick ? 100_000 : 400_000 }),
+      inWorkers("multithreading Mutex blockingLock()", "competitor"),
+      python("CPython threading.Lock, 2 threads", "lock_2threads", ctx.quick ? 400_000 : 2_000_000),
+    ];
+  },
+  close,
+};
