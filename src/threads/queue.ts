@@ -1,0 +1,662 @@
+/**
+ * Queue, LifoQueue, PriorityQueue and SimpleQueue of structured-cloneable values, shared by the main
+ * thread and any number of workers: an item put on one thread is got on any other.
+ *
+ * Design (Python's queue.Queue, with the futex core for waiting):
+ * - One mutex (Q_MUTEX, ./store.ts) guards the items, the counters and the shutdown flag; it is held for a
+ *   few dozen instructions and never while waiting. Uncontended, a put or a get is one compareExchange and
+ *   one exchange on it, and nothing else atomic: the waiter FIFOs are looked at through one load of their
+ *   QUEUED bit.
+ * - Three FIFOs of the futex core, one buffer each: getters, putters, joiners. A caller that must wait
+ *   queues its cell under the mutex (take your ticket before you let go), so no put, get, taskDone or
+ *   shutdown can slip between its check and its wait.
+ * - Direct hand-off, first come first served: an item put while getters wait goes to the longest-waiting
+ *   getter (into a HANDS entry whose index is the grant), never into the queue; a slot freed while
+ *   putters wait takes the longest-waiting putter's item (already in a HANDS entry) into the queue. So
+ *   getters wait only while the queue is empty, putters only while it is full, and nobody overtakes.
+ * - Cancel safety: a waiter that times out or aborts leaves its FIFO under the core's guard; if its grant
+ *   came first it keeps it (the call succeeds), else nothing of it remains: no item lost or got twice.
+ *
+ * Grant values: a getter's is its HANDS entry + 1, or SHUT; a putter's is DONE, SHUT or UNORDERED (its
+ * key cannot be ordered with the items queued now); a joiner's is DONE.
+ */
+import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from "../api/errors.ts";
+import type { WaitOptions } from "../api/options.ts";
+import type { Queue as QueueApi, SimpleQueue as SimpleQueueApi } from "../api/primitives.ts";
+import { admit } from "../internal/checks.ts";
+import { now } from "../internal/deadline.ts";
+import { admitSync } from "./admit.ts";
+import { encode } from "./codec.ts";
+import { FALSE, FULL, Futex, type Taker, TRUE } from "./futex.ts";
+import {
+  allocate,
+  attach,
+  FIFO,
+  KEY_NUMBER,
+  KEY_STRING,
+  Kind,
+  LIFO,
+  NONE,
+  PRIORITY,
+  Q_CAPACITY,
+  Q_COUNT,
+  Q_MAXSIZE,
+  Q_SHUTDOWN,
+  Q_UNFINISHED,
+  QUEUED,
+  ROOM,
+  STATE,
+} from "./layout.ts";
+import { ME } from "./runtime.ts";
+import { decodeTaken, key, Store, type StoreBuffers } from "./store.ts";
+
+const DONE = 1;
+const SHUT = -1;
+const UNORDERED = -2;
+
+// What a try under the mutex came to (cells are >= 0).
+const OK = -10;
+const NO = -11; // full (put) or empty (get)
+const ENDED = -12; // shut down (get)
+const NO_CELL = -13; // every cell of the FIFO is taken: wait on ROOM, then try again
+
+/** Waiting for a queue never takes without queueing: whether to wait is decided under the mutex. */
+const QUEUE_UP: Taker = { take: () => -1, took: () => undefined };
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** What a queue's handle carries besides its getters' buffer. */
+export interface QueueBuffers extends StoreBuffers {
+  puts: SharedArrayBuffer;
+  joins: SharedArrayBuffer;
+}
+
+type QueueKind = typeof Kind.Queue | typeof Kind.LifoQueue | typeof Kind.PriorityQueue | typeof Kind.SimpleQueue;
+
+const orderOf = (kind: number): number =>
+  kind === Kind.LifoQueue ? LIFO : kind === Kind.PriorityQueue ? PRIORITY : FIFO;
+
+/**
+ * A multi-producer, multi-consumer queue shared across threads, as Python's `queue.Queue` (3.13, with
+ * `shutdown`). Items are structured-cloneable values (a TypeError for anything else, and the queue is
+ * unchanged); each `get` gives a fresh copy. `new Queue(maxsize = 0)`: `maxsize <= 0` is unbounded, and
+ * unbounded really is (the storage grows while memory lasts).
+ */
+export class Queue<T> implements QueueApi<T> {
+  readonly maxsize: number;
+  /** @internal */
+  declare readonly _store: Store;
+  /** @internal */
+  declare readonly _gets: Futex;
+  /** @internal */
+  declare readonly _puts: Futex;
+  /** @internal */
+  declare readonly _joins: Futex;
+
+  constructor(maxsize = 0) {
+    if (typeof maxsize !== "number" || Number.isNaN(maxsize)) throw new TypeError("maxsize must be a number");
+    this.maxsize = maxsize;
+    const kind =
+      new.target === LifoQueue ? Kind.LifoQueue : new.target === PriorityQueue ? Kind.PriorityQueue : Kind.Queue;
+    init(this, kind, maxsize);
+  }
+
+  /** @internal A live queue over a received handle's buffers (see ./handle.ts). */
+  static _attach(buffer: SharedArrayBuffer, buffers: QueueBuffers, kind: QueueKind): Queue<unknown> {
+    const prototype =
+      kind === Kind.LifoQueue
+        ? LifoQueue.prototype
+        : kind === Kind.PriorityQueue
+          ? PriorityQueue.prototype
+          : Queue.prototype;
+    const q = Object.create(prototype) as Queue<unknown>;
+    const store = new Store(buffers);
+    (q as { maxsize: number }).maxsize = new Float64Array(buffers.meta)[Q_MAXSIZE] as number;
+    wire(q, store, attach(buffer, kind), attach(buffers.puts, kind), attach(buffers.joins, kind));
+    return q;
+  }
+
+  /** @internal What the handle carries. */
+  _buffers(): { buffer: SharedArrayBuffer; queue: QueueBuffers } {
+    return {
+      buffer: this._gets.i32.buffer as SharedArrayBuffer,
+      queue: {
+        ...this._store.buffers,
+        puts: this._puts.i32.buffer as SharedArrayBuffer,
+        joins: this._joins.i32.buffer as SharedArrayBuffer,
+      },
+    };
+  }
+
+  /** @internal The waiter FIFOs (for diagnostics and tests). */
+  _cores(): Futex[] {
+    return [this._gets, this._puts, this._joins];
+  }
+
+  /** How many items are queued now (approximate while other threads work, as in Python). */
+  qsize(): number {
+    return Atomics.load(this._store.meta, Q_COUNT);
+  }
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+  full(): boolean {
+    const capacity = this._store.meta[Q_CAPACITY] as number;
+    return capacity > 0 && this.qsize() >= capacity;
+  }
+
+  /**
+   * Puts `item`, waiting for a free slot if the queue is full; rejects with QueueFull on timeout or a
+   * failed try, QueueShutDown once shut down, TypeError if the item cannot be carried (or, in a
+   * PriorityQueue, ordered). Cancel-safe: on abort the item was not put (unless the slot had already been
+   * handed over: then it resolves).
+   */
+  put(item: T, opts?: WaitOptions): Promise<void> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    let got: number;
+    try {
+      got = this.tryPut(item, ms !== 0);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (got === OK) return RESOLVED;
+    if (got === NO) return Promise.reject(new QueueFull());
+    return this.putAsync(item, got, now() + ms, opts?.signal);
+  }
+
+  /** The blocking twin of `put`. A signal is only checked on entry (a blocked thread cannot see an abort). */
+  putSync(item: T, opts?: WaitOptions): void {
+    const ms = admitSync(opts);
+    const deadline = now() + ms;
+    for (let got = this.tryPut(item, ms !== 0); ; got = this.tryPut(item, true)) {
+      if (got === OK) return;
+      if (got === NO) throw new QueueFull();
+      if (got === NO_CELL) {
+        if (!this._puts.roomSync(this.seq, deadline)) throw new QueueFull();
+        continue;
+      }
+      const hand = this.pending;
+      return this.putDone(this._puts.parkSync(got, deadline), hand);
+    }
+  }
+
+  putNowait(item: T): void {
+    if (this.tryPut(item, false) !== OK) throw new QueueFull();
+  }
+
+  /**
+   * Takes the next item, waiting for one if the queue is empty; rejects with QueueEmpty on timeout or a
+   * failed try, QueueShutDown once shut down and empty. Cancel-safe: on abort no item was taken (unless one
+   * had already been handed over: then it resolves with it).
+   */
+  get(opts?: WaitOptions): Promise<T> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    let got: number;
+    try {
+      got = this.tryGet(ms !== 0);
+      if (got === OK) return Promise.resolve(decodeTaken() as T);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (got === NO) return Promise.reject(new QueueEmpty());
+    if (got === ENDED) return Promise.reject(new QueueShutDown());
+    return this.getAsync(got, now() + ms, opts?.signal);
+  }
+
+  /** The blocking twin of `get`. A signal is only checked on entry (a blocked thread cannot see an abort). */
+  getSync(opts?: WaitOptions): T {
+    const ms = admitSync(opts);
+    const deadline = now() + ms;
+    for (let got = this.tryGet(ms !== 0); ; got = this.tryGet(true)) {
+      if (got === OK) return decodeTaken() as T;
+      if (got === NO) throw new QueueEmpty();
+      if (got === ENDED) throw new QueueShutDown();
+      if (got === NO_CELL) {
+        if (!this._gets.roomSync(this.seq, deadline)) throw new QueueEmpty();
+        continue;
+      }
+      return this.gotGrant(this._gets.parkSync(got, deadline));
+    }
+  }
+
+  getNowait(): T {
+    const got = this.tryGet(false);
+    if (got === OK) return decodeTaken() as T;
+    throw got === ENDED ? new QueueShutDown() : new QueueEmpty();
+  }
+
+  /** Marks one gotten item as handled; when none is left, every `join()` resolves. */
+  taskDone(): void {
+    const store = this._store;
+    const m = store.meta;
+    store.lock();
+    try {
+      const left = (m[Q_UNFINISHED] as number) - 1;
+      if (left < 0) throw new ValueError("taskDone() called too many times");
+      m[Q_UNFINISHED] = left;
+      if (left === 0) grantAll(this._joins, DONE);
+    } finally {
+      store.unlock();
+    }
+  }
+
+  /**
+   * Resolves true once every item put has been marked done, false on timeout. Never rejects with
+   * QueueShutDown. Cancel-safe: on abort it rejects with `signal.reason` and leaves no trace.
+   */
+  join(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    const got = this.tryJoin(ms !== 0);
+    if (got === OK) return TRUE;
+    if (got === NO) return FALSE;
+    return this.joinAsync(got, now() + ms, opts?.signal);
+  }
+
+  /** The blocking twin of `join`. */
+  joinSync(opts?: WaitOptions): boolean {
+    const ms = admitSync(opts);
+    const deadline = now() + ms;
+    for (let got = this.tryJoin(ms !== 0); ; got = this.tryJoin(true)) {
+      if (got === OK) return true;
+      if (got === NO) return false;
+      if (got === NO_CELL) {
+        if (!this._joins.roomSync(this.seq, deadline)) return false;
+        continue;
+      }
+      return this._joins.parkSync(got, deadline) !== 0;
+    }
+  }
+
+  /**
+   * Refuses further puts (QueueShutDown) and wakes every waiting putter and getter with it; gets go on
+   * until the queue is empty. `immediate`: drop the items left too, counting each as done for `join()`
+   * (items already got still need their `taskDone()`). May be called again, either way.
+   */
+  shutdown(immediate = false): void {
+    const store = this._store;
+    const m = store.meta;
+    store.lock();
+    try {
+      m[Q_SHUTDOWN] = 1;
+      if (immediate) {
+        const dropped = store.clear();
+        const left = Math.max(0, (m[Q_UNFINISHED] as number) - dropped);
+        m[Q_UNFINISHED] = left;
+        if (left === 0) grantAll(this._joins, DONE);
+      }
+      grantAll(this._puts, SHUT);
+      grantAll(this._gets, SHUT);
+    } finally {
+      store.unlock();
+    }
+  }
+
+  /** Gets items until the queue is shut down and drained, calling `taskDone()` for each as the loop moves on. */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new Drain(this);
+  }
+
+  // ---- under the mutex ----------------------------------------------------------------------------------
+
+  /** ROOM as read before the last NO_CELL, and the HANDS entry of the last putter that queued. */
+  private seq = 0;
+  private pending = 0;
+
+  /** Encodes and places `item`: OK, NO (full, and `wait` false), NO_CELL, or the cell the putter waits on. */
+  private tryPut(item: T, wait: boolean): number {
+    encode(item); // TypeError before anything changes
+    const store = this._store;
+    if (store.order === PRIORITY) setKey(item);
+    const m = store.meta;
+    store.lock();
+    try {
+      if (m[Q_SHUTDOWN] !== 0) throw new QueueShutDown();
+      if (store.order === PRIORITY && store.count > 0 && store.keyKind !== key.kind) throw unordered();
+      const gets = this._gets;
+      if ((Atomics.load(gets.i32, STATE) & QUEUED) !== 0) {
+        gets.lock();
+        const cell = gets.shiftLive();
+        if (cell !== NONE) {
+          let hand: number;
+          try {
+            hand = store.hand();
+          } catch (error) {
+            gets.unlock();
+            throw error;
+          }
+          m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
+          gets.settleQueued();
+          gets.grant(cell, hand + 1);
+          gets.unlock();
+          return OK;
+        }
+        gets.unlock();
+      }
+      const capacity = m[Q_CAPACITY] as number;
+      if (capacity === 0 || store.count < capacity) {
+        store.push();
+        m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
+        return OK;
+      }
+      if (!wait) return NO;
+      const hand = store.hand();
+      const puts = this._puts;
+      const seq = Atomics.load(puts.i32, ROOM);
+      const cell = puts.enter(QUEUE_UP, ME, hand + 1);
+      if (cell === FULL) {
+        store.dropHand(hand);
+        this.seq = seq;
+        return NO_CELL;
+      }
+      this.pending = hand;
+      return cell;
+    } finally {
+      store.unlock();
+    }
+  }
+
+  /** Takes the next item for decoding: OK, NO (empty, and `wait` false), ENDED, NO_CELL, or a cell to wait on. */
+  private tryGet(wait: boolean): number {
+    const store = this._store;
+    const m = store.meta;
+    store.lock();
+    try {
+      if (store.count > 0) {
+        store.take();
+        this.refill();
+        return OK;
+      }
+      if (m[Q_SHUTDOWN] !== 0) return ENDED;
+      if (!wait) return NO;
+      const gets = this._gets;
+      const seq = Atomics.load(gets.i32, ROOM);
+      const cell = gets.enter(QUEUE_UP, ME, 0);
+      if (cell === FULL) {
+        this.seq = seq;
+        return NO_CELL;
+      }
+      return cell;
+    } finally {
+      store.unlock();
+    }
+  }
+
+  /** A slot just freed: it goes to the longest-waiting putter whose item can join the queue. */
+  private refill(): void {
+    const store = this._store;
+    const m = store.meta;
+    const puts = this._puts;
+    const capacity = m[Q_CAPACITY] as number;
+    while ((Atomics.load(puts.i32, STATE) & QUEUED) !== 0 && (capacity === 0 || store.count < capacity)) {
+      puts.lock();
+      const cell = puts.shiftLive();
+      if (cell === NONE) {
+        puts.unlock();
+        return;
+      }
+      const hand = puts.value(cell) - 1;
+      const fits = store.order !== PRIORITY || store.count === 0 || store.handKeyKind(hand) === store.keyKind;
+      if (fits) {
+        store.pushHand(hand);
+        m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
+      }
+      puts.settleQueued();
+      puts.grant(cell, fits ? DONE : UNORDERED);
+      puts.unlock();
+      if (fits) return;
+    }
+  }
+
+  private tryJoin(wait: boolean): number {
+    const store = this._store;
+    store.lock();
+    try {
+      if (store.meta[Q_UNFINISHED] === 0) return OK;
+      if (!wait) return NO;
+      const joins = this._joins;
+      const seq = Atomics.load(joins.i32, ROOM);
+      const cell = joins.enter(QUEUE_UP, ME, 0);
+      if (cell === FULL) this.seq = seq;
+      return cell === FULL ? NO_CELL : cell;
+    } finally {
+      store.unlock();
+    }
+  }
+
+  // ---- after a wait -------------------------------------------------------------------------------------
+
+  /** A putter's wait ended with `granted` (0: timed out); unless it was DONE, its item is dropped. */
+  private putDone(granted: number, hand: number): void {
+    if (granted === DONE) return;
+    this.drop(hand);
+    if (granted === SHUT) throw new QueueShutDown();
+    if (granted === UNORDERED) throw unordered();
+    throw new QueueFull();
+  }
+
+  private drop(hand: number): void {
+    const store = this._store;
+    store.lock();
+    store.dropHand(hand);
+    store.unlock();
+  }
+
+  /** A getter's wait ended with `granted` (0: timed out): the item handed to it, or the error. */
+  private gotGrant(granted: number): T {
+    if (granted === 0) throw new QueueEmpty();
+    if (granted === SHUT) throw new QueueShutDown();
+    const store = this._store;
+    store.lock();
+    store.takeHand(granted - 1);
+    store.unlock();
+    return decodeTaken() as T;
+  }
+
+  private async putAsync(item: T, got: number, deadline: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (got === OK) return;
+      if (got === NO_CELL) {
+        if ((await this._puts.roomAsync(this.seq, deadline, signal)) === 0) throw new QueueFull();
+      } else {
+        const hand = this.pending;
+        let granted: number;
+        try {
+          granted = await this._puts.parkAsync(got, deadline, signal);
+        } catch (reason) {
+          this.drop(hand); // aborted before any hand-off: the item was never put
+          throw reason;
+        }
+        return this.putDone(granted, hand);
+      }
+      got = this.tryPut(item, true);
+    }
+  }
+
+  private async getAsync(got: number, deadline: number, signal?: AbortSignal): Promise<T> {
+    for (;;) {
+      if (got === OK) return decodeTaken() as T;
+      if (got === ENDED) throw new QueueShutDown();
+      if (got === NO_CELL) {
+        if ((await this._gets.roomAsync(this.seq, deadline, signal)) === 0) throw new QueueEmpty();
+      } else {
+        return this.gotGrant(await this._gets.parkAsync(got, deadline, signal));
+      }
+      got = this.tryGet(true);
+    }
+  }
+
+  private async joinAsync(got: number, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (got === OK) return true;
+      if (got === NO_CELL) {
+        if ((await this._joins.roomAsync(this.seq, deadline, signal)) === 0) return false;
+      } else {
+        return (await this._joins.parkAsync(got, deadline, signal)) !== 0;
+      }
+      got = this.tryJoin(true);
+    }
+  }
+}
+
+function init(q: Queue<unknown>, kind: QueueKind, maxsize: number): void {
+  const store = Store.create(orderOf(kind));
+  const m = store.meta;
+  m[Q_CAPACITY] = maxsize > 0 ? Math.min(Math.ceil(maxsize), 2 ** 31 - 1) : 0;
+  new Float64Array(m.buffer)[Q_MAXSIZE] = maxsize;
+  wire(q, store, allocate(kind), allocate(kind), allocate(kind));
+}
+
+function wire(q: Queue<unknown>, store: Store, gets: Int32Array, puts: Int32Array, joins: Int32Array): void {
+  const w = q as unknown as { _store: Store; _gets: Futex; _puts: Futex; _joins: Futex };
+  w._store = store;
+  w._gets = new Futex(gets);
+  w._puts = new Futex(puts);
+  w._joins = new Futex(joins);
+}
+
+/** Grants every waiter of `core` (mutex held). */
+function grantAll(core: Futex, value: number): void {
+  if ((Atomics.load(core.i32, STATE) & QUEUED) === 0) return;
+  core.lock();
+  for (let cell = core.shiftLive(); cell !== NONE; cell = core.shiftLive()) core.grant(cell, value);
+  core.settleQueued();
+  core.unlock();
+}
+
+/**
+ * A PriorityQueue's key: the item itself if it is a number or a string, else the first element of an
+ * array (`[priority, job]`). TypeError for anything else: the order cannot be a function across threads.
+ */
+function setKey(item: unknown): void {
+  const k = Array.isArray(item) ? item[0] : item;
+  if (typeof k === "number" && !Number.isNaN(k)) {
+    key.kind = KEY_NUMBER;
+    key.number = k;
+  } else if (typeof k === "string") {
+    key.kind = KEY_STRING;
+    key.string = k;
+  } else {
+    throw new TypeError(
+      "a threadkit/threads PriorityQueue orders by a number or string: put a number, a string, or a [priority, item] array",
+    );
+  }
+}
+
+function unordered(): TypeError {
+  return new TypeError(
+    "PriorityQueue cannot order a number key and a string key: every queued key must be of one kind",
+  );
+}
+
+/** The async iterator of a Queue: the `taskDone()` of each item is due when the loop asks for the next one. */
+class Drain<T> implements AsyncIterator<T> {
+  private owed = false;
+
+  constructor(private readonly queue: Queue<T>) {}
+
+  next(): Promise<IteratorResult<T>> {
+    try {
+      this.settle();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.queue.get().then(
+      (value) => this.yielded(value),
+      (error) => {
+        if (error instanceof QueueShutDown) return { done: true, value: undefined };
+        throw error;
+      },
+    );
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    try {
+      this.settle();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  private yielded(value: T): IteratorResult<T> {
+    this.owed = true;
+    return { done: false, value };
+  }
+
+  private settle(): void {
+    if (this.owed) {
+      this.owed = false;
+      this.queue.taskDone();
+    }
+  }
+}
+
+/** A Queue that gives back the most recently put item first, as Python's `queue.LifoQueue`. */
+export class LifoQueue<T> extends Queue<T> {
+  declare private readonly lifo: true;
+}
+
+/**
+ * A Queue that gives back the lowest item first, as Python's `queue.PriorityQueue`, but stable: items of
+ * equal priority come out in the order they were put. A function cannot cross threads, so the order is by
+ * a key: the item itself when it is a number or a string, else the first element of a `[priority, item]`
+ * array (a number or a string); the rest of the array is carried, never compared. Keys of one queue are
+ * all numbers or all strings at any time (strings compare by UTF-16 code units, as `<` does); an item
+ * whose key is missing, NaN, or of the other kind than the queued keys is refused with a TypeError, and
+ * the queue is unchanged.
+ */
+export class PriorityQueue<T> extends Queue<T> {
+  declare private readonly priority: true;
+}
+
+/** An unbounded FIFO queue without task tracking, as Python's `queue.SimpleQueue`, shared across threads. */
+export class SimpleQueue<T> implements SimpleQueueApi<T> {
+  /** @internal */
+  declare readonly _queue: Queue<T>;
+
+  constructor() {
+    const q = Object.create(Queue.prototype) as Queue<T>;
+    (q as { maxsize: number }).maxsize = 0;
+    init(q as Queue<unknown>, Kind.SimpleQueue, 0);
+    (this as { _queue: Queue<T> })._queue = q;
+  }
+
+  /** @internal A live SimpleQueue over a received handle's buffers (see ./handle.ts). */
+  static _attach(buffer: SharedArrayBuffer, buffers: QueueBuffers): SimpleQueue<unknown> {
+    const s = Object.create(SimpleQueue.prototype) as SimpleQueue<unknown>;
+    (s as { _queue: Queue<unknown> })._queue = Queue._attach(buffer, buffers, Kind.SimpleQueue);
+    return s;
+  }
+
+  /** Never waits (the queue is unbounded); resolves once the item is in. TypeError if it cannot be carried. */
+  put(item: T, opts?: WaitOptions): Promise<void> {
+    return this._queue.put(item, opts);
+  }
+  /** The blocking twin of `put` (it never blocks: the queue is unbounded). */
+  putSync(item: T, opts?: WaitOptions): void {
+    this._queue.putSync(item, opts);
+  }
+  putNowait(item: T): void {
+    this._queue.putNowait(item);
+  }
+  /** As Queue.get: rejects with QueueEmpty on timeout. Cancel-safe: on abort no item was taken. */
+  get(opts?: WaitOptions): Promise<T> {
+    return this._queue.get(opts);
+  }
+  /** The blocking twin of `get`. */
+  getSync(opts?: WaitOptions): T {
+    return this._queue.getSync(opts);
+  }
+  getNowait(): T {
+    return this._queue.getNowait();
+  }
+  qsize(): number {
+    return this._queue.qsize();
+  }
+  empty(): boolean {
+    return this._queue.empty();
+  }
+}

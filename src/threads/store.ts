@@ -1,0 +1,505 @@
+/**
+ * The shared storage of a threads-tier queue: every thread that holds the queue has a Store over the same
+ * buffers (slots named in ./layout.ts), and every call below runs under the queue's mutex (`lock()`).
+ *
+ * - ENTRIES holds the items in the queue's order: a ring (FIFO), a stack (LIFO) or a binary min-heap on
+ *   (key, sequence number) (PRIORITY, stable). An entry is a few words: the codec's tag, an inline number,
+ *   or where the item's bytes are in ARENA.
+ * - HANDS holds entries outside that order, each owned by one waiter: a waiting putter's item (moved into
+ *   ENTRIES when a slot frees) and an item handed straight to a waiting getter (it takes the bytes out).
+ * - ARENA holds the bytes, bump-allocated. It resets when nothing is live, reclaims a freed block at its
+ *   top (so a LIFO stays compact), and when the top reaches the end it either compacts (moves the live
+ *   blocks down, oldest position first) or grows.
+ *
+ * Unbounded means unbounded: the three buffers are growable SharedArrayBuffers (Node 20 has them), grown
+ * under the mutex; their size lives in META, so another thread sees a growth the next time it takes the
+ * mutex and makes new views then. (Views of fixed length, because V8 11 runs length-tracking views of a
+ * growable buffer ~15x slower.)
+ */
+import { decode, encoded, reserve, scratch, TAG_NUMBER } from "./codec.ts";
+import {
+  ENTRY,
+  ENTRY_KEY,
+  ENTRY_KEY_UNITS,
+  ENTRY_LENGTH,
+  ENTRY_NEXT,
+  ENTRY_NUMBER,
+  ENTRY_OFFSET,
+  ENTRY_SEQ,
+  ENTRY_TAG,
+  FIFO,
+  KEY_NUMBER,
+  KEY_STRING,
+  LIFO,
+  NONE,
+  PRIORITY,
+  PRIORITY_ENTRY,
+  Q_ARENA_CAP,
+  Q_ARENA_LIVE,
+  Q_ARENA_TOP,
+  Q_COUNT,
+  Q_ENTRY_CAP,
+  Q_HAND_CAP,
+  Q_HAND_FREE,
+  Q_HEAD,
+  Q_KEY_KIND,
+  Q_META_WORDS,
+  Q_MUTEX,
+  Q_ORDER,
+  Q_SEQ,
+} from "./layout.ts";
+import { canBlock } from "./runtime.ts";
+
+const MAX_BYTES = 2 ** 31;
+const FIRST_ENTRIES = 64;
+const FIRST_HANDS = 16;
+const FIRST_ARENA = 4096;
+const MUTEX_SPIN = 200;
+
+/** What a PriorityQueue's next put is ordered by (set by the queue before `push`/`hand`). */
+export const key = { kind: 0, number: 0, string: "" };
+
+/** What `take`/`takeHand` read: the entry's tag and inline number (the bytes are in the codec's scratch). */
+const out = { tag: 0, number: 0, length: 0 };
+
+interface SharedArrayBufferGrowable extends SharedArrayBuffer {
+  grow(bytes: number): void;
+}
+
+function growable(bytes: number): SharedArrayBufferGrowable {
+  const Ctor = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBufferGrowable;
+  return new Ctor(bytes, { maxByteLength: MAX_BYTES });
+}
+
+const round8 = (n: number): number => (n + 7) & ~7;
+
+/** The buffers a Store works on: what a queue's handle carries besides its FIFOs. */
+export interface StoreBuffers {
+  meta: SharedArrayBuffer;
+  entries: SharedArrayBuffer;
+  hands: SharedArrayBuffer;
+  arena: SharedArrayBuffer;
+}
+
+export class Store {
+  readonly meta: Int32Array;
+  readonly order: number;
+  /** Words per entry. */
+  private readonly ew: number;
+  private entryCap = 0;
+  private entries!: Int32Array;
+  private entriesF64!: Float64Array;
+  private handCap = 0;
+  private hands!: Int32Array;
+  private handsF64!: Float64Array;
+  private arenaCap = 0;
+  private arena!: Uint8Array;
+  private arenaU16!: Uint16Array;
+  private readonly tmp = new Int32Array(PRIORITY_ENTRY);
+
+  /** A new, empty store of `order`. */
+  static create(order: number): Store {
+    const ew = order === PRIORITY ? PRIORITY_ENTRY : ENTRY;
+    const meta = new Int32Array(new SharedArrayBuffer(Q_META_WORDS * 4));
+    meta[Q_ORDER] = order;
+    meta[Q_ENTRY_CAP] = FIRST_ENTRIES;
+    meta[Q_HAND_CAP] = FIRST_HANDS;
+    meta[Q_ARENA_CAP] = FIRST_ARENA;
+    const hands = new Int32Array(growable(FIRST_HANDS * ew * 4));
+    for (let h = 0; h < FIRST_HANDS; h++) hands[h * ew + ENTRY_NEXT] = h + 1 < FIRST_HANDS ? h + 1 : NONE;
+    meta[Q_HAND_FREE] = 0;
+    return new Store({
+      meta: meta.buffer as SharedArrayBuffer,
+      entries: growable(FIRST_ENTRIES * ew * 4),
+      hands: hands.buffer as SharedArrayBuffer,
+      arena: growable(FIRST_ARENA),
+    });
+  }
+
+  constructor(readonly buffers: StoreBuffers) {
+    for (const b of [buffers.entries, buffers.hands, buffers.arena]) {
+      if (!(b instanceof SharedArrayBuffer) || !(b as { growable?: boolean }).growable) {
+        throw new TypeError("not a threadkit/threads queue handle: missing its growable buffers");
+      }
+    }
+    if (!(buffers.meta instanceof SharedArrayBuffer) || buffers.meta.byteLength !== Q_META_WORDS * 4) {
+      throw new TypeError("not a threadkit/threads queue handle: missing its META buffer");
+    }
+    this.meta = new Int32Array(buffers.meta);
+    this.order = Atomics.load(this.meta, Q_ORDER);
+    this.ew = this.order === PRIORITY ? PRIORITY_ENTRY : ENTRY;
+    this.lock();
+    this.refresh();
+    this.unlock();
+  }
+
+  // ---- the mutex ----------------------------------------------------------------------------------------
+
+  /**
+   * Takes the queue's mutex (Drepper's futex mutex). It guards a few dozen instructions and a memcpy of an
+   * item's bytes (growth and compaction, rarely, are linear), never a wait; so it spins first.
+   */
+  lock(): void {
+    const m = this.meta;
+    if (Atomics.compareExchange(m, Q_MUTEX, 0, 1) !== 0) this.contended();
+    this.refresh();
+  }
+
+  private contended(): void {
+    const m = this.meta;
+    for (let i = 0; i < MUTEX_SPIN; i++) {
+      if (Atomics.load(m, Q_MUTEX) === 0 && Atomics.compareExchange(m, Q_MUTEX, 0, 1) === 0) return;
+    }
+    if (!canBlock) {
+      while (Atomics.compareExchange(m, Q_MUTEX, 0, 2) !== 0);
+      return;
+    }
+    while (Atomics.exchange(m, Q_MUTEX, 2) !== 0) Atomics.wait(m, Q_MUTEX, 2);
+  }
+
+  unlock(): void {
+    if (Atomics.exchange(this.meta, Q_MUTEX, 0) === 2) Atomics.notify(this.meta, Q_MUTEX, 1);
+  }
+
+  /** New views after another thread grew a buffer (the sizes in META changed). */
+  private refresh(): void {
+    const m = this.meta;
+    const b = this.buffers;
+    if (m[Q_ENTRY_CAP] !== this.entryCap) {
+      this.entryCap = m[Q_ENTRY_CAP] as number;
+      this.entries = new Int32Array(b.entries, 0, this.entryCap * this.ew);
+      this.entriesF64 = new Float64Array(b.entries, 0, (this.entryCap * this.ew) >> 1);
+    }
+    if (m[Q_HAND_CAP] !== this.handCap) {
+      this.handCap = m[Q_HAND_CAP] as number;
+      this.hands = new Int32Array(b.hands, 0, this.handCap * this.ew);
+      this.handsF64 = new Float64Array(b.hands, 0, (this.handCap * this.ew) >> 1);
+    }
+    if (m[Q_ARENA_CAP] !== this.arenaCap) {
+      this.arenaCap = m[Q_ARENA_CAP] as number;
+      this.arena = new Uint8Array(b.arena, 0, this.arenaCap);
+      this.arenaU16 = new Uint16Array(b.arena, 0, this.arenaCap >> 1);
+    }
+  }
+
+  // ---- the queue's order (mutex held) -------------------------------------------------------------------
+
+  get count(): number {
+    return this.meta[Q_COUNT] as number;
+  }
+
+  /** The kind of the keys queued now (PRIORITY), 0 while empty. */
+  get keyKind(): number {
+    return this.meta[Q_KEY_KIND] as number;
+  }
+
+  /** Puts the last encoded item (and `key`) into the queue's order. */
+  push(): void {
+    const base = this.slotForPush();
+    this.write(this.entries, this.entriesF64, base);
+    this.pushed(base);
+  }
+
+  /** Moves a HANDS entry (a putter's item) into the queue's order; its bytes stay where they are. */
+  pushHand(h: number): void {
+    const ew = this.ew;
+    const base = this.slotForPush();
+    this.entries.set(this.hands.subarray(h * ew, h * ew + ew), base);
+    this.freeHand(h);
+    this.pushed(base);
+  }
+
+  /** The kind of a HANDS entry's key (PRIORITY). */
+  handKeyKind(h: number): number {
+    return this.hands[h * this.ew + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
+  }
+
+  /** Takes the next item out of the order and decodes it (call after `unlock`: see `decodeTaken`). */
+  take(): void {
+    const m = this.meta;
+    const ew = this.ew;
+    const count = m[Q_COUNT] as number;
+    let base: number;
+    if (this.order === FIFO) {
+      const head = m[Q_HEAD] as number;
+      base = head * ew;
+      m[Q_HEAD] = head + 1 === this.entryCap ? 0 : head + 1;
+    } else if (this.order === LIFO) {
+      base = (count - 1) * ew;
+    } else {
+      this.swap(0, count - 1);
+      base = (count - 1) * ew;
+    }
+    this.read(this.entries, this.entriesF64, base);
+    Atomics.store(m, Q_COUNT, count - 1);
+    if (count === 1) {
+      m[Q_KEY_KIND] = 0;
+      if (this.order === FIFO) m[Q_HEAD] = 0;
+    } else if (this.order === PRIORITY) this.siftDown(0, count - 1);
+  }
+
+  /** Drops every item in the order; returns how many. */
+  clear(): number {
+    const n = this.count;
+    for (let i = 0; i < n; i++) this.take();
+    return n;
+  }
+
+  private slotForPush(): number {
+    const m = this.meta;
+    const count = m[Q_COUNT] as number;
+    if (count === this.entryCap) this.growEntries();
+    if (this.order === FIFO) {
+      const at = (m[Q_HEAD] as number) + count;
+      return (at >= this.entryCap ? at - this.entryCap : at) * this.ew;
+    }
+    return count * this.ew;
+  }
+
+  private pushed(base: number): void {
+    const m = this.meta;
+    const count = (m[Q_COUNT] as number) + 1;
+    if (this.order === PRIORITY) {
+      const e = this.entries;
+      e[base + ENTRY_SEQ] = m[Q_SEQ] as number;
+      m[Q_SEQ] = ((m[Q_SEQ] as number) + 1) | 0;
+      m[Q_KEY_KIND] = e[base + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
+      this.siftUp(count - 1);
+    }
+    Atomics.store(m, Q_COUNT, count);
+  }
+
+  private growEntries(): void {
+    const ew = this.ew;
+    const old = this.entryCap;
+    const next = old * 2;
+    if (next * ew * 4 > MAX_BYTES) throw new RangeError("threadkit/threads queue: too many items");
+    (this.buffers.entries as SharedArrayBufferGrowable).grow(next * ew * 4);
+    this.meta[Q_ENTRY_CAP] = next;
+    this.refresh();
+    if (this.order === FIFO) {
+      const head = this.meta[Q_HEAD] as number;
+      const wrapped = head + (this.meta[Q_COUNT] as number) - old;
+      if (wrapped > 0) this.entries.copyWithin(old * ew, 0, wrapped * ew);
+    }
+  }
+
+  // ---- the heap (PRIORITY) ------------------------------------------------------------------------------
+
+  private less(i: number, j: number): boolean {
+    const e = this.entries;
+    const a = i * PRIORITY_ENTRY;
+    const b = j * PRIORITY_ENTRY;
+    if (this.meta[Q_KEY_KIND] === KEY_NUMBER) {
+      const f = this.entriesF64;
+      const ka = f[(a >> 1) + ENTRY_KEY] as number;
+      const kb = f[(b >> 1) + ENTRY_KEY] as number;
+      if (ka !== kb) return ka < kb;
+    } else {
+      const c = this.compareStrings(a, b);
+      if (c !== 0) return c < 0;
+    }
+    return (((e[a + ENTRY_SEQ] as number) - (e[b + ENTRY_SEQ] as number)) | 0) < 0;
+  }
+
+  private compareStrings(a: number, b: number): number {
+    const e = this.entries;
+    const u = this.arenaU16;
+    const na = e[a + ENTRY_KEY_UNITS] as number;
+    const nb = e[b + ENTRY_KEY_UNITS] as number;
+    const pa = ((e[a + ENTRY_OFFSET] as number) + round8(e[a + ENTRY_LENGTH] as number)) >> 1;
+    const pb = ((e[b + ENTRY_OFFSET] as number) + round8(e[b + ENTRY_LENGTH] as number)) >> 1;
+    const n = na < nb ? na : nb;
+    for (let k = 0; k < n; k++) {
+      const d = (u[pa + k] as number) - (u[pb + k] as number);
+      if (d !== 0) return d;
+    }
+    return na - nb;
+  }
+
+  private swap(i: number, j: number): void {
+    if (i === j) return;
+    const e = this.entries;
+    const t = this.tmp;
+    const a = i * PRIORITY_ENTRY;
+    const b = j * PRIORITY_ENTRY;
+    t.set(e.subarray(a, a + PRIORITY_ENTRY));
+    e.copyWithin(a, b, b + PRIORITY_ENTRY);
+    e.set(t, b);
+  }
+
+  private siftUp(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) return;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private siftDown(i: number, n: number): void {
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) return;
+      if (c + 1 < n && this.less(c + 1, c)) c++;
+      if (!this.less(c, i)) return;
+      this.swap(i, c);
+      i = c;
+    }
+  }
+
+  // ---- HANDS --------------------------------------------------------------------------------------------
+
+  /** Puts the last encoded item into a free HANDS entry and returns its index. */
+  hand(): number {
+    let h = this.meta[Q_HAND_FREE] as number;
+    if (h === NONE) h = this.growHands();
+    const base = h * this.ew;
+    this.meta[Q_HAND_FREE] = this.hands[base + ENTRY_NEXT] as number;
+    this.write(this.hands, this.handsF64, base);
+    return h;
+  }
+
+  /** Takes the item of a HANDS entry out (decode it after `unlock`), freeing the entry. */
+  takeHand(h: number): void {
+    this.read(this.hands, this.handsF64, h * this.ew);
+    this.freeHand(h);
+  }
+
+  /** Drops the item of a HANDS entry (a putter that gave up). */
+  dropHand(h: number): void {
+    this.takeHand(h);
+  }
+
+  private freeHand(h: number): void {
+    const base = h * this.ew;
+    this.hands[base + ENTRY_TAG] = 0;
+    this.hands[base + ENTRY_NEXT] = this.meta[Q_HAND_FREE] as number;
+    this.meta[Q_HAND_FREE] = h;
+  }
+
+  private growHands(): number {
+    const ew = this.ew;
+    const old = this.handCap;
+    const next = old * 2;
+    if (next * ew * 4 > MAX_BYTES) throw new RangeError("threadkit/threads queue: too many waiting putters");
+    (this.buffers.hands as SharedArrayBufferGrowable).grow(next * ew * 4);
+    this.meta[Q_HAND_CAP] = next;
+    this.refresh();
+    for (let h = old; h < next; h++) {
+      this.hands[h * ew + ENTRY_TAG] = 0;
+      this.hands[h * ew + ENTRY_NEXT] = h + 1 < next ? h + 1 : NONE;
+    }
+    return old;
+  }
+
+  // ---- entries and ARENA --------------------------------------------------------------------------------
+
+  private write(e: Int32Array, f: Float64Array, base: number): void {
+    const { tag, length } = encoded;
+    const priority = this.ew === PRIORITY_ENTRY;
+    const units = priority && key.kind === KEY_STRING ? key.string.length : 0;
+    if (length > 0 || units > 0) {
+      const off = this.alloc(round8(length) + round8(units * 2));
+      this.arena.set(scratch.subarray(0, length), off);
+      e[base + ENTRY_OFFSET] = off;
+      if (units > 0) {
+        const u = this.arenaU16;
+        const p = (off + round8(length)) >> 1;
+        const s = key.string;
+        for (let k = 0; k < units; k++) u[p + k] = s.charCodeAt(k);
+      }
+    } else if (tag === TAG_NUMBER) {
+      f[(base >> 1) + ENTRY_NUMBER] = encoded.number;
+    }
+    e[base + ENTRY_LENGTH] = length;
+    if (priority) {
+      e[base + ENTRY_KEY_UNITS] = key.kind === KEY_STRING ? units : -1;
+      if (key.kind === KEY_NUMBER) f[(base >> 1) + ENTRY_KEY] = key.number;
+    }
+    e[base + ENTRY_TAG] = tag; // last: an entry with a tag is live (compaction looks at HANDS by it)
+  }
+
+  private read(e: Int32Array, f: Float64Array, base: number): void {
+    out.tag = e[base + ENTRY_TAG] as number;
+    const length = e[base + ENTRY_LENGTH] as number;
+    out.length = length;
+    const size = this.blockSize(e, base);
+    if (size > 0) {
+      const off = e[base + ENTRY_OFFSET] as number;
+      reserve(length).set(this.arena.subarray(off, off + length));
+      this.release(off, size);
+    } else if (out.tag === TAG_NUMBER) {
+      out.number = f[(base >> 1) + ENTRY_NUMBER] as number;
+    }
+  }
+
+  private blockSize(e: Int32Array, base: number): number {
+    const length = e[base + ENTRY_LENGTH] as number;
+    const units = this.ew === PRIORITY_ENTRY ? (e[base + ENTRY_KEY_UNITS] as number) : 0;
+    return round8(length) + (units > 0 ? round8(units * 2) : 0);
+  }
+
+  private alloc(size: number): number {
+    const m = this.meta;
+    const top = m[Q_ARENA_TOP] as number;
+    const live = m[Q_ARENA_LIVE] as number;
+    if (top + size > this.arenaCap) {
+      if ((live + size) * 2 > this.arenaCap) this.growArena(Math.max(this.arenaCap * 2, (live + size) * 2));
+      if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) this.compact();
+    }
+    const at = m[Q_ARENA_TOP] as number;
+    m[Q_ARENA_TOP] = at + size;
+    m[Q_ARENA_LIVE] = (m[Q_ARENA_LIVE] as number) + size;
+    return at;
+  }
+
+  private release(off: number, size: number): void {
+    const m = this.meta;
+    const live = (m[Q_ARENA_LIVE] as number) - size;
+    m[Q_ARENA_LIVE] = live;
+    if (live === 0) m[Q_ARENA_TOP] = 0;
+    else if (off + size === m[Q_ARENA_TOP]) m[Q_ARENA_TOP] = off;
+  }
+
+  private growArena(bytes: number): void {
+    const next = Math.min(round8(bytes), MAX_BYTES);
+    if (next <= this.arenaCap) throw new RangeError("threadkit/threads queue: items take more than 2 GiB");
+    (this.buffers.arena as SharedArrayBufferGrowable).grow(next);
+    this.meta[Q_ARENA_CAP] = next;
+    this.refresh();
+  }
+
+  /** Moves every live block down to the start of ARENA, in the order of their offsets (so none is overwritten). */
+  private compact(): void {
+    const blocks: [Int32Array, number, number, number][] = [];
+    const ew = this.ew;
+    const m = this.meta;
+    const count = m[Q_COUNT] as number;
+    for (let i = 0; i < count; i++) {
+      const at = this.order === FIFO ? ((m[Q_HEAD] as number) + i) % this.entryCap : i;
+      this.collectBlock(blocks, this.entries, at * ew);
+    }
+    for (let h = 0; h < this.handCap; h++) {
+      if (this.hands[h * ew + ENTRY_TAG] !== 0) this.collectBlock(blocks, this.hands, h * ew);
+    }
+    blocks.sort((x, y) => x[2] - y[2]);
+    let top = 0;
+    for (const [e, base, off, size] of blocks) {
+      if (off !== top) this.arena.copyWithin(top, off, off + size);
+      e[base + ENTRY_OFFSET] = top;
+      top += size;
+    }
+    m[Q_ARENA_TOP] = top;
+  }
+
+  private collectBlock(blocks: [Int32Array, number, number, number][], e: Int32Array, base: number): void {
+    const size = this.blockSize(e, base);
+    if (size > 0) blocks.push([e, base, e[base + ENTRY_OFFSET] as number, size]);
+  }
+}
+
+/** Decodes what the last `take`/`takeHand` read (after `unlock`: decoding never runs under the mutex). */
+export function decodeTaken(): unknown {
+  return decode(out.tag, out.number, out.length);
+}
