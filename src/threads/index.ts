@@ -21,3 +21,12 @@ export { fromHandle, type Handle, type HandleKind, isHandle, toHandle } from "./
 export { Lock } from "./lock.ts";
 export { RLock } from "./rlock.ts";
 export { BoundedSemaphore, Semaphore } from "./semaphore.ts";
+export {
+  activeCount,
+  currentThread,
+  enumerate,
+  mainThread,
+  Thread,
+  type ThreadOptions,
+  Timer,
+} from "./thread.ts";

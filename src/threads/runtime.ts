@@ -27,6 +27,19 @@ export const threadId: number = wt?.threadId ?? 0;
 export const isMainThread: boolean = wt?.isMainThread ?? true;
 
 /**
+ * What ./thread.ts starts threads with: Node's worker_threads (Deno and Bun have it too), or undefined where
+ * the host has none. Thread only uses Worker, MessageChannel ports, receiveMessageOnPort and workerData, so
+ * a Web Worker host could fill the same shape later.
+ */
+export const workerThreads = wt as unknown as typeof import("node:worker_threads") | undefined;
+
+/** The file URL of a path (relative to the working directory), or undefined where the host has no node:url. */
+export function fileUrl(path: string): string | undefined {
+  const url = getBuiltin?.("node:url") as typeof import("node:url") | undefined;
+  return url?.pathToFileURL(path).href;
+}
+
+/**
  * Who this thread is in an owner word: thread id + 1, so that 0 means "nobody". Node's thread ids only grow;
  * a process would have to start 2^30 workers to overflow the 30 bits a STATE word gives an owner.
  */

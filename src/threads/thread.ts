@@ -1,0 +1,605 @@
+/**
+ * Thread and Timer of the threads tier: Python's `threading.Thread` on a worker thread. The body is a module
+ * function (code cannot cross threads, a module URL can): `new Thread({ target: url, args })` starts a
+ * worker (./worker-entry.ts) that imports `target` and calls its default export, or `export`, with `args`.
+ *
+ * What crosses, and why:
+ * - `args` are structured-cloned, except this tier's primitives (at the top level and inside arrays and
+ *   plain objects), which travel as handles (./handle.ts) and arrive as the same, live primitives.
+ * - "Finished" is a threads-tier Event (`done`) in shared memory, set by the worker when its target settles
+ *   (or when it exits any other way: its `process` 'exit' hook) and by the parent when the worker exits
+ *   without having set it. So `joinSync()` works while the parent's event loop is blocked.
+ * - The outcome (an uncaught error) is posted on a private MessagePort before `done` is set, so whoever
+ *   sees `done` can drain the port synchronously (receiveMessageOnPort) and find the error there.
+ *
+ * What a thread knows (`activeCount()`, `enumerate()`): itself, the main thread, and the threads it started
+ * that are still alive. Threads started by other workers are not seen (Python sees every thread; a worker has
+ * no registry of the process's workers without one more shared structure, and nothing here needs it).
+ */
+import { errorFromRecord, RuntimeError } from "../api/errors.ts";
+import type { WaitOptions } from "../api/options.ts";
+import type { Thread as ThreadApi } from "../api/primitives.ts";
+import { admit } from "../internal/checks.ts";
+import { reportError } from "../internal/runtime.ts";
+import { admitSync } from "./admit.ts";
+import { Event } from "./event.ts";
+import { FALSE } from "./futex.ts";
+import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
+import { fileUrl, isMainThread, threadId, workerThreads } from "./runtime.ts";
+
+type MessagePortLike = import("node:worker_threads").MessagePort;
+type WorkerLike = import("node:worker_threads").Worker;
+
+/** Options of a threads-tier Thread. */
+export interface ThreadOptions {
+  /** The module to run: a URL, a file URL string, or a path (relative to the working directory). */
+  target?: string | URL;
+  /** The export of `target` to call; "default" unless given. */
+  export?: string;
+  /** Structured-cloneable values and threadkit/threads primitives (sent live). */
+  args?: unknown[];
+  /** Default "Thread-N (export or module name)". */
+  name?: string;
+  /** A daemon thread does not keep the process alive. Default: the current thread's. */
+  daemon?: boolean;
+}
+
+/** An uncaught error as it crosses: an Error's parts (threadkit errors rebuilt from `code`), or a value. */
+type WireError =
+  | { kind: "error"; name: string; message: string; stack: string | undefined; code: unknown }
+  | { kind: "value"; value: unknown };
+
+/** @internal What a worker posts on its port. `late`: an error after the target had settled (reported, not kept). */
+export interface Outcome {
+  error?: WireError;
+  late?: boolean;
+}
+
+/** The workerData of a Thread's worker. */
+interface Descriptor {
+  threadkit: "thread";
+  kind: "Thread" | "Timer";
+  name: string;
+  daemon: boolean;
+  done: Handle<"Event">;
+  port: MessagePortLike;
+  names: Int32Array;
+  target: string | undefined;
+  export: string;
+  args: unknown[];
+  timer?: { interval: number; fate: Int32Array; finished: Handle<"Event"> };
+}
+
+const descriptor: Descriptor | undefined = (() => {
+  const data = workerThreads?.workerData as Partial<Descriptor> | undefined;
+  return data?.threadkit === "thread" && isHandle(data.done) ? (data as Descriptor) : undefined;
+})();
+
+/**
+ * The "Thread-N" counter, shared with every thread this one starts (and theirs), so names are unique across
+ * the threads threadkit started, as Python's counter is across a process.
+ */
+const names = descriptor?.names ?? new Int32Array(new SharedArrayBuffer(4));
+
+/** Threads started by this thread and not yet seen finished. */
+const startedHere = new Set<Thread>();
+
+/** Timer fates, in one shared word: the worker fires only by winning PENDING -> FIRED, cancel() wins -> CANCELLED. */
+const PENDING = 0;
+const FIRED = 1;
+const CANCELLED = 2;
+
+const entry = (() => {
+  // From TypeScript sources (tests, through tsx) the entry is a .ts file, which a Node 20 worker cannot
+  // load by itself: the worker boots through a tiny eval'd script that registers tsx first, if we have it.
+  const ts = import.meta.url.endsWith(".ts");
+  const url = new URL(ts ? "./worker-entry.ts" : "./worker-entry.js", import.meta.url);
+  if (!ts) return { url, boot: undefined };
+  let tsx: string | undefined;
+  try {
+    tsx = import.meta.resolve("tsx/esm/api");
+  } catch {
+    tsx = undefined; // a host that runs .ts itself may still load it
+  }
+  const boot =
+    tsx === undefined
+      ? undefined
+      : `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
+  return { url, boot };
+})();
+
+/**
+ * A thread of execution on a worker, as Python's `threading.Thread`: `start()` runs `target`'s export with
+ * `args` in a new worker; `join()` waits for it. An uncaught error of the target (a throw, a rejection, or
+ * the worker exiting before the target settled) is reported to stderr as Python's excepthook does and kept
+ * as `error`; `join()` still resolves true.
+ *
+ * The body is the target module's function: a subclass may add fields and methods, but an overridden
+ * `run()` cannot run on the worker (functions do not cross threads), so `start()` refuses it. `Timer` is the
+ * one subclass with its own body, known to the worker.
+ *
+ * `name` is this object's: renaming it in the worker (through `currentThread()`) does not rename the parent's.
+ */
+export class Thread implements ThreadApi {
+  private threadName: string;
+  private isDaemon: boolean;
+  private id: number | null = null;
+  private started = false;
+  private href: string | undefined;
+  private exportName: string;
+  private targetArgs: unknown[];
+  /** Set once the thread has finished. Shared with the worker; never set for the main and dummy threads. */
+  private done = new Event();
+  private port: MessagePortLike | undefined;
+  private fatal: unknown;
+  private failed = false;
+  private uncaught: unknown;
+  private dummy = false;
+
+  constructor(options: ThreadOptions = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    const { target, args = [], name, daemon } = options;
+    const exportName = options.export ?? "default";
+    if (typeof exportName !== "string" || exportName === "") {
+      throw new TypeError("export must be the name of an export");
+    }
+    if (!Array.isArray(args)) throw new TypeError("args must be an array");
+    if (daemon !== undefined && typeof daemon !== "boolean") throw new TypeError("daemon must be a boolean");
+    this.href = target === undefined ? undefined : resolveTarget(target);
+    this.exportName = exportName;
+    this.targetArgs = args;
+    const label = this.href === undefined ? "" : targetLabel(this.href, exportName);
+    this.threadName =
+      name !== undefined && name !== "" ? String(name) : `Thread-${nextName()}${label && ` (${label})`}`;
+    this.isDaemon = daemon ?? currentThread().daemon;
+  }
+
+  get name(): string {
+    return this.threadName;
+  }
+  set name(value: string) {
+    this.threadName = String(value);
+  }
+
+  /** The worker's threadId once started (0 for the main thread); null before. */
+  get ident(): number | null {
+    return this.id;
+  }
+
+  get daemon(): boolean {
+    return this.isDaemon;
+  }
+  set daemon(value: boolean) {
+    if (this.started) throw new RuntimeError("cannot set daemon status of active thread");
+    if (typeof value !== "boolean") throw new TypeError("daemon must be a boolean");
+    this.isDaemon = value;
+  }
+
+  /** The uncaught error of the target, once the thread has finished with one (rebuilt on this side). */
+  get error(): unknown {
+    if (this.done.isSet()) this.collect();
+    return this.uncaught;
+  }
+
+  /** True from `start()` until the target has settled (or the worker has ended). */
+  isAlive(): boolean {
+    return this.started && !this.done.isSet();
+  }
+
+  /**
+   * Starts the worker; when it returns, `ident` is set and `isAlive()` is true. RuntimeError if started
+   * before; TypeError if `args` cannot be cloned or a subclass overrides `run()` (nothing has changed then).
+   */
+  start(): void {
+    if (this.started) throw new RuntimeError("threads can only be started once");
+    const body = Object.getPrototypeOf(this).run;
+    if (body !== Thread.prototype.run && !(this instanceof Timer && body === Timer.prototype.run)) {
+      throw new TypeError(
+        "a Thread subclass's run() cannot run on a worker: put the body in the target module",
+      );
+    }
+    const host = workerThreads;
+    if (host === undefined) throw new RuntimeError("this runtime has no worker threads");
+    const { port1, port2 } = new host.MessageChannel();
+    const data: Descriptor = {
+      threadkit: "thread",
+      kind: this instanceof Timer ? "Timer" : "Thread",
+      name: this.threadName,
+      daemon: this.isDaemon,
+      done: toHandle(this.done),
+      port: port2,
+      names,
+      target: this.href,
+      export: this.exportName,
+      args: wire(this.targetArgs, new Map()) as unknown[],
+      timer: this instanceof Timer ? this._wire() : undefined,
+    };
+    let worker: WorkerLike;
+    try {
+      const options = { workerData: data, transferList: [port2] };
+      worker =
+        entry.boot === undefined
+          ? new host.Worker(entry.url, options)
+          : new host.Worker(entry.boot, { ...options, eval: true });
+    } catch (error) {
+      port1.close();
+      if ((error as { name?: string }).name === "DataCloneError") {
+        throw new TypeError(`Thread args must be structured-cloneable: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    this.started = true;
+    this.id = worker.threadId;
+    this.port = port1;
+    startedHere.add(this);
+    port1.on("message", (outcome: Outcome) => this.receive(outcome));
+    port1.unref(); // the worker keeps the process alive, not its port
+    worker.on("error", (error) => {
+      this.fatal ??= error; // also reported by the worker's own hook, unless it died before installing it
+    });
+    worker.on("exit", (code) => this.exited(code));
+    if (this.isDaemon) worker.unref();
+  }
+
+  /**
+   * What the thread does, on whichever thread calls it: imports the target module and calls its export
+   * with the args (on the worker, with the primitives live). Drops the target and args afterwards, as
+   * Python does. `start()` runs it on the worker.
+   */
+  async run(): Promise<unknown> {
+    const href = this.href;
+    const args = this.targetArgs;
+    this.href = undefined;
+    this.targetArgs = [];
+    if (href === undefined) return undefined;
+    const module = (await import(href)) as Record<string, unknown>;
+    const fn = module[this.exportName];
+    if (typeof fn !== "function") {
+      const what = this.exportName === "default" ? "default export" : `export "${this.exportName}"`;
+      throw new TypeError(`${href} has no ${what} that is a function`);
+    }
+    return fn(...args);
+  }
+
+  /**
+   * Resolves true once the thread has finished (also with an uncaught error: see `error`), false on
+   * timeout. RuntimeError before `start()`, for the current thread, or for a dummy thread.
+   * Cancel-safe: it takes nothing; on abort it rejects with `signal.reason`.
+   */
+  join(opts?: WaitOptions): Promise<boolean> {
+    const ms = admit(opts);
+    if (typeof ms !== "number") return ms;
+    try {
+      this.checkJoin();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.done.isSet()) return Promise.resolve(this.finish());
+    if (ms === 0) return FALSE;
+    return this.done.wait(opts).then((ok) => ok && this.finish());
+  }
+
+  /**
+   * The blocking twin of `join` (Atomics.wait): returns true once the thread has finished, false on
+   * timeout. Works while this thread's event loop is blocked, except for a worker killed from outside
+   * (`terminate()`, a fatal runtime error): only the event loop hears of that, so give such joins a timeout.
+   */
+  joinSync(opts?: WaitOptions): boolean {
+    admitSync(opts);
+    this.checkJoin();
+    return this.done.waitSync(opts) && this.finish();
+  }
+
+  toString(): string {
+    // Python's repr: the status word, then "daemon", then the ident.
+    const status = !this.started ? "initial" : this.isAlive() ? "started" : "stopped";
+    const ident = this.started ? ` ${this.id}` : "";
+    return `<${this.constructor.name}(${this.threadName}, ${status}${this.isDaemon ? " daemon" : ""}${ident})>`;
+  }
+
+  private checkJoin(): void {
+    if (!this.started) throw new RuntimeError("cannot join thread before it is started");
+    if (this === currentThread()) throw new RuntimeError("cannot join current thread");
+    if (this.dummy) throw new RuntimeError("cannot join a dummy thread");
+  }
+
+  /** Takes in what the worker posted before it set `done`; true, for join's result. */
+  private finish(): true {
+    this.collect();
+    startedHere.delete(this);
+    return true;
+  }
+
+  private collect(): void {
+    const port = this.port;
+    const host = workerThreads;
+    if (port === undefined || host === undefined) return;
+    for (let m = host.receiveMessageOnPort(port); m !== undefined; m = host.receiveMessageOnPort(port)) {
+      this.receive(m.message as Outcome);
+    }
+  }
+
+  private receive(outcome: Outcome): void {
+    if (outcome.error === undefined) return;
+    this.fail(rebuild(outcome.error), outcome.late === true);
+  }
+
+  private fail(error: unknown, late: boolean): void {
+    if (!late && !this.failed) {
+      this.failed = true;
+      this.uncaught = error;
+    }
+    reportError(`Exception in thread ${this.threadName}:\n${describe(error)}`);
+  }
+
+  private exited(code: number): void {
+    this.collect();
+    if (!this.done.isSet()) {
+      // The worker ended without reporting (it never got to install its hooks, or was killed).
+      this.fail(this.fatal ?? exitError(code), false);
+      this.done.set();
+    }
+    startedHere.delete(this);
+    this.port?.close();
+  }
+
+  /** @internal A started thread known from elsewhere (the main thread, this worker's own, a dummy). */
+  static _known(name: string, ident: number, daemon: boolean, done?: Event): Thread {
+    const thread = Object.create(Thread.prototype) as Thread;
+    thread.init(name, ident, daemon, done);
+    return thread;
+  }
+
+  /** @internal */
+  protected init(name: string, ident: number, daemon: boolean, done?: Event): void {
+    this.threadName = name;
+    this.isDaemon = daemon;
+    this.id = ident;
+    this.started = true;
+    this.href = undefined;
+    this.exportName = "default";
+    this.targetArgs = [];
+    this.done = done ?? new Event();
+    this.port = undefined;
+    this.failed = false;
+    this.dummy = false;
+  }
+
+  /** @internal This worker's own Thread, from its workerData. */
+  static _self(d: Descriptor): Thread {
+    const self = Object.create(d.kind === "Timer" ? Timer.prototype : Thread.prototype) as Thread;
+    self.init(d.name, threadId, d.daemon, fromHandle(d.done));
+    self.href = d.target;
+    self.exportName = d.export;
+    self.targetArgs = unwire(d.args, new Map()) as unknown[];
+    if (d.kind === "Timer" && d.timer !== undefined) (self as Timer)._attach(d.timer);
+    return self;
+  }
+
+  /** @internal */
+  static _dummy(): Thread {
+    const thread = Thread._known(`Dummy-${nextName()}`, threadId, true);
+    thread.dummy = true;
+    return thread;
+  }
+}
+
+function nextName(): number {
+  return Atomics.add(names, 0, 1) + 1;
+}
+
+/** Primitives become marked handles, inside arrays and plain objects too; `seen` keeps cycles and sharing. */
+const MARK = "threadkit:primitive";
+
+function wire(value: unknown, seen: Map<object, unknown>): unknown {
+  if (isPrimitive(value)) return { [MARK]: toHandle(value) };
+  if (!isContainer(value)) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  const copy = (Array.isArray(value) ? new Array(value.length) : {}) as Record<string, unknown>;
+  seen.set(value, copy);
+  for (const key of Object.keys(value)) {
+    copy[key] = wire((value as Record<string, unknown>)[key], seen);
+  }
+  return copy;
+}
+
+function unwire(value: unknown, seen: Map<object, unknown>): unknown {
+  if (!isContainer(value)) return value;
+  const mark = (value as Record<string, unknown>)[MARK];
+  if (mark !== undefined && isHandle(mark) && Object.keys(value).length === 1) return fromHandle(mark);
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  seen.set(value, value);
+  for (const key of Object.keys(value)) {
+    (value as Record<string, unknown>)[key] = unwire((value as Record<string, unknown>)[key], seen);
+  }
+  return value; // the received copy is ours to change in place
+}
+
+function isContainer(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function resolveTarget(target: string | URL): string {
+  if (target instanceof URL) return target.href;
+  if (typeof target !== "string" || target === "") {
+    throw new TypeError("target must be a module: a URL, a file URL string or a path");
+  }
+  // A scheme of two letters or more ("file:", "data:", "https:"); one letter is a Windows drive.
+  if (/^[a-z][a-z\d+.-]+:/i.test(target)) return new URL(target).href;
+  const href = fileUrl(target);
+  if (href === undefined) throw new TypeError("this runtime cannot resolve a path: give target as a URL");
+  return href;
+}
+
+/** "name" for a named export, else the module's file name without extension ("" if it has none). */
+function targetLabel(href: string, exportName: string): string {
+  if (exportName !== "default") return exportName;
+  const url = new URL(href);
+  if (url.protocol === "data:") return "";
+  const file = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+  return file.replace(/\.[^.]*$/, "");
+}
+
+/** @internal The parts of an uncaught error that cross to the parent. */
+export function wireError(error: unknown): WireError {
+  if (error instanceof Error) {
+    const { name, message, stack } = error;
+    const code = (error as { code?: unknown }).code;
+    const plain = typeof code === "string" || typeof code === "number" ? code : undefined;
+    return { kind: "error", name, message, stack, code: plain };
+  }
+  try {
+    structuredClone(error);
+    return { kind: "value", value: error };
+  } catch {
+    return { kind: "value", value: String(error) };
+  }
+}
+
+const builtins: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** The error again: a threadkit error of its class, a built-in of its class, else an Error with its name. */
+function rebuild(wire: WireError): unknown {
+  if (wire.kind === "value") return wire.value;
+  const { name, message, stack, code } = wire;
+  let error: Error | undefined;
+  if (typeof code === "string") {
+    const threadkit = errorFromRecord({ code, message });
+    if (threadkit.code === code && threadkit.name === name) error = threadkit;
+  }
+  if (error === undefined) {
+    error = new (builtins[name] ?? Error)(message);
+    if (error.name !== name)
+      Object.defineProperty(error, "name", { value: name, configurable: true, writable: true });
+    if (code !== undefined)
+      Object.defineProperty(error, "code", { value: code, configurable: true, writable: true });
+  }
+  if (stack !== undefined)
+    Object.defineProperty(error, "stack", { value: stack, configurable: true, writable: true });
+  return error;
+}
+
+/** @internal The error of a worker that ended before its target settled. */
+export function exitError(code: number): Error {
+  const error = new Error(`the thread's worker exited with code ${code} before its target settled`);
+  error.stack = `Error: ${error.message}`;
+  return error;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error && error.stack ? error.stack : String(error);
+}
+
+let main: Thread | undefined;
+let self: Thread | undefined;
+
+/** The thread the program started in (name "MainThread", ident 0). */
+export function mainThread(): Thread {
+  main ??= Thread._known("MainThread", 0, false);
+  return main;
+}
+
+/**
+ * The Thread whose code is running: the main thread, the Thread a worker runs (with its name, ident and
+ * daemon flag), or, in a worker threadkit did not start, a dummy thread (daemon, not joinable), as Python.
+ */
+export function currentThread(): Thread {
+  if (isMainThread) return mainThread();
+  self ??= descriptor !== undefined ? Thread._self(descriptor) : Thread._dummy();
+  return self;
+}
+
+/** How many threads this thread knows are alive: itself, the main thread, and the ones it started. */
+export function activeCount(): number {
+  return enumerate().length;
+}
+
+/** The threads this thread knows are alive: itself, the main thread, and the ones it started and that still run. */
+export function enumerate(): Thread[] {
+  const known = new Set<Thread>([mainThread(), currentThread()]);
+  for (const thread of startedHere) {
+    if (thread.isAlive()) known.add(thread);
+    else startedHere.delete(thread);
+  }
+  return [...known];
+}
+
+/** @internal For ./worker-entry.ts: this worker's descriptor, if a Thread started it. */
+export function _descriptor(): Descriptor | undefined {
+  return descriptor;
+}
+
+/**
+ * Runs `target`'s export with `args` on a worker after `interval` ms, unless `cancel()` came first, as
+ * Python's `threading.Timer`. The wait happens on the worker (so a parent blocked in `joinSync()` does not
+ * delay it); whether the function runs is decided by one compareExchange on a shared word, which the worker
+ * makes after the interval and `cancel()` makes at once: after `cancel()` returns having won, the
+ * function never runs, and a cancelled timer does not even import the target module.
+ */
+export class Timer extends Thread {
+  readonly interval: number;
+  /** Set once the timer has fired (and the function has settled) or been cancelled. */
+  readonly finished: Event;
+  private fate: Int32Array;
+
+  constructor(
+    interval: number,
+    target: string | URL,
+    args: unknown[] = [],
+    options: Pick<ThreadOptions, "export" | "name" | "daemon"> = {},
+  ) {
+    if (typeof interval !== "number") throw new TypeError("interval must be a number");
+    if (Number.isNaN(interval)) throw new RangeError("interval must not be NaN");
+    if (interval < 0) throw new RangeError("interval must be a non-negative number");
+    if (target === undefined)
+      throw new TypeError("target must be a module: a URL, a file URL string or a path");
+    super({ ...options, target, args, name: options.name ?? `Thread-${nextName()}` });
+    this.interval = interval;
+    this.finished = new Event();
+    this.fate = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  /** Stops the timer if it has not fired yet; no effect on a function already running. Idempotent. */
+  cancel(): void {
+    Atomics.compareExchange(this.fate, 0, PENDING, CANCELLED);
+    this.finished.set(); // wakes the worker's wait early
+  }
+
+  /** Waits for the interval (or a cancel), then runs the function if the timer won the shared word. */
+  override async run(): Promise<unknown> {
+    try {
+      if (Atomics.load(this.fate, 0) === PENDING) await this.finished.wait({ timeout: this.interval });
+      if (Atomics.compareExchange(this.fate, 0, PENDING, FIRED) === PENDING) return await super.run();
+      return undefined;
+    } finally {
+      this.finished.set();
+    }
+  }
+
+  /** @internal What the worker needs to wait and decide. */
+  _wire(): Descriptor["timer"] {
+    return { interval: this.interval, fate: this.fate, finished: toHandle(this.finished) };
+  }
+
+  /** @internal The worker's side of the same timer. */
+  _attach(timer: NonNullable<Descriptor["timer"]>): void {
+    (this as { interval: number }).interval = timer.interval;
+    (this as { finished: Event }).finished = fromHandle(timer.finished);
+    this.fate = timer.fate;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The entry module of a Thread's worker (see ./thread.ts): runs this worker's Thread (`currentThread()`,
+ * built from workerData with its primitives live), then posts the outcome and sets the shared `done` Event.
+ *
+ * The worker may also end without its target settling: `process.exit()` in the target, or an uncaught
+ * error outside it (a throwing timer callback, an unhandled rejection). The 'exit' hook below still posts
+ * that as the thread's error and sets `done`, from this thread, so a parent blocked in `joinSync()` learns
+ * of it without its event loop. The order is always: post, then set `done`, so whoever sees `done` finds the
+ * outcome on the port.
+ */
+import { fromHandle } from "./handle.ts";
+import { _descriptor, currentThread, exitError, type Outcome, wireError } from "./thread.ts";
+
+interface ProcessLike {
+  on(event: "exit", listener: (code: number) => void): void;
+  on(event: "uncaughtExceptionMonitor", listener: (error: unknown) => void): void;
+}
+
+const descriptor = _descriptor();
+if (descriptor === undefined) throw new Error("threadkit's worker-entry runs only as a Thread's worker");
+const { port } = descriptor;
+const done = fromHandle(descriptor.done);
+// A Node worker entry: its process object is the worker's own (exit and uncaught errors of this thread).
+const proc = (globalThis as unknown as { process: ProcessLike }).process;
+
+let settled = false;
+let fatal: { error: unknown } | undefined;
+
+function settle(outcome: Outcome): void {
+  settled = true;
+  try {
+    port.postMessage(outcome);
+  } catch (error) {
+    port.postMessage({ error: wireError(error) }); // an outcome that would not clone: say why instead
+  }
+  done.set();
+}
+
+proc.on("uncaughtExceptionMonitor", (error) => {
+  fatal ??= { error };
+});
+proc.on("exit", (code) => {
+  if (!settled) settle({ error: wireError(fatal !== undefined ? fatal.error : exitError(code)) });
+  else if (fatal !== undefined && code !== 0) port.postMessage({ error: wireError(fatal.error), late: true });
+});
+
+try {
+  await currentThread().run();
+  settle({});
+} catch (error) {
+  settle({ error: wireError(error) });
+}
