@@ -13,6 +13,7 @@ import { Condition } from "./condition.ts";
 import { Event } from "./event.ts";
 import { attach, Kind, type KindName } from "./layout.ts";
 import { Lock } from "./lock.ts";
+import { LifoQueue, PriorityQueue, Queue, type QueueBuffers, SimpleQueue } from "./queue.ts";
 import { RLock } from "./rlock.ts";
 import { BoundedSemaphore, Semaphore } from "./semaphore.ts";
 
@@ -24,6 +25,10 @@ export interface Primitives {
   BoundedSemaphore: BoundedSemaphore;
   Event: Event;
   Condition: Condition;
+  Queue: Queue<unknown>;
+  LifoQueue: LifoQueue<unknown>;
+  PriorityQueue: PriorityQueue<unknown>;
+  SimpleQueue: SimpleQueue<unknown>;
 }
 export type HandleKind = keyof Primitives & KindName;
 
@@ -34,13 +39,18 @@ export interface Handle<K extends HandleKind = HandleKind> {
   readonly buffer: SharedArrayBuffer;
   /** A Condition's lock. */
   readonly lock?: Handle<"Lock" | "RLock">;
+  /** A queue's other buffers (its putters' and joiners' FIFOs, its storage). */
+  readonly queue?: QueueBuffers;
 }
+
+const queueKinds = new Set<string>(["Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"]);
+type QueueKindName = "Queue" | "LifoQueue" | "PriorityQueue" | "SimpleQueue";
 
 export type Primitive = Primitives[HandleKind];
 
-/** The classes whose buffer is all they need (a Condition also needs its lock). */
+/** The classes whose buffer is all they need (a Condition also needs its lock, a queue its other buffers). */
 const classes: {
-  [K in Exclude<HandleKind, "Condition">]: { _attach(buffer: SharedArrayBuffer): Primitives[K] };
+  [K in Exclude<HandleKind, "Condition" | QueueKindName>]: { _attach(buffer: SharedArrayBuffer): Primitives[K] };
 } = { Lock, RLock, Semaphore, BoundedSemaphore, Event };
 
 /** The handle of a threads-tier primitive. TypeError for anything else (a local-tier Lock cannot cross). */
@@ -50,9 +60,15 @@ export function toHandle(primitive: Semaphore): Handle<"Semaphore">;
 export function toHandle(primitive: RLock): Handle<"RLock">;
 export function toHandle(primitive: Lock): Handle<"Lock">;
 export function toHandle(primitive: Event): Handle<"Event">;
+export function toHandle(primitive: SimpleQueue<unknown>): Handle<"SimpleQueue">;
+export function toHandle(primitive: PriorityQueue<unknown>): Handle<"PriorityQueue">;
+export function toHandle(primitive: LifoQueue<unknown>): Handle<"LifoQueue">;
+export function toHandle(primitive: Queue<unknown>): Handle<"Queue">;
 export function toHandle(primitive: Primitive): Handle;
 export function toHandle(primitive: Primitive): Handle {
   const kind = kindOf(primitive);
+  if (primitive instanceof SimpleQueue) return { threadkit: "threads", kind, ...primitive._queue._buffers() };
+  if (primitive instanceof Queue) return { threadkit: "threads", kind, ...primitive._buffers() };
   const buffer = primitive._core.i32.buffer as SharedArrayBuffer;
   return primitive instanceof Condition
     ? { threadkit: "threads", kind, buffer, lock: toHandle(primitive._lock) as Handle<"Lock" | "RLock"> }
@@ -63,6 +79,16 @@ export function toHandle(primitive: Primitive): Handle {
 export function fromHandle<K extends HandleKind>(handle: Handle<K>): Primitives[K] {
   if (!isHandle(handle)) throw new TypeError("not a threadkit/threads handle");
   attach(handle.buffer, Kind[handle.kind]); // checks the buffer really is one of this kind
+  if (queueKinds.has(handle.kind)) {
+    const buffers = handle.queue;
+    if (typeof buffers !== "object" || buffers === null) throw new TypeError("a queue handle carries its buffers");
+    const kind = Kind[handle.kind as QueueKindName];
+    return (
+      kind === Kind.SimpleQueue
+        ? SimpleQueue._attach(handle.buffer, buffers)
+        : Queue._attach(handle.buffer, buffers, kind)
+    ) as Primitives[K];
+  }
   if (handle.kind === "Condition") {
     const lock = handle.lock;
     if (lock === undefined || (lock.kind !== "Lock" && lock.kind !== "RLock")) {
@@ -70,7 +96,7 @@ export function fromHandle<K extends HandleKind>(handle: Handle<K>): Primitives[
     }
     return Condition._attach(handle.buffer, fromHandle(lock)) as Primitives[K];
   }
-  return classes[handle.kind as Exclude<HandleKind, "Condition">]._attach(handle.buffer) as Primitives[K];
+  return classes[handle.kind as Exclude<HandleKind, "Condition" | QueueKindName>]._attach(handle.buffer) as Primitives[K];
 }
 
 /** Whether `value` looks like a handle of this tier (for walking `args` that mix values and handles). */
@@ -80,7 +106,7 @@ export function isHandle(value: unknown): value is Handle {
   return (
     threadkit === "threads" &&
     typeof kind === "string" &&
-    (kind === "Condition" || Object.hasOwn(classes, kind)) &&
+    (kind === "Condition" || queueKinds.has(kind) || Object.hasOwn(classes, kind)) &&
     buffer instanceof SharedArrayBuffer
   );
 }
@@ -92,7 +118,9 @@ export function isPrimitive(value: unknown): value is Primitive {
     value instanceof RLock ||
     value instanceof Semaphore ||
     value instanceof Event ||
-    value instanceof Condition
+    value instanceof Condition ||
+    value instanceof Queue ||
+    value instanceof SimpleQueue
   );
 }
 
@@ -103,5 +131,9 @@ function kindOf(primitive: unknown): HandleKind {
   if (primitive instanceof Lock) return "Lock";
   if (primitive instanceof Event) return "Event";
   if (primitive instanceof Condition) return "Condition";
+  if (primitive instanceof PriorityQueue) return "PriorityQueue";
+  if (primitive instanceof LifoQueue) return "LifoQueue";
+  if (primitive instanceof Queue) return "Queue";
+  if (primitive instanceof SimpleQueue) return "SimpleQueue";
   throw new TypeError("toHandle takes a threadkit/threads primitive");
 }

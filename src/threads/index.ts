@@ -19,6 +19,7 @@ export { Condition } from "./condition.ts";
 export { Event } from "./event.ts";
 export { fromHandle, type Handle, type HandleKind, isHandle, toHandle } from "./handle.ts";
 export { Lock } from "./lock.ts";
+export { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "./queue.ts";
 export { RLock } from "./rlock.ts";
 export { BoundedSemaphore, Semaphore } from "./semaphore.ts";
 export {

@@ -75,8 +75,56 @@ export const Kind = {
   Event: 5,
   Condition: 6,
   Barrier: 7,
+  // The queues (./queue.ts): each buffer of a queue (its getters', putters' and joiners' FIFOs) bears it.
+  Queue: 10,
+  LifoQueue: 11,
+  PriorityQueue: 12,
+  SimpleQueue: 13,
 } as const;
 export type KindName = keyof typeof Kind;
+
+/**
+ * A queue (./queue.ts, ./store.ts) has, besides its three FIFO buffers, a fixed META buffer of Int32 words
+ * (below) and three growable buffers: ENTRIES (the items in queue order: a ring, a stack or a heap of
+ * entries), HANDS (entries held outside that order: a waiting putter's item, an item handed to a waiting
+ * getter) and ARENA (the bytes of the items that are not inline). Every word of META and every entry is
+ * read and written only under Q_MUTEX, except Q_COUNT, which qsize() reads atomically.
+ */
+export const Q_MUTEX = 0; // the queue's mutex: 0 free, 1 held, 2 held with sleepers
+export const Q_ORDER = 1; // FIFO, LIFO or PRIORITY (below)
+export const Q_CAPACITY = 2; // the bound (ceil of maxsize), or 0 when unbounded
+export const Q_COUNT = 3; // items in ENTRIES
+export const Q_HEAD = 4; // FIFO: the ring's first entry
+export const Q_UNFINISHED = 5; // items put and not yet marked done
+export const Q_SHUTDOWN = 6; // 1 once shut down
+export const Q_ENTRY_CAP = 7; // how many entries ENTRIES holds now
+export const Q_HAND_CAP = 8; // how many entries HANDS holds now
+export const Q_HAND_FREE = 9; // the first free entry of HANDS (a list through ENTRY_NEXT), or NONE
+export const Q_ARENA_CAP = 10; // bytes in ARENA now
+export const Q_ARENA_TOP = 11; // ARENA is allocated below this offset
+export const Q_ARENA_LIVE = 12; // bytes of ARENA that live entries hold
+export const Q_KEY_KIND = 13; // PRIORITY: the kind of the queued keys (KEY_*), 0 while empty
+export const Q_SEQ = 14; // PRIORITY: the next put's sequence number (ties keep put order)
+export const Q_MAXSIZE = 8; // Float64 index (words 16, 17): maxsize as given, for a rebuilt handle
+export const Q_META_WORDS = 18;
+
+export const FIFO = 0;
+export const LIFO = 1;
+export const PRIORITY = 2;
+export const KEY_NUMBER = 1;
+export const KEY_STRING = 2;
+
+/** An entry: ENTRY words (PRIORITY_ENTRY in a PriorityQueue), on 8-byte boundaries. */
+export const ENTRY = 4;
+export const PRIORITY_ENTRY = 8;
+export const ENTRY_TAG = 0; // how the item is held (./codec.ts TAG_*), 0 for a free HANDS entry
+export const ENTRY_LENGTH = 1; // bytes of the item in ARENA (0 for inline items)
+export const ENTRY_NUMBER = 1; // Float64 index in the entry (words 2, 3): an inline number
+export const ENTRY_OFFSET = 2; // where the item's bytes start in ARENA (when ENTRY_LENGTH > 0)
+export const ENTRY_NEXT = 1; // a free HANDS entry: the next free one, or NONE
+export const ENTRY_SEQ = 4; // PRIORITY: sequence number
+export const ENTRY_KEY_UNITS = 5; // PRIORITY: a string key's UTF-16 units (after the item's bytes in ARENA)
+export const ENTRY_KEY = 3; // PRIORITY: Float64 index (words 6, 7): a number key
 
 /** A fresh, zeroed buffer for a primitive of `kind`, with every cell free and the FIFO empty. */
 export function allocate(kind: number, capacity = CAPACITY): Int32Array {

@@ -318,7 +318,7 @@ export class Queue<T> implements QueueApi<T> {
       const gets = this._gets;
       if ((Atomics.load(gets.i32, STATE) & QUEUED) !== 0) {
         gets.lock();
-        const cell = gets.shiftLive();
+        const cell = gets.shift();
         if (cell !== NONE) {
           let hand: number;
           try {
@@ -392,7 +392,7 @@ export class Queue<T> implements QueueApi<T> {
     const capacity = m[Q_CAPACITY] as number;
     while ((Atomics.load(puts.i32, STATE) & QUEUED) !== 0 && (capacity === 0 || store.count < capacity)) {
       puts.lock();
-      const cell = puts.shiftLive();
+      const cell = puts.shift();
       if (cell === NONE) {
         puts.unlock();
         return;
@@ -521,7 +521,7 @@ function wire(q: Queue<unknown>, store: Store, gets: Int32Array, puts: Int32Arra
 function grantAll(core: Futex, value: number): void {
   if ((Atomics.load(core.i32, STATE) & QUEUED) === 0) return;
   core.lock();
-  for (let cell = core.shiftLive(); cell !== NONE; cell = core.shiftLive()) core.grant(cell, value);
+  for (let cell = core.shift(); cell !== NONE; cell = core.shift()) core.grant(cell, value);
   core.settleQueued();
   core.unlock();
 }

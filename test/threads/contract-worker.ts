@@ -8,7 +8,6 @@ import { readdirSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { fromHandle, isHandle } from "../../src/threads/handle.ts";
 import { pendingWaits } from "../../src/threads/runtime.ts";
-import { SharedLog } from "./shared-log.ts";
 
 type Body = (...args: unknown[]) => Promise<unknown>;
 
@@ -20,7 +19,7 @@ const modules = await Promise.all(
     .map((file) => import(new URL(file, dir).href) as Promise<Record<string, unknown>>),
 );
 const fn = modules.map((m) => m[body]).find((f) => typeof f === "function") as Body | undefined;
-const live = args.map((a) => (isHandle(a) ? fromHandle(a) : SharedLog.isWire(a) ? SharedLog.fromWire(a) : a));
+const live = args.map((a) => (isHandle(a) ? fromHandle(a) : a));
 setInterval(() => Atomics.store(status, 0, pendingWaits()), 2).unref();
 parentPort!.postMessage({ started: true });
 try {

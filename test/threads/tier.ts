@@ -3,8 +3,8 @@
  * are worker threads. An agent runs an export of test/contract/bodies/ in a new worker (./contract-worker.ts);
  * primitives travel as handles and arrive live.
  *
- * Not here yet (later slices of issue #3): Barrier, the queues and Thread. Their factories throw. The suites'
- * logs (`tier.SimpleQueue()`) use the test-only ./shared-log.ts until the tier has a SimpleQueue.
+ * Not here yet (later slices of issue #3): Barrier and Thread. Their factories throw. The suites' logs
+ * (`tier.SimpleQueue()`) are the tier's SimpleQueue.
  */
 import type * as api from "../../src/api/primitives.ts";
 import type { Futex } from "../../src/threads/futex.ts";
@@ -12,7 +12,6 @@ import { isPrimitive, toHandle } from "../../src/threads/handle.ts";
 import * as tk from "../../src/threads/index.ts";
 import type { Agents, Tier } from "../contract/tier.ts";
 import { sleep } from "../helpers.ts";
-import { SharedLog } from "./shared-log.ts";
 import { rebuild, startWorker, type WorkerError } from "./spawn.ts";
 
 /** Every primitive made through the tier, so that settle() can watch their FIFOs. */
@@ -20,6 +19,11 @@ const made = new Set<{ _core: Futex }>();
 function track<P extends { _core: Futex }>(primitive: P): P {
   made.add(primitive);
   return primitive;
+}
+/** A queue has three FIFOs (getters, putters, joiners): settle() watches each. */
+function trackQueue<Q extends { _cores(): Futex[] }>(queue: Q): Q {
+  for (const core of queue._cores()) made.add({ _core: core });
+  return queue;
 }
 
 const notYet = (what: string) => (): never => {
@@ -32,7 +36,6 @@ const starting = new Set<Promise<void>>();
 const running = new Set<Int32Array>();
 
 function wire(value: unknown): unknown {
-  if (value instanceof SharedLog) return value.toWire();
   return isPrimitive(value) ? toHandle(value) : value;
 }
 
@@ -109,9 +112,14 @@ export const threadsTier: Tier = {
   BoundedSemaphore: (value) => track(new tk.BoundedSemaphore(value)),
   Event: () => track(new tk.Event()),
   Barrier: notYet("Barrier"),
-  Queue: notYet("Queue"),
-  LifoQueue: notYet("LifoQueue"),
-  PriorityQueue: notYet("PriorityQueue"),
-  SimpleQueue: <T>(): api.SimpleQueue<T> => new SharedLog() as unknown as api.SimpleQueue<T>,
+  Queue: <T>(maxsize?: number): api.Queue<T> => trackQueue(new tk.Queue<T>(maxsize)),
+  LifoQueue: <T>(maxsize?: number): api.Queue<T> => trackQueue(new tk.LifoQueue<T>(maxsize)),
+  // The threads tier orders by key (no compare function can cross threads); the suites use default order only.
+  PriorityQueue: <T>(maxsize?: number): api.Queue<T> => trackQueue(new tk.PriorityQueue<T>(maxsize)),
+  SimpleQueue: <T>(): api.SimpleQueue<T> => {
+    const queue = new tk.SimpleQueue<T>();
+    trackQueue(queue._queue);
+    return queue;
+  },
   agents,
 };
