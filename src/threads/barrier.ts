@@ -1,0 +1,512 @@
+import { BrokenBarrierError } from "../api/errors.ts";
+import type { BarrierOptions, WaitOptions } from "../api/options.ts";
+import type { Barrier as BarrierApi } from "../api/primitives.ts";
+import { admit, checkCount, waitTime } from "../internal/checks.ts";
+import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
+import { reportError } from "../internal/runtime.ts";
+import { admitSync } from "./admit.ts";
+import { FULL, Futex, type Taker } from "./futex.ts";
+import {
+  allocate,
+  attach,
+  BARRIER_OUT,
+  BARRIER_PARTIES,
+  BARRIER_ROUND,
+  BARRIER_TIMEOUT,
+  CAPACITY,
+  Kind,
+  ROOM,
+  STATE,
+  WAITING,
+} from "./layout.ts";
+import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
+
+/*
+ * How the barrier lives in its buffer.
+ *
+ * Every arrival takes a ticket (a cell of the core's FIFO) first, and only then, under GUARD, looks at the
+ * phase: so the round is decided in one place, in arrival order, whoever is last. A round completes when
+ * `parties` tickets are queued while filling; whoever sees that (the last arrival, or the party that ends a
+ * drain) grants the first `parties` tickets their indices 0..parties-1 in FIFO order. A ticket that leaves
+ * (abort) is unlinked by the core and leaves no gap. A ticket whose timeout passes breaks the barrier by
+ * granting every queued ticket (its own too) BROKEN, under GUARD: there is no moment where it has left but
+ * not yet broken the barrier.
+ *
+ * Without an action a completed round is over at once (each party is granted its index). With one, the
+ * parties are granted PENDING (their timeouts and signals no longer apply) and the barrier drains: ROUND says
+ * whether the action is still pending and whether the round broke; OUT counts the parties that have not yet
+ * read ROUND. Newcomers queue meanwhile (their tickets become the next round in order); the drain ends, as in
+ * Python, when the last party has read the outcome, so ROUND is never rewritten under a party that has not.
+ *
+ * STATE: the phase (FILLING, DRAINING, BROKEN), HAS_ACTION, and the core's QUEUED bit. Every write of STATE
+ * and of OUT happens under GUARD.
+ */
+const PHASE = 3;
+const FILLING = 0;
+const DRAINING = 1;
+const BROKEN = 2;
+const HAS_ACTION = 4;
+
+/** ROUND bits. */
+const PENDING = 1; // the action has not finished
+const REQUEST = 2; // no party of the round has the action: the constructing thread's listener runs it
+const SPOILED = 4; // the round is broken (the action failed, or abort() came before it finished)
+
+/** What a ticket brings: this party's Barrier object is the one with the action. */
+const HOME = 1;
+
+/** Grant values (never 0): the index + 1 in the low bits, and flags. */
+const INDEX = (1 << 28) - 1;
+const G_PENDING = 1 << 28; // the round completed; its outcome waits for the action
+const G_RUN = 1 << 29; // ... and this party runs the action
+const G_BROKEN = 1 << 30; // the barrier broke (abort, reset, a timeout) before this party's round completed
+
+/** The most parties a barrier takes: the FIFO keeps a cell for each (and an index fits a grant). */
+export const MAX_PARTIES = 1 << 16;
+
+/** A ticket never takes without queueing. */
+const TICKET: Taker = { take: () => -1, took() {} };
+
+interface Outcome {
+  failed: boolean;
+  error?: unknown;
+}
+
+/**
+ * A cyclic barrier shared by the main thread and any number of worker threads, as Python's
+ * `threading.Barrier`: `wait()` resolves each party's arrival index 0..parties-1 once `parties` have arrived.
+ * Phases are Python's: filling, draining (an action's round is passing: newcomers queue for the next round),
+ * broken (until `reset()`); resetting is not needed, since a reset fails the waiting parties in one step.
+ *
+ * - Indices are handed out in arrival order (the order of the shared FIFO) among the parties still there,
+ *   so a party whose wait is aborted leaves as if it never came and the indices stay exactly 0..parties-1.
+ * - A party whose timeout passes before its round completes breaks the barrier for everyone (as threading);
+ *   a round that has already completed is not affected. A timeout counts from the call, including any time
+ *   spent waiting for the previous round to drain.
+ * - The default timeout (`options.timeout`) is stored in shared memory: it holds on every thread.
+ *
+ * **The action across threads.** A function cannot cross threads, so the action stays with the Barrier
+ * object it was given to (the "home" object; a Barrier made by `fromHandle()` has none) and always runs on
+ * the home object's thread, exactly once per round, after the last party arrives and before any party
+ * passes. Who runs it:
+ * 1. the last arrival, if it waits on the home object (Python's rule);
+ * 2. else the longest-waiting party of the round that waits on the home object;
+ * 3. else (no party of the round is on the home object) the home thread's event loop, which listens for it.
+ *
+ * If the action throws or rejects, the party that ran it gets that error and every other party of the round
+ * BrokenBarrierError (with rule 1 that is exactly Python's "the last arrival gets the error"); the barrier is
+ * broken. With rule 3 no party can receive the error: every party gets BrokenBarrierError and the error is
+ * reported on the home thread (stderr, as an uncaught error of a thread). An async action is awaited; in a
+ * blocking `waitSync()` it cannot be, so an action that returns a promise there counts as failed with a
+ * TypeError (use `wait()` on the home thread for async actions).
+ *
+ * Rule 3 needs the home thread's event loop: while a round's action is requested, the home thread must be
+ * alive and not blocked (in `waitSync` on another primitive, say), or the round waits for it. The listener is
+ * an Atomics.waitAsync on the buffer for as long as the home thread runs; it does not keep the process alive.
+ */
+export class Barrier implements BarrierApi {
+  /** @internal */
+  declare readonly _core: Futex;
+  declare private readonly action: (() => unknown) | undefined;
+  declare private readonly timeout: number;
+  declare private readonly brand: "Barrier";
+
+  constructor(parties: number, options: BarrierOptions = {}) {
+    checkCount(parties, "parties", 1);
+    if (parties > MAX_PARTIES) throw new RangeError(`parties must be <= ${MAX_PARTIES}`);
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    const { action, timeout } = options;
+    if (action !== undefined && typeof action !== "function")
+      throw new TypeError("action must be a function");
+    const ms = waitTime({ timeout });
+    const i32 = allocate(Kind.Barrier, Math.max(CAPACITY, parties));
+    i32[BARRIER_PARTIES] = parties;
+    i32[STATE] = action === undefined ? FILLING : HAS_ACTION;
+    new Float64Array(i32.buffer)[BARRIER_TIMEOUT] = ms;
+    init(this, new Futex(i32), action);
+    if (action !== undefined) this.listen();
+  }
+
+  /** @internal A live Barrier over a received buffer, without the action (see the class comment). */
+  static _attach(buffer: SharedArrayBuffer): Barrier {
+    const barrier = Object.create(Barrier.prototype) as Barrier;
+    init(barrier, new Futex(attach(buffer, Kind.Barrier)), undefined);
+    return barrier;
+  }
+
+  get parties(): number {
+    return this._core.i32[BARRIER_PARTIES] as number;
+  }
+
+  /** Parties waiting in the current round (0 unless filling, as Python). */
+  get nWaiting(): number {
+    return this.phase() === FILLING ? this._core.size : 0;
+  }
+
+  get broken(): boolean {
+    return this.phase() === BROKEN;
+  }
+
+  /**
+   * Waits for all parties and resolves this party's arrival index (0..parties-1); the action runs first
+   * (see the class comment). BrokenBarrierError if the barrier is or becomes broken. `timeout` defaults to
+   * the barrier's; running out breaks the barrier.
+   * Cancel-safe: on abort it rejects with `signal.reason` and the party leaves as if it never came (unless its
+   * round had already completed: then the abort is too late and the wait settles as the round does).
+   */
+  async wait(opts?: WaitOptions): Promise<number> {
+    const ms = admit(opts, this.timeout);
+    if (typeof ms !== "number") return ms;
+    const signal = opts?.signal;
+    const deadline = now() + ms;
+    const core = this._core;
+    for (;;) {
+      if (this.phase() === BROKEN) throw new BrokenBarrierError();
+      const seq = Atomics.load(core.i32, ROOM);
+      const cell = core.enter(TICKET, ME, this.brings());
+      if (cell === FULL) {
+        if ((await core.roomAsync(seq, deadline, signal)) === 0) this.timedOut();
+        continue;
+      }
+      const early = this.decide(cell, ms);
+      if (early !== 0) return this.passAsync(early);
+      return this.passAsync(await this.parkAsync(cell, deadline, signal));
+    }
+  }
+
+  /**
+   * The blocking twin of `wait` (Atomics.wait). A signal is only checked on entry (a blocked thread cannot
+   * see it abort); use a timeout. Cancel-safe in the same sense as `wait`.
+   */
+  waitSync(opts?: WaitOptions): number {
+    const ms = admitSync(opts, this.timeout);
+    const deadline = now() + ms;
+    const core = this._core;
+    for (;;) {
+      if (this.phase() === BROKEN) throw new BrokenBarrierError();
+      const seq = Atomics.load(core.i32, ROOM);
+      const cell = core.enter(TICKET, ME, this.brings());
+      if (cell === FULL) {
+        if (!core.roomSync(seq, deadline)) this.timedOut();
+        continue;
+      }
+      const early = this.decide(cell, ms);
+      return this.passSync(early !== 0 ? early : this.parkSync(cell, deadline));
+    }
+  }
+
+  /**
+   * Breaks the parties waiting now (BrokenBarrierError) and makes the barrier usable again. A round that is
+   * draining is left alone (as Python); after an abort() during a drain, newcomers wait for the drain to end.
+   */
+  reset(): void {
+    const core = this._core;
+    core.lock();
+    const s = Atomics.load(core.i32, STATE);
+    if ((s & PHASE) !== DRAINING) {
+      this.grantAll(G_BROKEN);
+      this.setPhase(Atomics.load(core.i32, BARRIER_OUT) > 0 ? DRAINING : FILLING);
+    }
+    core.unlock();
+  }
+
+  /**
+   * Breaks the barrier: waiting parties and later waits get BrokenBarrierError until `reset()`. A round whose
+   * action has not finished is broken too: its parties get BrokenBarrierError once the action ends.
+   */
+  abort(): void {
+    const core = this._core;
+    const i32 = core.i32;
+    core.lock();
+    this.setPhase(BROKEN);
+    if ((Atomics.load(i32, BARRIER_ROUND) & PENDING) !== 0) Atomics.or(i32, BARRIER_ROUND, SPOILED);
+    this.grantAll(G_BROKEN);
+    core.unlock();
+  }
+
+  // ---- arrival ------------------------------------------------------------------------------------------
+
+  private phase(): number {
+    return Atomics.load(this._core.i32, STATE) & PHASE;
+  }
+
+  private brings(): number {
+    return this.action === undefined ? 0 : HOME;
+  }
+
+  /**
+   * Right after queueing a ticket: completes the round if it is the last one, leaves at once if the barrier
+   * is broken or the call may not wait. Returns a grant if the wait is already decided, else 0.
+   */
+  private decide(cell: number, ms: number): number {
+    const core = this._core;
+    const i32 = core.i32;
+    core.lock();
+    const phase = Atomics.load(i32, STATE) & PHASE;
+    if (phase === FILLING && core.size >= (i32[BARRIER_PARTIES] as number)) this.complete();
+    if (Atomics.load(i32, cell) !== WAITING) {
+      core.unlock();
+      return core.collect(cell);
+    }
+    if (phase === BROKEN) {
+      core.unlock();
+      return core.leave(cell) || G_BROKEN;
+    }
+    core.unlock();
+    if (ms !== 0) return 0;
+    this.spoil(cell);
+    return core.collect(cell);
+  }
+
+  /**
+   * A timeout: if `cell` (NONE: a caller that never got a cell) still waits, breaks the barrier for every
+   * queued party, itself included (its cell is granted G_BROKEN). If the cell was granted first, nothing.
+   */
+  private spoil(cell: number): void {
+    const core = this._core;
+    core.lock();
+    if (cell < 0 || Atomics.load(core.i32, cell) === WAITING) {
+      this.setPhase(BROKEN);
+      this.grantAll(G_BROKEN);
+    }
+    core.unlock();
+  }
+
+  /** A caller that timed out before it could queue (all cells taken): breaks the barrier. */
+  private timedOut(): never {
+    this.spoil(-1);
+    throw new BrokenBarrierError();
+  }
+
+  /** Parks on a ticket, blocking, until granted; the timeout breaks the barrier (under GUARD). */
+  private parkSync(cell: number, deadline: number): number {
+    const i32 = this._core.i32;
+    if (this._core.spinOn(cell, WAITING, 2000)) return this._core.collect(cell);
+    for (;;) {
+      if (Atomics.load(i32, cell) !== WAITING) return this._core.collect(cell);
+      const rest = deadline - now();
+      if (rest <= 0) {
+        this.spoil(cell);
+        return this._core.collect(cell);
+      }
+      Atomics.wait(i32, cell, WAITING, rest);
+    }
+  }
+
+  /**
+   * Parks on a ticket without blocking: the core handles the signal (leave as if never came, unless granted
+   * first); a timer of ours handles the timeout, so that a timed-out party breaks the barrier under GUARD.
+   */
+  private async parkAsync(cell: number, deadline: number, signal: AbortSignal | undefined): Promise<number> {
+    const park = this._core.parkAsync(cell, Number.POSITIVE_INFINITY, signal);
+    if (deadline === Number.POSITIVE_INFINITY) return park;
+    const timer: Timed & { live: boolean } = { deadline, timer: undefined, live: true };
+    // Settling runs before any timer can fire (microtasks first), so a fired timer's cell is still ours.
+    arm(timer, (t) => {
+      if (t.live) this.spoil(cell); // the core's wait then collects the grant
+    });
+    try {
+      return await park;
+    } finally {
+      timer.live = false;
+      disarm(timer);
+    }
+  }
+
+  // ---- rounds (GUARD held) ------------------------------------------------------------------------------
+
+  private setPhase(phase: number): void {
+    const i32 = this._core.i32;
+    Atomics.store(i32, STATE, (Atomics.load(i32, STATE) & ~PHASE) | phase);
+  }
+
+  private grantAll(value: number): void {
+    const core = this._core;
+    for (let cell = core.shift(); cell >= 0; cell = core.shift()) core.grant(cell, value);
+    core.settleQueued();
+  }
+
+  /** The first `parties` tickets form a round: each is granted its index (and, with an action, PENDING). */
+  private complete(): void {
+    const core = this._core;
+    const i32 = core.i32;
+    const parties = i32[BARRIER_PARTIES] as number;
+    if ((Atomics.load(i32, STATE) & HAS_ACTION) === 0) {
+      for (let i = 1; i <= parties; i++) core.grant(core.shift(), i);
+      core.settleQueued();
+      return;
+    }
+    const cells: number[] = [];
+    let runner = -1;
+    for (let i = 0; i < parties; i++) {
+      const cell = core.shift();
+      cells.push(cell);
+      if (core.value(cell) === HOME && (runner < 0 || i === parties - 1)) runner = i;
+    }
+    core.settleQueued();
+    this.setPhase(DRAINING);
+    Atomics.store(i32, BARRIER_OUT, parties);
+    Atomics.store(i32, BARRIER_ROUND, runner < 0 ? PENDING | REQUEST : PENDING);
+    for (let i = 0; i < parties; i++) core.grant(cells[i]!, (i + 1) | G_PENDING | (i === runner ? G_RUN : 0));
+    if (runner < 0) Atomics.notify(i32, BARRIER_ROUND);
+  }
+
+  // ---- passing ------------------------------------------------------------------------------------------
+
+  private async passAsync(grant: number): Promise<number> {
+    if (grant === G_BROKEN) throw new BrokenBarrierError();
+    const index = (grant & INDEX) - 1;
+    if ((grant & G_PENDING) === 0) return index;
+    let outcome: Outcome | undefined;
+    if ((grant & G_RUN) !== 0) outcome = await this.runAsync();
+    else await this.outcomeAsync();
+    return this.checkOut(index, outcome);
+  }
+
+  private passSync(grant: number): number {
+    if (grant === G_BROKEN) throw new BrokenBarrierError();
+    const index = (grant & INDEX) - 1;
+    if ((grant & G_PENDING) === 0) return index;
+    let outcome: Outcome | undefined;
+    if ((grant & G_RUN) !== 0) outcome = this.runSync();
+    else {
+      const i32 = this._core.i32;
+      for (
+        let v = Atomics.load(i32, BARRIER_ROUND);
+        (v & PENDING) !== 0;
+        v = Atomics.load(i32, BARRIER_ROUND)
+      ) {
+        Atomics.wait(i32, BARRIER_ROUND, v);
+      }
+    }
+    return this.checkOut(index, outcome);
+  }
+
+  /** Waits (keeping the process alive) until the round's action has finished. */
+  private async outcomeAsync(): Promise<void> {
+    const i32 = this._core.i32;
+    keepAlive();
+    try {
+      for (
+        let v = Atomics.load(i32, BARRIER_ROUND);
+        (v & PENDING) !== 0;
+        v = Atomics.load(i32, BARRIER_ROUND)
+      ) {
+        const r = waitAsync(i32, BARRIER_ROUND, v);
+        if (r.async) await r.value;
+      }
+    } finally {
+      letGo();
+    }
+  }
+
+  /** This party has the round's outcome: the drain ends with the last one to take it. */
+  private checkOut(index: number, outcome: Outcome | undefined): number {
+    const core = this._core;
+    const i32 = core.i32;
+    const spoiled = (Atomics.load(i32, BARRIER_ROUND) & SPOILED) !== 0;
+    core.lock();
+    if (Atomics.sub(i32, BARRIER_OUT, 1) === 1 && (Atomics.load(i32, STATE) & PHASE) === DRAINING) {
+      this.setPhase(FILLING);
+      if (core.size >= (i32[BARRIER_PARTIES] as number)) this.complete();
+    }
+    core.unlock();
+    if (outcome?.failed) throw outcome.error;
+    if (spoiled) throw new BrokenBarrierError();
+    return index;
+  }
+
+  // ---- the action ---------------------------------------------------------------------------------------
+
+  private async runAsync(): Promise<Outcome> {
+    let outcome: Outcome;
+    try {
+      const action = this.action!;
+      await action();
+      outcome = { failed: false };
+    } catch (error) {
+      outcome = { failed: true, error };
+    }
+    this.finish(outcome.failed);
+    return outcome;
+  }
+
+  private runSync(): Outcome {
+    let outcome: Outcome;
+    try {
+      const action = this.action!;
+      const result = action();
+      if (isThenable(result)) {
+        result.then(undefined, () => {}); // it runs on; its outcome can no longer reach anyone
+        outcome = {
+          failed: true,
+          error: new TypeError("the barrier's action returned a promise, which waitSync() cannot await"),
+        };
+      } else outcome = { failed: false };
+    } catch (error) {
+      outcome = { failed: true, error };
+    }
+    this.finish(outcome.failed);
+    return outcome;
+  }
+
+  /** Publishes the action's outcome; a failed action breaks the barrier (as Python's `_break`). */
+  private finish(failed: boolean): void {
+    const core = this._core;
+    const i32 = core.i32;
+    core.lock();
+    const spoiled = failed || (Atomics.load(i32, BARRIER_ROUND) & SPOILED) !== 0;
+    Atomics.store(i32, BARRIER_ROUND, spoiled ? SPOILED : 0);
+    if (failed) {
+      this.setPhase(BROKEN);
+      this.grantAll(G_BROKEN);
+    }
+    core.unlock();
+    Atomics.notify(i32, BARRIER_ROUND);
+  }
+
+  /**
+   * The home thread's listener (rule 3 of the class comment): runs the action of a round none of whose
+   * parties is on the home object. An Atomics.waitAsync that does not hold the keep-alive while idle.
+   */
+  private listen(): void {
+    const i32 = this._core.i32;
+    for (;;) {
+      const v = Atomics.load(i32, BARRIER_ROUND);
+      if ((v & REQUEST) !== 0) {
+        if (Atomics.compareExchange(i32, BARRIER_ROUND, v, v & ~REQUEST) !== v) continue;
+        keepAlive();
+        this.runAsync().then((outcome) => {
+          letGo();
+          if (outcome.failed)
+            reportError(`Exception in the action of a Barrier:\n${describe(outcome.error)}`);
+        });
+        continue;
+      }
+      const r = waitAsync(i32, BARRIER_ROUND, v);
+      if (r.async) {
+        r.value.then(() => this.listen());
+        return;
+      }
+    }
+  }
+}
+
+function init(barrier: Barrier, core: Futex, action: (() => unknown) | undefined): void {
+  const b = barrier as unknown as { _core: Futex; action: (() => unknown) | undefined; timeout: number };
+  b._core = core;
+  b.action = action;
+  b.timeout = new Float64Array(core.i32.buffer)[BARRIER_TIMEOUT] as number;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error && error.stack ? error.stack : String(error);
+}
