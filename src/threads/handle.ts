@@ -9,6 +9,7 @@
  * A handle can be sent any number of times, to any number of threads; every primitive made from it is the
  * same primitive (no per-thread state is kept outside the buffer).
  */
+import { Barrier } from "./barrier.ts";
 import { Condition } from "./condition.ts";
 import { Event } from "./event.ts";
 import { attach, Kind, type KindName } from "./layout.ts";
@@ -25,6 +26,7 @@ export interface Primitives {
   BoundedSemaphore: BoundedSemaphore;
   Event: Event;
   Condition: Condition;
+  Barrier: Barrier;
   Queue: Queue<unknown>;
   LifoQueue: LifoQueue<unknown>;
   PriorityQueue: PriorityQueue<unknown>;
@@ -51,7 +53,7 @@ export type Primitive = Primitives[HandleKind];
 /** The classes whose buffer is all they need (a Condition also needs its lock, a queue its other buffers). */
 const classes: {
   [K in Exclude<HandleKind, "Condition" | QueueKindName>]: { _attach(buffer: SharedArrayBuffer): Primitives[K] };
-} = { Lock, RLock, Semaphore, BoundedSemaphore, Event };
+} = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Barrier };
 
 /** The handle of a threads-tier primitive. TypeError for anything else (a local-tier Lock cannot cross). */
 export function toHandle(primitive: Condition): Handle<"Condition">;
@@ -60,6 +62,7 @@ export function toHandle(primitive: Semaphore): Handle<"Semaphore">;
 export function toHandle(primitive: RLock): Handle<"RLock">;
 export function toHandle(primitive: Lock): Handle<"Lock">;
 export function toHandle(primitive: Event): Handle<"Event">;
+export function toHandle(primitive: Barrier): Handle<"Barrier">;
 export function toHandle(primitive: SimpleQueue<unknown>): Handle<"SimpleQueue">;
 export function toHandle(primitive: PriorityQueue<unknown>): Handle<"PriorityQueue">;
 export function toHandle(primitive: LifoQueue<unknown>): Handle<"LifoQueue">;
@@ -119,6 +122,7 @@ export function isPrimitive(value: unknown): value is Primitive {
     value instanceof Semaphore ||
     value instanceof Event ||
     value instanceof Condition ||
+    value instanceof Barrier ||
     value instanceof Queue ||
     value instanceof SimpleQueue
   );
@@ -131,6 +135,7 @@ function kindOf(primitive: unknown): HandleKind {
   if (primitive instanceof Lock) return "Lock";
   if (primitive instanceof Event) return "Event";
   if (primitive instanceof Condition) return "Condition";
+  if (primitive instanceof Barrier) return "Barrier";
   if (primitive instanceof PriorityQueue) return "PriorityQueue";
   if (primitive instanceof LifoQueue) return "LifoQueue";
   if (primitive instanceof Queue) return "Queue";

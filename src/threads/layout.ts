@@ -25,8 +25,10 @@ export const CAPACITY_WORD = 10; // how many cells follow the header
 /** Words 11..15 belong to the primitive kind; each names its own. */
 export const RLOCK_COUNT = 11; // RLock: the owner's recursion depth (written by the owner, or by the releaser on hand-off)
 export const SEM_BOUND = 11; // Semaphore/BoundedSemaphore: the bound, or -1 when unbounded
-export const BARRIER_PARTIES = 11; // reserved for Barrier
-export const BARRIER_ROUND = 12; // reserved for Barrier
+export const BARRIER_PARTIES = 11; // Barrier: its parties
+export const BARRIER_ROUND = 12; // Barrier: the outcome bits of the round being drained; its parties sleep on it
+export const BARRIER_OUT = 13; // Barrier: parties of the round being drained that have not yet taken its outcome
+export const BARRIER_TIMEOUT = 7; // Barrier: Float64 index (words 14, 15): the default timeout in ms
 
 export const HEADER = 16;
 
