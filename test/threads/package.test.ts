@@ -17,8 +17,8 @@ const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 const consumer = `
 import { Worker } from "node:worker_threads";
 import {
-  BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore, RuntimeError, fromHandle, toHandle,
-  type Handle, type api,
+  BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore, RuntimeError, Thread, fromHandle, toHandle,
+  type Handle, type ThreadOptions, type api,
 } from "threadkit/threads";
 const lock: api.Lock = new Lock();
 const plain = new Lock();
@@ -37,7 +37,13 @@ for (let i = 0; i < 10_000; i++) {
 await new Promise((resolve) => worker.once("exit", resolve));
 let misuse = "";
 try { new RLock().release(); } catch (e) { if (e instanceof RuntimeError) misuse = e.message; }
-console.log(JSON.stringify({ count: counter[0], locked: plain.locked() || (await lock.acquire()) !== true, misuse }));
+const ran = new Event();
+const options: ThreadOptions = { target: new URL("./target.js", import.meta.url), export: "mark", args: [ran, { lock: plain }], name: "built" };
+const thread = new Thread(options);
+thread.start();
+const joined = await thread.join({ timeout: 20_000 });
+const threadSeen = { joined, ran: ran.isSet(), error: String(thread.error) };
+console.log(JSON.stringify({ count: counter[0], locked: plain.locked() || (await lock.acquire()) !== true, misuse, thread: threadSeen }));
 `;
 
 const worker = `
@@ -48,6 +54,16 @@ for (let i = 0; i < 10000; i++) {
   lock.acquireSync();
   workerData.counter[0] = workerData.counter[0] + 1;
   lock.release();
+}
+`;
+
+// A Thread's target module: the built worker entry (dist/threads/worker-entry.js) runs it, no tsx anywhere.
+const target = `
+import { currentThread } from "threadkit/threads";
+export function mark(event, { lock }) {
+  if (!lock.tryAcquire()) throw new Error("the lock should be free");
+  lock.release();
+  if (currentThread().name === "built") event.set();
 }
 `;
 
@@ -69,6 +85,7 @@ describe("the published threadkit/threads", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
     writeFileSync(join(dir, "main.ts"), consumer);
     writeFileSync(join(dir, "worker.js"), worker);
+    writeFileSync(join(dir, "target.js"), target);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -91,12 +108,13 @@ describe("the published threadkit/threads", () => {
     );
   });
 
-  it("runs in plain Node: a plain worker gets the lock through a handle and shares it exactly", () => {
+  it("runs in plain Node: a plain worker gets the lock through a handle and shares it exactly; a Thread runs from dist", () => {
     const out = execFileSync(process.execPath, [join(dir, "main.js")], { cwd: dir, encoding: "utf8" });
     assert.deepEqual(JSON.parse(out), {
       count: 20_000,
       locked: false,
       misuse: "cannot release un-acquired lock",
+      thread: { joined: true, ran: true, error: "undefined" },
     });
   });
 });
