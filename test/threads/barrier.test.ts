@@ -1,0 +1,231 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { BrokenBarrierError } from "../../src/api/errors.ts";
+import { Barrier, MAX_PARTIES } from "../../src/threads/barrier.ts";
+import { fromHandle, toHandle } from "../../src/threads/handle.ts";
+import { Lock } from "../../src/threads/lock.ts";
+import { abortedSignal, rejectsWith, within } from "../helpers.ts";
+import type { BarrierTasks } from "./barrier-worker.ts";
+import { runIn, terminateAll, wire } from "./spawn.ts";
+import { queuedOn } from "./util.ts";
+
+after(terminateAll);
+
+const broken = { code: "ERR_BROKEN_BARRIER" };
+
+/** Runs `tasks[name](...args)` of ./barrier-worker.ts in a new worker. */
+function run<K extends keyof BarrierTasks>(
+  name: K,
+  ...args: Parameters<BarrierTasks[K]>
+): Promise<Awaited<ReturnType<BarrierTasks[K]>>> {
+  return runIn(new URL("./barrier-worker.ts", import.meta.url), { name, args: args.map(wire) });
+}
+
+const counters = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
+
+/** Every round's indices (one column per round) are exactly 0..parties-1. */
+function assertRounds(results: { indices: number[]; early: number }[], rounds: number): void {
+  const parties = results.length;
+  for (const { early } of results) assert.equal(early, 0, "no party passed before its round was complete");
+  for (let r = 0; r < rounds; r++) {
+    const column = results.map((party) => party.indices[r]!).sort((a, b) => a - b);
+    assert.deepEqual(column, [...Array(parties).keys()], `indices of round ${r}`);
+  }
+}
+
+describe("threads Barrier", () => {
+  it("4 workers x 1000 rounds, 2 blocking and 2 async: indices exactly 0..3 every round, nobody early", async () => {
+    const rounds = 1000;
+    const barrier = new Barrier(4);
+    const arrived = counters(rounds);
+    const modes = ["sync", "async", "sync", "async"] as const;
+    const results = await within(
+      Promise.all(modes.map((mode) => run("rounds", barrier, rounds, mode, arrived))),
+      120_000,
+    );
+    assertRounds(results, rounds);
+    assert.equal(barrier.nWaiting, 0);
+    assert.equal(barrier.broken, false);
+  });
+
+  it("blocking workers and async main-thread code take part in the same rounds", async () => {
+    const rounds = 200;
+    const barrier = new Barrier(3);
+    const arrived = counters(rounds);
+    const workers = [
+      run("rounds", barrier, rounds, "sync", arrived),
+      run("rounds", barrier, rounds, "sync", arrived),
+    ];
+    const main = (async () => {
+      const indices: number[] = [];
+      let early = 0;
+      for (let r = 0; r < rounds; r++) {
+        Atomics.add(arrived, r, 1);
+        indices.push(await barrier.wait());
+        if (Atomics.load(arrived, r) !== 3) early++;
+      }
+      return { indices, early };
+    })();
+    assertRounds(await within(Promise.all([main, ...workers]), 120_000), rounds);
+  });
+
+  it("an action with no party on its home object runs on the home thread, once a round, before anyone passes", async () => {
+    const rounds = 100;
+    const acted = counters(1);
+    let runs = 0;
+    const barrier = new Barrier(3, {
+      action: () => {
+        runs++; // this closure can only run on the main thread
+        Atomics.add(acted, 0, 1);
+      },
+    });
+    const arrived = counters(rounds);
+    const modes = ["sync", "async", "sync"] as const;
+    const results = await within(
+      Promise.all(modes.map((mode) => run("rounds", barrier, rounds, mode, arrived, acted))),
+      120_000,
+    );
+    assertRounds(results, rounds);
+    assert.equal(runs, rounds);
+    assert.equal(Atomics.load(acted, 0), rounds);
+  });
+
+  it("an async action awaited by the home thread's listener holds every worker until it settles", async () => {
+    const acted = counters(1);
+    const barrier = new Barrier(2, {
+      action: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        Atomics.add(acted, 0, 1);
+      },
+    });
+    const arrived = counters(5);
+    const results = await within(
+      Promise.all([
+        run("rounds", barrier, 5, "sync", arrived, acted),
+        run("rounds", barrier, 5, "async", arrived, acted),
+      ]),
+    );
+    assertRounds(results, 5);
+    assert.equal(Atomics.load(acted, 0), 5);
+  });
+
+  it("a home party blocked in waitSync runs the action itself when a worker arrives last", async () => {
+    let runs = 0;
+    const barrier = new Barrier(2, {
+      action: () => {
+        runs++;
+      },
+    });
+    const worker = run("arriveAfter", barrier, 1, "sync"); // arrives once the main thread's ticket is queued
+    assert.equal(barrier.waitSync({ timeout: 30_000 }), 0);
+    assert.equal(runs, 1);
+    assert.equal(await within(worker), 1);
+    assert.equal(barrier.broken, false);
+  });
+
+  it("in waitSync an action that returns a promise fails: its runner gets TypeError, the others BrokenBarrierError", async () => {
+    const barrier = new Barrier(2, { action: async () => {} });
+    const worker = run("once", barrier, "async");
+    await queuedOn(barrier, 1);
+    assert.throws(() => barrier.waitSync({ timeout: 30_000 }), TypeError);
+    assert.deepEqual(await within(worker), { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
+    assert.equal(barrier.broken, true);
+  });
+
+  it("the home party that ran a failing action gets its error; the last arrival, a worker, BrokenBarrierError", async () => {
+    const boom = new Error("boom");
+    const barrier = new Barrier(2, {
+      action: () => {
+        throw boom;
+      },
+    });
+    const home = barrier.wait(); // first: the worker will be the last arrival
+    const worker = run("arriveAfter", barrier, 1, "async");
+    assert.equal(await within(rejectsWith(home, Error)), boom);
+    await within(rejectsWith(worker, BrokenBarrierError, broken));
+    assert.equal(barrier.broken, true);
+  });
+
+  it("a failing action run by the listener: every party gets BrokenBarrierError, the error goes to stderr", async (t) => {
+    const errors: string[] = [];
+    t.mock.method(console, "error", (text: string) => errors.push(text));
+    const barrier = new Barrier(2, {
+      action: () => {
+        throw new Error("boom in the listener");
+      },
+    });
+    const outcomes = await within(Promise.all([run("once", barrier, "sync"), run("once", barrier, "async")]));
+    for (const outcome of outcomes)
+      assert.deepEqual(outcome, { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
+    assert.equal(barrier.broken, true);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /Exception in the action of a Barrier:\nError: boom in the listener/);
+  });
+
+  it("a Barrier made from a handle has no action, even on the home thread: the home object's listener runs it", async () => {
+    let runs = 0;
+    const home = new Barrier(2, {
+      action: () => {
+        runs++;
+      },
+    });
+    const other = fromHandle(toHandle(home));
+    assert.notEqual(other, home);
+    const worker = run("arriveAfter", home, 1, "sync");
+    assert.equal(await within(other.wait()), 0);
+    assert.equal(await within(worker), 1);
+    assert.equal(runs, 1);
+  });
+
+  it("the default timeout is shared: a worker's wait without a timeout breaks the barrier after it", async () => {
+    const barrier = new Barrier(2, { timeout: 50 });
+    assert.deepEqual(await within(run("once", barrier, "sync")), {
+      name: "BrokenBarrierError",
+      code: "ERR_BROKEN_BARRIER",
+    });
+    assert.equal(barrier.broken, true);
+    assert.equal(fromHandle(toHandle(barrier)).parties, 2);
+  });
+
+  it("a worker's waitSync that times out breaks the barrier for an async party on the main thread", async () => {
+    const barrier = new Barrier(3);
+    const main = barrier.wait();
+    const worker = run("once", barrier, "sync", 50);
+    await within(rejectsWith(main, BrokenBarrierError, broken));
+    assert.deepEqual(await within(worker), { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
+    barrier.reset();
+    assert.equal(barrier.broken, false);
+  });
+
+  it("waitSync(): bad options throw before anything changes, on the main thread and in a worker", async () => {
+    const barrier = new Barrier(2);
+    const bad: [unknown, typeof TypeError | typeof RangeError][] = [
+      [{ timeout: -1 }, RangeError],
+      [{ timeout: Number.NaN }, RangeError],
+      [{ timeout: "5" }, TypeError],
+      [{ blocking: "no" }, TypeError],
+      [{ signal: {} }, TypeError],
+      [{ blocking: false, timeout: 5 }, TypeError],
+      ["fast", TypeError],
+    ];
+    for (const [opts, Class] of bad) {
+      assert.throws(() => barrier.waitSync(opts as never), Class);
+      assert.deepEqual(await within(run("badSync", barrier, opts)), { name: Class.name, queued: 0 });
+    }
+    const reason = new Error("already");
+    assert.throws(
+      () => barrier.waitSync({ signal: abortedSignal(reason) }),
+      (e) => e === reason,
+    );
+    assert.equal(barrier.nWaiting, 0);
+    assert.equal(barrier.broken, false);
+  });
+
+  it("rejects more parties than a barrier holds, options that are not an object, and foreign handles", () => {
+    assert.throws(() => new Barrier(MAX_PARTIES + 1), RangeError);
+    assert.equal(new Barrier(MAX_PARTIES).parties, MAX_PARTIES);
+    assert.throws(() => new Barrier(2, null as never), TypeError);
+    const lockBuffer = toHandle(new Lock()).buffer;
+    assert.throws(() => fromHandle({ threadkit: "threads", kind: "Barrier", buffer: lockBuffer }), TypeError);
+  });
+});
