@@ -74,6 +74,30 @@ async function sample(name: string, perLock: number, total: number): Promise<num
   return Number(t1 - t0 + (t3 - t2));
 }
 
+const NODE_NOTE = "the same listeners, timers and promises without a lock: Node's share of each row";
+
+/** What Node itself charges for the pattern: an abort listener added and fired, a timer armed and fired. */
+async function nodeAlone(total: number): Promise<number> {
+  const controllers: AbortController[] = [];
+  for (let i = 0; i < total / 4; i++) controllers.push(new AbortController());
+  const t0 = clock();
+  const ends: Promise<unknown>[] = [];
+  const timeouts: Promise<unknown>[] = [];
+  let c = 0;
+  for (let j = 0; j < total; j++) {
+    const kind = j & 3;
+    if (kind === 1) timeouts.push(new Promise((r) => setTimeout(r, 1)));
+    else if (kind === 3) {
+      const signal = controllers[c++]!.signal;
+      ends.push(new Promise((r) => signal.addEventListener("abort", r, { once: true })));
+    } else ends.push(Promise.resolve().then(() => undefined));
+  }
+  for (const ac of controllers) ac.abort();
+  await Promise.all(timeouts);
+  await Promise.all(ends);
+  return Number(clock() - t0);
+}
+
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
 const memory: Target = {
@@ -104,7 +128,7 @@ export const waiters: Workload = {
     grew.clear();
     peaks.clear();
     const total = ctx.quick ? TOTAL / 5 : TOTAL;
-    return SIZES.map(
+    const rows = SIZES.map(
       (size): Contender => ({
         name: rowName(size),
         kind: "threadkit",
@@ -113,5 +137,9 @@ export const waiters: Workload = {
         run: (n) => sample(rowName(size), Math.min(size, n), n),
       }),
     );
+    return [
+      ...rows,
+      { name: "Node alone, no lock", kind: "floor", ops: total, note: NODE_NOTE, run: nodeAlone },
+    ];
   },
 };

@@ -5,7 +5,6 @@
  */
 
 import type { MessagePort } from "node:worker_threads";
-import { Mutex as MtMutex } from "multithreading";
 import { type Condition, fromHandle, type Handle } from "threadkit/threads";
 import {
   barrierWait,
@@ -83,7 +82,8 @@ export async function uncontended({ contender, n, word, lock: h }: UncontendedAr
       break;
     }
     case "multithreading Mutex blockingLock()": {
-      const m = new MtMutex(undefined, word.buffer as SharedArrayBuffer);
+      const { Mutex } = await import("multithreading");
+      const m = new Mutex(undefined, word.buffer as SharedArrayBuffer);
       for (let i = 0; i < n; i++) m.blockingLock().dispose();
       break;
     }
@@ -107,7 +107,10 @@ export interface CountArgs {
 /** `n` increments of words[1], each under the lock (a plain read-modify-write: the lock must exclude). */
 export async function count({ contender, n, gate: g, words, lock: h }: CountArgs): Promise<Span> {
   const lock = fromHandle(h);
-  const mt = new MtMutex(undefined, words.buffer as SharedArrayBuffer); // its lock word is words[0]
+  const mt =
+    contender === "multithreading Mutex blockingLock()"
+      ? new (await import("multithreading")).Mutex(undefined, words.buffer as SharedArrayBuffer) // words[0]
+      : undefined;
   gate(g, 2);
   const start = now();
   switch (contender) {
@@ -144,7 +147,7 @@ export async function count({ contender, n, gate: g, words, lock: h }: CountArgs
       break;
     case "multithreading Mutex blockingLock()":
       for (let i = 0; i < n; i++) {
-        const guard = mt.blockingLock();
+        const guard = mt!.blockingLock();
         words[1]!++;
         guard.dispose();
       }
