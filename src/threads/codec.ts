@@ -289,7 +289,10 @@ function readLength(): number {
     return b;
   }
   const n =
-    ((b & 0x7f) << 24) | ((scratch[pos + 1] as number) << 16) | ((scratch[pos + 2] as number) << 8) | (scratch[pos + 3] as number);
+    ((b & 0x7f) << 24) |
+    ((scratch[pos + 1] as number) << 16) |
+    ((scratch[pos + 2] as number) << 8) |
+    (scratch[pos + 3] as number);
   pos += 4;
   return n;
 }

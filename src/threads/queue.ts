@@ -71,7 +71,11 @@ export interface QueueBuffers extends StoreBuffers {
   joins: SharedArrayBuffer;
 }
 
-type QueueKind = typeof Kind.Queue | typeof Kind.LifoQueue | typeof Kind.PriorityQueue | typeof Kind.SimpleQueue;
+type QueueKind =
+  | typeof Kind.Queue
+  | typeof Kind.LifoQueue
+  | typeof Kind.PriorityQueue
+  | typeof Kind.SimpleQueue;
 
 const orderOf = (kind: number): number =>
   kind === Kind.LifoQueue ? LIFO : kind === Kind.PriorityQueue ? PRIORITY : FIFO;
@@ -97,7 +101,11 @@ export class Queue<T> implements QueueApi<T> {
     if (typeof maxsize !== "number" || Number.isNaN(maxsize)) throw new TypeError("maxsize must be a number");
     this.maxsize = maxsize;
     const kind =
-      new.target === LifoQueue ? Kind.LifoQueue : new.target === PriorityQueue ? Kind.PriorityQueue : Kind.Queue;
+      new.target === LifoQueue
+        ? Kind.LifoQueue
+        : new.target === PriorityQueue
+          ? Kind.PriorityQueue
+          : Kind.Queue;
     init(this, kind, maxsize);
   }
 
@@ -177,7 +185,8 @@ export class Queue<T> implements QueueApi<T> {
         continue;
       }
       const hand = this.pending;
-      return this.putDone(this._puts.parkSync(got, deadline), hand);
+      this.putDone(this._puts.parkSync(got, deadline), hand);
+      return;
     }
   }
 

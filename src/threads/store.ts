@@ -67,7 +67,10 @@ interface SharedArrayBufferGrowable extends SharedArrayBuffer {
 }
 
 function growable(bytes: number): SharedArrayBufferGrowable {
-  const Ctor = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBufferGrowable;
+  const Ctor = SharedArrayBuffer as unknown as new (
+    n: number,
+    o: { maxByteLength: number },
+  ) => SharedArrayBufferGrowable;
   return new Ctor(bytes, { maxByteLength: MAX_BYTES });
 }
 
@@ -309,7 +312,7 @@ export class Store {
     const nb = e[b + ENTRY_KEY_UNITS] as number;
     const pa = ((e[a + ENTRY_OFFSET] as number) + round8(e[a + ENTRY_LENGTH] as number)) >> 1;
     const pb = ((e[b + ENTRY_OFFSET] as number) + round8(e[b + ENTRY_LENGTH] as number)) >> 1;
-    const n = na < nb ? na : nb;
+    const n = Math.min(na, nb);
     for (let k = 0; k < n; k++) {
       const d = (u[pa + k] as number) - (u[pb + k] as number);
       if (d !== 0) return d;

@@ -1,0 +1,105 @@
+/**
+ * Worker entry of test/threads/queue.test.ts: runs the export of this module named in workerData with its
+ * args (queue handles made live queues), and posts `{ ok }` or `{ error }` (see ./spawn.ts runIn).
+ */
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { fromHandle, isHandle } from "../../src/threads/handle.ts";
+import type { Queue, SimpleQueue } from "../../src/threads/queue.ts";
+
+type Mode = "sync" | "async";
+type AnyQueue = Queue<unknown> | SimpleQueue<unknown>;
+
+function isShutDown(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "ERR_QUEUE_SHUT_DOWN";
+}
+
+/** Puts `id * 1_000_000 + i` for i < count (stopping at QueueShutDown); returns how many it put. */
+export async function produce(q: Queue<number>, id: number, count: number, mode: Mode) {
+  for (let i = 0; i < count; i++) {
+    try {
+      if (mode === "sync") q.putSync(id * 1_000_000 + i);
+      else await q.put(id * 1_000_000 + i);
+    } catch (error) {
+      if (isShutDown(error)) return i;
+      throw error;
+    }
+  }
+  return count;
+}
+
+/** Gets (marking each done) until the queue is shut down and drained; returns what it got, in order. */
+export async function consume(q: Queue<unknown>, mode: Mode) {
+  const got: unknown[] = [];
+  for (;;) {
+    try {
+      got.push(mode === "sync" ? q.getSync() : await q.get());
+    } catch (error) {
+      if (isShutDown(error)) return got;
+      throw error;
+    }
+    q.taskDone();
+  }
+}
+
+/** Puts every item, blocking (or awaiting) when the queue is full. */
+export async function putAll(q: AnyQueue, items: unknown[], mode: Mode) {
+  for (const item of items) {
+    if (mode === "sync") q.putSync(item);
+    else await q.put(item);
+  }
+  return items.length;
+}
+
+/** Gets `n` items (blocking or awaiting); returns them in order. */
+export async function getN(q: AnyQueue, n: number, mode: Mode, timeout?: number) {
+  const got: unknown[] = [];
+  const opts = timeout === undefined ? undefined : { timeout };
+  for (let i = 0; i < n; i++) got.push(mode === "sync" ? q.getSync(opts) : await q.get(opts));
+  return got;
+}
+
+/** Gets `n` items from `from` and puts each on `to` as it came (the values cross two threads). */
+export function echo(from: Queue<unknown>, to: Queue<unknown>, n: number) {
+  for (let i = 0; i < n; i++) to.putSync(from.getSync());
+  return n;
+}
+
+/** Tries to put what cannot be carried; returns the error names it got, and the queue's size after. */
+export function putUncloneable(q: Queue<unknown>) {
+  const names: string[] = [];
+  for (const bad of [() => 1, Symbol("s"), { f() {} }, [1, Symbol("t")], new SharedArrayBuffer(8)]) {
+    try {
+      q.putSync(bad);
+      names.push("none");
+    } catch (error) {
+      names.push((error as Error).name);
+    }
+  }
+  return { names, qsize: q.qsize() };
+}
+
+/** Strings of growing length (`count` of them, up to `max` characters), put with putSync. */
+export function putStrings(q: Queue<string>, count: number, max: number) {
+  for (let i = 0; i < count; i++) q.putSync(`${i}:${"é".repeat(i % max)}`);
+  return count;
+}
+
+if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string })?.queueTask) {
+  const { queueTask, args } = workerData as { queueTask: string; args: unknown[] };
+  const live = args.map((a) => (isHandle(a) ? fromHandle(a) : a));
+  try {
+    const table: Record<string, (...a: never[]) => unknown> = {
+      produce,
+      consume,
+      putAll,
+      getN,
+      echo,
+      putUncloneable,
+      putStrings,
+    };
+    parentPort.postMessage({ ok: await table[queueTask]!(...(live as never[])) });
+  } catch (e) {
+    const error = e as { name?: string; code?: string; message?: string };
+    parentPort.postMessage({ error: { name: error.name, code: error.code, message: error.message } });
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * What only the threads tier's queues have: blocking putSync/getSync from workers, blocking and async
+ * callers on one queue, values that cannot be carried, storage that grows past its first size, more
+ * waiters than a FIFO has cells, and the many-producer/many-consumer stress of python-semantics.md §4.20.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { QueueShutDown } from "../../src/api/errors.ts";
+import { fromHandle, toHandle } from "../../src/threads/handle.ts";
+import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
+import { within } from "../helpers.ts";
+import type * as tasks from "./queue-worker.ts";
+import { runIn, terminateAll, wire } from "./spawn.ts";
+
+after(terminateAll);
+
+type Tasks = typeof tasks;
+const entry = new URL("./queue-worker.ts", import.meta.url);
+
+function run<K extends keyof Tasks>(
+  name: K,
+  ...args: Parameters<Tasks[K]>
+): Promise<Awaited<ReturnType<Tasks[K]>>> {
+  return runIn(entry, { queueTask: name, args: args.map(wire) });
+}
+
+/** Every item of the producers `ids`, `count` each, as `produce` numbers them. */
+function produced(ids: number[], counts: number[]): number[] {
+  return ids.flatMap((id, k) => Array.from({ length: counts[k] as number }, (_, i) => id * 1_000_000 + i));
+}
+
+const numeric = (a: number, b: number) => a - b;
+
+describe("threads Queue: blocking calls from workers", () => {
+  it("putSync and getSync move every item in order between two workers through a small bounded queue", async () => {
+    const q = new Queue<number>(4);
+    const items = Array.from({ length: 3_000 }, (_, i) => i);
+    const [put, got] = await within(
+      Promise.all([run("putAll", q, items, "sync"), run("getN", q, items.length, "sync")]),
+      60_000,
+    );
+    assert.equal(put, items.length);
+    assert.deepEqual(got, items);
+    assert.equal(q.qsize(), 0);
+  });
+
+  it("getSync with a timeout throws QueueEmpty in a worker; putSync on a full queue with a timeout throws QueueFull", async () => {
+    const q = new Queue<number>(1);
+    await assert.rejects(run("getN", q, 1, "sync", 30), { name: "QueueEmpty" });
+    q.putNowait(1);
+    assert.throws(() => q.putSync(2, { timeout: 20 }), { name: "QueueFull" });
+    assert.throws(() => q.putSync(2, { blocking: false }), { name: "QueueFull" });
+    assert.equal(q.getSync(), 1);
+    assert.throws(() => q.getSync({ timeout: 0 }), { name: "QueueEmpty" });
+    assert.equal(q.qsize(), 0);
+  });
+
+  it("joinSync waits for every taskDone and returns false on timeout", () => {
+    const q = new Queue<number>();
+    assert.equal(q.joinSync(), true);
+    q.putNowait(1);
+    assert.equal(q.joinSync({ timeout: 20 }), false);
+    q.getNowait();
+    q.taskDone();
+    assert.equal(q.joinSync({ timeout: 0 }), true);
+  });
+
+  it("blocking and async callers mix on one queue: every item is got exactly once", async () => {
+    const q = new Queue<number>(8);
+    const producers = [
+      run("produce", q, 1, 2_000, "sync"),
+      run("produce", q, 2, 2_000, "async"),
+      run("produce", q, 3, 2_000, "sync"),
+    ];
+    const consumers = [run("consume", q, "sync"), run("consume", q, "async")];
+    const mine: number[] = [];
+    const local = (async () => {
+      for (;;) {
+        try {
+          mine.push(await q.get());
+        } catch (error) {
+          if (error instanceof QueueShutDown) return;
+          throw error;
+        }
+        q.taskDone();
+      }
+    })();
+    assert.deepEqual(await within(Promise.all(producers), 60_000), [2_000, 2_000, 2_000]);
+    assert.equal(await within(q.join(), 60_000), true);
+    q.shutdown();
+    const lists = await within(Promise.all(consumers), 60_000);
+    await within(local);
+    const got = [...(lists.flat() as number[]), ...mine].sort(numeric);
+    assert.deepEqual(got, produced([1, 2, 3], [2_000, 2_000, 2_000]).sort(numeric));
+    assert.equal(q.qsize(), 0);
+  });
+});
+
+describe("threads Queue: what can be carried", () => {
+  it("a value structured clone refuses is a TypeError, and the queue is unchanged (here and in a worker)", async () => {
+    const q = new Queue<unknown>(2);
+    q.putNowait("kept");
+    for (const bad of [
+      () => 1,
+      Symbol("s"),
+      { nested: { f() {} } },
+      [Symbol("t")],
+      new SharedArrayBuffer(8),
+    ]) {
+      assert.throws(() => q.putNowait(bad), TypeError);
+      await assert.rejects(q.put(bad), TypeError);
+      assert.throws(() => q.putSync(bad), TypeError);
+    }
+    const fromWorker = await within(run("putUncloneable", q));
+    assert.deepEqual(fromWorker, { names: Array(5).fill("TypeError"), qsize: 1 });
+    assert.equal(q.qsize(), 1);
+    assert.equal(q.getNowait(), "kept");
+    q.taskDone();
+    assert.equal(q.joinSync({ timeout: 0 }), true, "no refused item was counted");
+  });
+
+  it("a refused value is not handed to a waiting getter", async () => {
+    const q = new Queue<unknown>();
+    const getter = run("getN", q, 1, "async");
+    while (q._gets.size === 0) await new Promise((r) => setTimeout(r, 2));
+    assert.throws(() => q.putNowait(() => 0), TypeError);
+    q.putNowait("real");
+    assert.deepEqual(await within(getter), ["real"]);
+  });
+
+  it("carries what structured clone carries, across two threads, as structured clone would", async () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const cyclic: Record<string, unknown> = { name: "loop" };
+    cyclic.self = cyclic;
+    const shared = { s: 1 };
+    const sparse: unknown[] = [1, 2, 3];
+    delete sparse[1]; // a hole
+    const values: unknown[] = [
+      0,
+      -0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      2 ** 53,
+      -123456789,
+      1.5,
+      12n,
+      true,
+      null,
+      undefined,
+      "",
+      "Latin-1 é",
+      "日本語 and a lone surrogate \ud800",
+      "x".repeat(10_000),
+      "€".repeat(5_000),
+      [1, "two", [3, [4]], { five: 5 }],
+      { id: 7, payload: "p".repeat(32), nested: { deep: [null, undefined, false] } },
+      Object.assign(Object.create(null), { bare: 1 }),
+      sparse,
+      Object.assign([1, 2], { extra: "prop" }),
+      new Date(1234),
+      /re+/gi,
+      new Map<unknown, unknown>([[1, { a: 1 }]]),
+      new Set(["a", 2]),
+      new Uint8Array([1, 2, 3]),
+      new Float64Array([0.5]),
+      new ArrayBuffer(4),
+      new Point(1, 2),
+      cyclic,
+      { a: shared, b: shared },
+      new RangeError("boom"),
+    ];
+    const to = new Queue<unknown>();
+    const from = new Queue<unknown>();
+    for (const v of values) to.putNowait(v);
+    assert.equal(await within(run("echo", to, from, values.length)), values.length);
+    const back: unknown[] = [];
+    while (!from.empty()) back.push(from.getNowait());
+    assert.equal(back.length, values.length);
+    for (let i = 0; i < values.length; i++) {
+      assert.deepStrictEqual(back[i], structuredClone(values[i]), `value ${i}`);
+    }
+    const loop = back[values.indexOf(cyclic)] as Record<string, unknown>;
+    assert.equal(loop.self, loop, "cycles are kept");
+    const twice = back[values.indexOf(values.at(-2))] as { a: unknown; b: unknown };
+    assert.equal(twice.a, twice.b, "shared references stay shared");
+  });
+});
+
+describe("threads Queue: storage", () => {
+  it("an unbounded queue grows far past its first storage; the other thread sees the growth", async () => {
+    const q = new Queue<number>();
+    const n = 300_000;
+    const items = Array.from({ length: n }, (_, i) => i * 1.5);
+    assert.equal(await within(run("putAll", q, items, "sync"), 60_000), n);
+    assert.equal(q.qsize(), n);
+    for (let i = 0; i < n; i++) if (q.getNowait() !== i * 1.5) assert.fail(`item ${i}`);
+    const strings = new Queue<string>();
+    assert.equal(await within(run("putStrings", strings, 20_000, 300), 60_000), 20_000);
+    for (let i = 0; i < 20_000; i++) assert.equal(strings.getNowait(), `${i}:${"é".repeat(i % 300)}`);
+    // Now grown by this thread while the worker holds views of the old size.
+    const back = new Queue<string>();
+    for (let i = 0; i < 50_000; i++) back.putNowait(`item ${i}`);
+    const got = (await within(run("getN", back, 50_000, "sync"), 60_000)) as string[];
+    assert.equal(got[49_999], "item 49999");
+    assert.equal(got.length, 50_000);
+  });
+
+  it("keeps order while its storage wraps, compacts and grows under interleaved puts and gets", () => {
+    for (const q of [new Queue<string>(), new LifoQueue<string>(), new PriorityQueue<[number, string]>()]) {
+      const model: string[] = [];
+      let n = 0;
+      for (let round = 0; round < 3_000; round++) {
+        for (let k = 0; k < 3; k++) {
+          const s = `${n++}${"y".repeat(round % 97)}`;
+          if (q instanceof PriorityQueue) q.putNowait([n % 5, s]);
+          else (q as Queue<string>).putNowait(s);
+          model.push(s);
+        }
+        const got = q.getNowait();
+        const s = Array.isArray(got) ? got[1] : got;
+        assert.ok(model.includes(s));
+        model.splice(model.indexOf(s), 1);
+      }
+      assert.equal(q.qsize(), model.length);
+    }
+  });
+
+  it("serves more waiters than a FIFO has cells, in order of arrival for the first 64", async () => {
+    const q = new SimpleQueue<number>();
+    const getters = Array.from({ length: 150 }, () => q.get());
+    for (let i = 0; i < 200; i++) q.putNowait(i);
+    const got = await within(Promise.all(getters));
+    assert.deepEqual(
+      got.slice(0, 64),
+      Array.from({ length: 64 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      [...got].sort(numeric),
+      Array.from({ length: 150 }, (_, i) => i),
+    );
+    assert.equal(q.qsize(), 50);
+  });
+
+  it("a handle made live twice on one thread is the same queue", () => {
+    const q = new PriorityQueue<number>(3);
+    const again = fromHandle(toHandle(q));
+    assert.ok(again instanceof PriorityQueue);
+    assert.equal(again.maxsize, 3);
+    q.putNowait(2);
+    again.putNowait(1);
+    assert.equal(q.getNowait(), 1);
+    assert.equal(again.getNowait(), 2);
+    const s = fromHandle(toHandle(new SimpleQueue<number>()));
+    assert.ok(s instanceof SimpleQueue);
+  });
+});
+
+describe("threads Queue: many producers, many consumers (python-semantics.md §4.20)", () => {
+  it("4 producer and 4 consumer workers, blocking and async, through Queue(16): nothing lost or doubled", async () => {
+    const q = new Queue<number>(16);
+    const per = 5_000;
+    const ids = [1, 2, 3, 4];
+    const consumers = [
+      run("consume", q, "sync"),
+      run("consume", q, "async"),
+      run("consume", q, "sync"),
+      run("consume", q, "async"),
+    ];
+    const producers = ids.map((id) => run("produce", q, id, per, id % 2 === 0 ? "sync" : "async"));
+    assert.deepEqual(await within(Promise.all(producers), 120_000), [per, per, per, per]);
+    assert.equal(await within(q.join(), 120_000), true);
+    q.shutdown();
+    const lists = (await within(Promise.all(consumers), 120_000)) as number[][];
+    const got = lists.flat().sort(numeric);
+    assert.equal(got.length, 4 * per, "every item got once");
+    assert.deepEqual(got, produced(ids, [per, per, per, per]).sort(numeric));
+    for (const list of lists) {
+      const last = new Map<number, number>();
+      for (const item of list) {
+        const id = Math.floor(item / 1_000_000);
+        assert.ok((last.get(id) ?? -1) < item, "each producer's items come in the order put");
+        last.set(id, item);
+      }
+    }
+    assert.equal(q.qsize(), 0);
+  });
+
+  it("a shutdown while 4 producers block ends every worker; every item put is got exactly once", async () => {
+    const q = new Queue<number>(8);
+    const ids = [1, 2, 3, 4];
+    const producers = ids.map((id) => run("produce", q, id, 1_000_000, id % 2 === 0 ? "sync" : "async"));
+    const consumers = [run("consume", q, "sync"), run("consume", q, "async")];
+    // Let the workers run until a few thousand items have passed, then stop everyone.
+    const first: number[] = [];
+    while (first.length < 3_000) {
+      first.push(await within(q.get(), 60_000));
+      q.taskDone();
+    }
+    q.shutdown();
+    const counts = await within(Promise.all(producers), 60_000);
+    const lists = (await within(Promise.all(consumers), 60_000)) as number[][];
+    const got = [...first, ...lists.flat()].sort(numeric);
+    assert.ok(
+      counts.every((n) => n < 1_000_000),
+      "every producer was stopped",
+    );
+    assert.deepEqual(got, produced(ids, counts).sort(numeric), "exactly the items put, once each");
+    assert.equal(q.qsize(), 0);
+    assert.equal(q.empty(), true);
+  });
+});
