@@ -112,7 +112,13 @@ const entry = (() => {
  * A thread of execution on a worker, as Python's `threading.Thread`: `start()` runs `target`'s export with
  * `args` in a new worker; `join()` waits for it. An uncaught error of the target (a throw, a rejection, or
  * the worker exiting before the target settled) is reported to stderr as Python's excepthook does and kept
- * as `error`; `join()` still resolves true.
+ * as `error`; `join()` still resolves true. Unlike Python, which ignores SystemExit, any exit before the
+ * target settles is reported (`process.exit()`, even with code 0, or a worker whose event loop ran dry with
+ * the target's promise pending): the target's work may be unfinished, and the caller should know.
+ *
+ * The thread is finished when its target settles. Work the target left scheduled (timers, listeners)
+ * still runs on the worker, which exits once it has nothing left to do; a non-daemon worker keeps the
+ * process alive until then, a daemon worker does not keep it alive at all.
  *
  * The body is the target module's function: a subclass may add fields and methods, but an overridden
  * `run()` cannot run on the worker (functions do not cross threads), so `start()` refuses it. `Timer` is the

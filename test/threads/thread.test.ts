@@ -106,8 +106,9 @@ describe("threads Thread: join, joinSync, isAlive, ident", () => {
     assert.equal(await thread.join({ blocking: false }), false);
     assert.equal(await within(thread.join({ timeout: 50 })), false);
     assert.equal(thread.isAlive(), true);
+    const joins = [thread.join(LONG), thread.join(LONG)];
     gate.set();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.deepEqual(await within(Promise.all(joins)), [true, true], "any number of joiners");
     assert.equal(thread.isAlive(), false);
     assert.equal(await thread.join({ timeout: 0 }), true, "joining again: at once");
   });
