@@ -305,18 +305,26 @@ describe("threads Thread: uncaught errors (excepthook)", () => {
     assert.match(text, /RangeError: stray boom/);
   });
 
-  it("a missing export is the thread's error; a target that ends well reports nothing", async (t) => {
+  it("a missing export or module is the thread's error; a target that ends well reports nothing", async (t) => {
     const report = t.mock.method(console, "error", () => {});
     const missing = new Thread({ target: signals, export: "nope" });
     missing.start();
     assert.equal(await within(missing.join(LONG)), true);
     assert.ok(missing.error instanceof TypeError);
     assert.match((missing.error as Error).message, /has no export "nope" that is a function/);
+    const absent = new Thread({ target: target("absent.ts") });
+    absent.start();
+    assert.equal(await within(absent.join(LONG)), true);
+    assert.equal(
+      (absent.error as { code?: string }).code,
+      "ERR_MODULE_NOT_FOUND",
+      "a Node error keeps its code",
+    );
     const fine = new Thread({ target: signals, export: "mark", args: [new Event()] });
     fine.start();
     assert.equal(await within(fine.join(LONG)), true);
     assert.equal(fine.error, undefined);
-    assert.equal(report.mock.callCount(), 1, "only the missing export was reported");
+    assert.equal(report.mock.callCount(), 2, "only the missing export and module were reported");
   });
 });
 
