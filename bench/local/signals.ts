@@ -179,6 +179,10 @@ export const rlock: Workload = {
   op: "10-deep cycle",
   ops: 100_000,
   reference: "threadkit RLock await acquire()",
+  notes: [
+    "The nested run() row turns on AsyncLocalStorage in its first warm-up, so every row here is measured " +
+      "with it on (it slows every promise in Node 20); this workload runs last for that reason.",
+  ],
   async prepare() {
     const list: Contender[] = [
       {
