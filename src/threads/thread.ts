@@ -295,6 +295,7 @@ export class Thread implements ThreadApi {
   joinSync(opts?: WaitOptions): boolean {
     admitSync(opts);
     this.checkJoin();
+    if (this.done.isSet()) return this.finish(); // finished: no need to go through the core
     return this.done.waitSync(opts) && this.finish();
   }
 
