@@ -95,6 +95,8 @@ export class Condition implements ConditionApi {
    * Lets go of the lock, waits to be notified, takes the lock back; resolves true if notified, false on
    * timeout. RuntimeError if the lock is not held. Cancel-safe: on abort it takes the lock back, then
    * rejects with `signal.reason`; a notify that came first is kept (it resolves true).
+   * If the lock's owner died while this waiter waited to take it back, it still takes it back (an RLock at
+   * its depth) and rejects with OwnerDiedError instead: repair the state, then treat it as a wake-up.
    */
   async wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -124,12 +126,14 @@ export class Condition implements ConditionApi {
       await lock._acquireRestore(depth);
       throw reason;
     }
-    if (got >= HEADER) await this._lock._core.parkAsync(got, Number.POSITIVE_INFINITY);
-    else if (got !== OWNED) await lock._acquireRestore(depth);
+    if (got >= HEADER) {
+      const handed = await this._lock._core.parkAsync(got, Number.POSITIVE_INFINITY);
+      if (handed < 0) throw this._lock.died(-handed);
+    } else if (got !== OWNED) await lock._acquireRestore(depth);
     return got !== 0;
   }
 
-  /** The blocking twin of `wait`. */
+  /** The blocking twin of `wait`; throws OwnerDiedError (holding the lock) where `wait` rejects. */
   waitSync(opts?: WaitOptions): boolean {
     const ms = admitSync(opts);
     const lock: ConditionLock = this._lock;
@@ -150,8 +154,10 @@ export class Condition implements ConditionApi {
     }
     lock._releaseSave();
     const got = this._core.parkSync(cell, deadline);
-    if (got >= HEADER) this._lock._core.parkSync(got, Number.POSITIVE_INFINITY);
-    else if (got !== OWNED) lock._acquireRestoreSync(depth);
+    if (got >= HEADER) {
+      const handed = this._lock._core.parkSync(got, Number.POSITIVE_INFINITY);
+      if (handed < 0) throw this._lock.died(-handed);
+    } else if (got !== OWNED) lock._acquireRestoreSync(depth);
     return got !== 0;
   }
 
@@ -205,7 +211,8 @@ export class Condition implements ConditionApi {
     const heir = this.heir;
     const lockCore = this._lock._core;
     core.lock(); // then the lock's guard inside enterOrFail: always in this order
-    for (let cell = core.shift(); cell >= 0; cell = --n > 0 ? core.shift() : -1) {
+    // Waiters that died are skipped: a notify wakes live ones, and no dead thread is made the lock's owner.
+    for (let cell = core.shiftLive(); cell >= 0; cell = --n > 0 ? core.shiftLive() : -1) {
       heir.owner = core.owner(cell);
       const moved = lockCore.enterOrFail(heir, heir.owner, core.value(cell));
       core.grant(cell, moved === TAKEN ? OWNED : moved === FULL ? REACQUIRE : moved);

@@ -25,6 +25,22 @@
  * Atomics.waitAsync and, while pending, hold a share of a ref'd interval (./runtime.ts), because Node does
  * not keep the process alive for a pending waitAsync.
  *
+ * Owner died (robust mutexes' EOWNERDEAD). A worker can die at any instruction while it holds a Lock, an
+ * RLock or semaphore permits; no code of its own runs then. Deaths are recorded by the threads that observe
+ * them (./liveness.ts: a process-wide registry in shared memory, marked by each worker's parent on "exit"),
+ * and a primitive with `Orphans` looks for dead holders at three moments, all off the hot paths:
+ * - a take that failed (`rescue`): a newcomer that finds the holder dead recovers it, and takes it itself
+ *   when nobody waits (else the head waiter gets it and the newcomer queues as usual);
+ * - a waiter's slice: a blocking waiter cannot watch its cell and the registry at once, so every waiter on
+ *   such a primitive wakes each SLICE ms and, only if the deaths count moved since it last looked, checks;
+ * - a hand-off (`shiftLive`): cells of waiters that died are freed, never granted.
+ * Recovery happens under GUARD and re-reads the state, so it happens once; what the dead held is handed on
+ * like a release would, as a grant of value -deadOwner (an ordinary grant is 1), and the waiter or caller
+ * that receives it gets OwnerDiedError while it holds it. While nobody has died each of these costs one
+ * load of the deaths count; uncontended acquire and release never look (a Lock stays one compareExchange
+ * each way). Why not a lease or a heartbeat: a live holder must never be declared dead, however long it
+ * holds, and only the observed exit of a thread proves it died.
+ *
  * Spinning: a thread about to sleep first spins on the word it would sleep on (baselines: a futex sleep and
  * wake costs ~55 us, a spin hand-off ~0.2 us, and ~100 spins before sleeping cut real sleeps 20-60x). The
  * budget adapts per primitive: MIN_SPIN + twice a running average of where recent spins succeeded, capped
@@ -54,14 +70,34 @@ import {
   TAIL,
   WAITING,
 } from "./layout.ts";
+import { deaths, isDead } from "./liveness.ts";
 import { canBlock, keepAlive, letGo, waitAsync } from "./runtime.ts";
 
 /** What a primitive tells the core about taking without waiting. */
 export interface Taker {
   /** The STATE to store if the caller may take now from `state` (QUEUED clear), or -1 if it must wait. */
   take(state: number): number;
-  /** Runs right after a successful take, with the waiter's value, before other code of this thread runs. */
-  took(value: number): void;
+  /**
+   * Runs right after a successful take, with the waiter's value, before other code of this thread runs.
+   * A non-zero result is the owner word of a dead thread whose permit this take received: the call then
+   * throws or rejects with OwnerDiedError (the caller holds what it took).
+   */
+  took(value: number): number | undefined | void;
+}
+
+/**
+ * What a lock-like primitive tells the core about holders that died (see "Owner died" above). A primitive
+ * without it (Event, Condition) waits without looking at liveness.
+ */
+export interface Orphans {
+  /**
+   * Recovers what dead threads hold, if anything: it goes to the head waiter(s) as a grant of value
+   * `-deadOwner`, or, when nobody waits and `claim` is true, to the caller (owner word `owner`, the cell
+   * value `value`), returning the dead thread's owner word. Returns 0 otherwise. Takes GUARD itself.
+   */
+  recover(claim: boolean, owner: number, value: number): number;
+  /** The OwnerDiedError for a grant or take that inherited from `deadOwner`. */
+  died(deadOwner: number): Error;
 }
 
 /** `enter()` took without queueing. */
@@ -73,6 +109,11 @@ const GUARD_SPIN = 100;
 const MIN_SPIN = 100;
 const MAX_SPIN_SYNC = 2000;
 const MAX_SPIN_ASYNC = 200;
+/**
+ * How often (ms) a waiter on a primitive with orphans wakes to see whether a death was recorded: it cannot
+ * block on its cell and the registry at once. A slice costs one wake-up and one load while nobody dies.
+ */
+const SLICE = 100;
 
 export const TRUE: Promise<boolean> = Promise.resolve(true);
 export const FALSE: Promise<boolean> = Promise.resolve(false);
@@ -80,8 +121,13 @@ export const FALSE: Promise<boolean> = Promise.resolve(false);
 /** The core over one primitive's buffer. Holds no state of its own: any number of them may share a buffer. */
 export class Futex {
   private readonly capacity: number;
+  /** What the last `enter()` that returned TAKEN got from `took()` (read at once by its caller). */
+  tookDied = 0;
 
-  constructor(readonly i32: Int32Array) {
+  constructor(
+    readonly i32: Int32Array,
+    readonly orphans?: Orphans,
+  ) {
     this.capacity = Atomics.load(i32, CAPACITY_WORD);
   }
 
@@ -110,6 +156,21 @@ export class Futex {
   /** How many waiters are queued. */
   get size(): number {
     return Atomics.load(this.i32, SIZE);
+  }
+
+  /**
+   * As `shift`, but first unlinks and frees the cells of waiters whose thread died (they can never collect
+   * a grant): a release is never handed to the dead. One load while nobody has died.
+   */
+  shiftLive(): number {
+    const i32 = this.i32;
+    for (;;) {
+      const head = Atomics.load(i32, HEAD);
+      if (head === NONE) return NONE;
+      this.unlink(head);
+      if (deaths() === 0 || !isDead(Atomics.load(i32, head + CELL_OWNER))) return head;
+      this.free(head);
+    }
   }
 
   /** The owner word the head waiter brought (NONE if nobody waits). */
@@ -166,7 +227,7 @@ export class Futex {
           if (Atomics.compareExchange(i32, STATE, s, next) !== s) continue;
           if (overflowing) Atomics.sub(i32, OVERFLOW, 1);
           this.unlock();
-          t.took(value);
+          this.tookDied = t.took(value) || 0;
           return TAKEN;
         }
       }
@@ -293,23 +354,44 @@ export class Futex {
     return false;
   }
 
-  /** Takes without queueing if `t` allows it and nobody is queued (no spin). */
-  tryTake(t: Taker, value: number): boolean {
+  /**
+   * Takes without queueing if `t` allows it and nobody is queued (no spin): 1 if taken, 0 if not, or
+   * `-deadOwner` if taken from a dead thread (see `Taker.took`).
+   */
+  tryTake(t: Taker, value: number): number {
     const i32 = this.i32;
     for (;;) {
       const s = Atomics.load(i32, STATE);
-      if ((s & QUEUED) !== 0) return false;
+      if ((s & QUEUED) !== 0) return 0;
       const next = t.take(s);
-      if (next < 0) return false;
+      if (next < 0) return 0;
       if (Atomics.compareExchange(i32, STATE, s, next) === s) {
-        t.took(value);
-        return true;
+        const died = t.took(value) || 0;
+        return died === 0 ? 1 : -died;
       }
     }
   }
 
+  /**
+   * After a failed take: recovers from a dead holder if one is recorded, taking for the caller when nobody
+   * waits. `-deadOwner` if the caller now holds what the dead held, else 0. One load while nobody has died.
+   */
+  rescue(owner: number, value: number): number {
+    const orphans = this.orphans;
+    if (orphans === undefined || deaths() === 0) return 0;
+    const died = orphans.recover(true, owner, value);
+    return died === 0 ? 0 : -died;
+  }
+
+  /** `rescue` for a non-waiting call (tryAcquire): throws OwnerDiedError if the caller inherited. */
+  tryRescue(owner: number, value: number): false {
+    const got = this.rescue(owner, value);
+    if (got < 0) throw this.orphans!.died(-got);
+    return false;
+  }
+
   /** As tryTake, retrying while the state is busy but nobody is queued, up to the adaptive budget. */
-  private spinTake(t: Taker, value: number, max: number): boolean {
+  private spinTake(t: Taker, value: number, max: number): number {
     const i32 = this.i32;
     const budget = this.budget(max);
     for (let i = 0; i < budget; i++) {
@@ -318,12 +400,12 @@ export class Futex {
       const next = t.take(s);
       if (next >= 0 && Atomics.compareExchange(i32, STATE, s, next) === s) {
         this.learn(i);
-        t.took(value);
-        return true;
+        const died = t.took(value) || 0;
+        return died === 0 ? 1 : -died;
       }
     }
     this.learn(-1);
-    return false;
+    return 0;
   }
 
   private budget(max: number): number {
@@ -343,41 +425,81 @@ export class Futex {
    * (0: try once). `owner` and `value` ride in the cell for the releaser (new owner, RLock depth).
    */
   acquireSync(t: Taker, owner: number, value: number, ms: number): boolean {
-    if (this.tryTake(t, value)) return true;
-    if (ms === 0) return false;
+    return this.outcome(this.acquireSyncRaw(t, owner, value, ms));
+  }
+
+  /** acquireSync's outcome as a grant value: 0 not acquired, 1 acquired, `-deadOwner` inherited. */
+  private acquireSyncRaw(t: Taker, owner: number, value: number, ms: number): number {
+    let got = this.tryTake(t, value);
+    if (got !== 0) return got;
+    got = this.rescue(owner, value);
+    if (got !== 0 || ms === 0) return got;
     const deadline = now() + ms;
-    if (this.spinTake(t, value, MAX_SPIN_SYNC)) return true;
+    got = this.spinTake(t, value, MAX_SPIN_SYNC);
+    if (got !== 0) return got;
     for (;;) {
       const seq = Atomics.load(this.i32, ROOM);
       const cell = this.enter(t, owner, value);
-      if (cell === TAKEN) return true;
-      if (cell !== FULL) return this.parkSync(cell, deadline) !== 0;
-      if (!this.roomSync(seq, deadline)) return false;
+      if (cell === TAKEN) return this.tookDied === 0 ? 1 : -this.tookDied;
+      if (cell !== FULL) return this.parkSync(cell, deadline);
+      if (!this.roomSync(seq, deadline)) return 0;
     }
+  }
+
+  /** A grant value as an acquire's result: true/false, or OwnerDiedError thrown (the caller holds it). */
+  outcome(got: number): boolean {
+    if (got < 0) throw this.orphans!.died(-got);
+    return got !== 0;
   }
 
   /** The async twin of acquireSync: never blocks the event loop; rejects with `signal.reason` on abort. */
   acquireAsync(t: Taker, owner: number, value: number, ms: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.tryTake(t, value)) return TRUE;
-    if (ms === 0) return FALSE;
-    const deadline = now() + ms;
-    if (this.spinTake(t, value, MAX_SPIN_ASYNC)) return TRUE;
-    return new AsyncWait(this, t, owner, value, deadline, signal).promise as Promise<boolean>;
+    let got = this.tryTake(t, value);
+    if (got === 0) got = this.rescue(owner, value);
+    if (got === 0 && ms !== 0) {
+      got = this.spinTake(t, value, MAX_SPIN_ASYNC);
+      if (got === 0) {
+        return new AsyncWait(this, t, owner, value, now() + ms, signal).promise as Promise<boolean>;
+      }
+    }
+    if (got < 0) return Promise.reject(this.orphans!.died(-got));
+    return got === 0 ? FALSE : TRUE;
   }
 
-  /** Waits on a queued cell, blocking: the grant's value, or 0 if `deadline` passed first. */
+  /**
+   * Waits on a queued cell, blocking: the grant's value (negative: inherited from a dead thread), or 0 if
+   * `deadline` passed first. With orphans it wakes every SLICE to recover from a holder that died.
+   */
   parkSync(cell: number, deadline: number): number {
     const i32 = this.i32;
     if (this.spinOn(cell, WAITING, MAX_SPIN_SYNC)) return this.collect(cell);
+    const orphans = this.orphans;
+    let seen = 0;
     for (;;) {
       if (Atomics.load(i32, cell) !== WAITING) return this.collect(cell);
       const rest = deadline - now();
       if (rest <= 0) return this.leave(cell);
-      Atomics.wait(i32, cell, WAITING, rest);
+      if (orphans === undefined) Atomics.wait(i32, cell, WAITING, rest);
+      else if (Atomics.wait(i32, cell, WAITING, Math.min(rest, SLICE)) === "timed-out") {
+        seen = this.watch(seen);
+      }
     }
   }
 
-  /** Waits on a queued cell without blocking: the grant's value, 0 on timeout, signal.reason on abort. */
+  /**
+   * A waiter's slice check: if deaths were recorded since it last looked (`seen`), recover from a dead
+   * holder (the recovered lock or permit goes to the head waiter, maybe this one). Returns what it saw.
+   */
+  watch(seen: number): number {
+    const d = deaths();
+    if (d !== seen) this.orphans!.recover(false, 0, 0);
+    return d;
+  }
+
+  /**
+   * Waits on a queued cell without blocking: the grant's value (negative: inherited from a dead thread), 0
+   * on timeout, signal.reason on abort.
+   */
   parkAsync(cell: number, deadline: number, signal?: AbortSignal): Promise<number> {
     if (this.spinOn(cell, WAITING, MAX_SPIN_ASYNC)) return Promise.resolve(this.collect(cell));
     return new AsyncWait(this, null, 0, 0, deadline, signal, cell).promise as Promise<number>;
@@ -419,6 +541,8 @@ class AsyncWait {
   private resolve!: (outcome: boolean | number) => void;
   private reject!: (reason: unknown) => void;
   private settled = false;
+  /** The deaths count this waiter last looked at (see Futex.watch). */
+  private seen = 0;
 
   constructor(
     private readonly core: Futex,
@@ -445,7 +569,7 @@ class AsyncWait {
     const core = this.core;
     const seq = Atomics.load(core.i32, ROOM);
     const cell = core.enter(this.taker!, this.owner, this.value);
-    if (cell === TAKEN) this.settle(1);
+    if (cell === TAKEN) this.settle(core.tookDied === 0 ? 1 : -core.tookDied);
     else if (cell === FULL) this.sleep(ROOM, seq);
     else {
       this.cell = cell;
@@ -455,7 +579,8 @@ class AsyncWait {
   }
 
   private sleep(index: number, value: number): void {
-    const rest = this.deadline - now();
+    let rest = this.deadline - now();
+    if (rest > SLICE && this.cell !== NONE && this.core.orphans !== undefined) rest = SLICE;
     const result = rest > 0 ? waitAsync(this.core.i32, index, value, rest) : null;
     if (result?.async) result.value.then(this.wake);
     else this.wake();
@@ -472,7 +597,10 @@ class AsyncWait {
       else this.enter();
     } else if (Atomics.load(core.i32, cell) !== WAITING) this.settle(core.collect(cell));
     else if (now() >= this.deadline) this.settle(core.leave(cell));
-    else this.sleep(cell, WAITING);
+    else {
+      if (core.orphans !== undefined) this.seen = core.watch(this.seen);
+      this.sleep(cell, WAITING);
+    }
   };
 
   /** The abort listener: leave as if never queued, unless the grant came first (then keep it). */
@@ -496,6 +624,8 @@ class AsyncWait {
     this.settled = true;
     letGo();
     this.signal?.removeEventListener("abort", this);
-    this.resolve(this.taker === null ? granted : granted !== 0);
+    if (this.taker === null) this.resolve(granted);
+    else if (granted < 0) this.reject(this.core.orphans!.died(-granted));
+    else this.resolve(granted !== 0);
   }
 }

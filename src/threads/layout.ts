@@ -25,6 +25,10 @@ export const CAPACITY_WORD = 10; // how many cells follow the header
 /** Words 11..15 belong to the primitive kind; each names its own. */
 export const RLOCK_COUNT = 11; // RLock: the owner's recursion depth (written by the owner, or by the releaser on hand-off)
 export const SEM_BOUND = 11; // Semaphore/BoundedSemaphore: the bound, or -1 when unbounded
+export const SEM_POOL = 12; // Semaphore: the initial value; at most this many permits are tracked (owner died)
+export const SEM_TRACKED = 13; // Semaphore: permits counted in the owner table, in all
+export const SEM_NOTICE = 14; // Semaphore: recovered permits lying free whose takers must get OwnerDiedError
+export const SEM_DEAD = 15; // Semaphore: the owner word of the last thread whose permits were recovered
 export const BARRIER_PARTIES = 11; // Barrier: its parties
 export const BARRIER_ROUND = 12; // Barrier: the outcome bits of the round being drained; its parties sleep on it
 export const BARRIER_OUT = 13; // Barrier: parties of the round being drained that have not yet taken its outcome
@@ -128,9 +132,21 @@ export const ENTRY_SEQ = 4; // PRIORITY: sequence number
 export const ENTRY_KEY_UNITS = 5; // PRIORITY: a string key's UTF-16 units (after the item's bytes in ARENA)
 export const ENTRY_KEY = 3; // PRIORITY: Float64 index (words 6, 7): a number key
 
+/**
+ * A semaphore's owner table, after its cells (at `HEADER + capacity * CELL`): SEM_OWNERS entries of
+ * [owner word (thread id + 1, 0 free), permits that thread acquired and has not released] (./semaphore.ts).
+ */
+export const SEM_OWNERS = 64;
+export const SEM_ENTRY = 2;
+
+/** Words a kind's buffer has after its cells. */
+export function trailer(kind: number): number {
+  return kind === Kind.Semaphore || kind === Kind.BoundedSemaphore ? SEM_OWNERS * SEM_ENTRY : 0;
+}
+
 /** A fresh, zeroed buffer for a primitive of `kind`, with every cell free and the FIFO empty. */
 export function allocate(kind: number, capacity = CAPACITY): Int32Array {
-  const i32 = new Int32Array(new SharedArrayBuffer((HEADER + capacity * CELL) * 4));
+  const i32 = new Int32Array(new SharedArrayBuffer((HEADER + capacity * CELL + trailer(kind)) * 4));
   i32[HEAD] = NONE;
   i32[TAIL] = NONE;
   i32[KIND] = kind;
@@ -145,7 +161,7 @@ export function attach(buffer: unknown, kind: number): Int32Array {
   }
   const i32 = new Int32Array(buffer);
   const capacity = Atomics.load(i32, CAPACITY_WORD);
-  if (Atomics.load(i32, KIND) !== kind || buffer.byteLength !== (HEADER + capacity * CELL) * 4) {
+  if (Atomics.load(i32, KIND) !== kind || buffer.byteLength !== (HEADER + capacity * CELL + trailer(kind)) * 4) {
     throw new TypeError("not a threadkit/threads handle of this kind");
   }
   return i32;

@@ -3,7 +3,7 @@
  * `acquire()`/`release()`, and what a Condition needs from its lock. (The local tier has its own copy:
  * tiers never import one another.)
  */
-import { TimeoutError } from "../api/errors.ts";
+import { OwnerDiedError, TimeoutError } from "../api/errors.ts";
 import type { Guard, WaitOptions } from "../api/options.ts";
 
 /** Releases its lock once, however often it is disposed. */
@@ -32,23 +32,37 @@ export abstract class LockLike {
 
   /**
    * Waits for the lock, then resolves to a guard that releases it once (`using _ = await lock.hold()`).
-   * Rejects with TimeoutError if the timeout passes first. Cancel-safe: on abort nothing is held.
+   * Rejects with TimeoutError if the timeout passes first. Cancel-safe: on abort nothing is held. If the
+   * lock or permit came from a thread that died holding it, releases it and rejects with OwnerDiedError:
+   * a guard's scope cannot repair what the dead thread left, and a guard never handed out cannot release.
    */
   async hold(opts?: WaitOptions): Promise<Guard> {
-    if (!(await this.acquire(opts))) throw new TimeoutError();
+    if (!(await this.acquireOrOrphan(opts))) throw new TimeoutError();
     return new Held(this);
   }
 
   /**
    * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned. Rejects with
-   * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs.
+   * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs. If the lock or
+   * permit came from a thread that died holding it, `fn` does not run either: it is released and `run`
+   * rejects with OwnerDiedError (reported once; the next acquirer gets it normally).
    */
   async run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
-    if (!(await this.acquire(opts))) throw new TimeoutError();
+    if (!(await this.acquireOrOrphan(opts))) throw new TimeoutError();
     try {
       return await fn();
     } finally {
       this.release();
+    }
+  }
+
+  /** `acquire`, except that an OwnerDiedError leaves nothing held (see hold and run). */
+  private async acquireOrOrphan(opts?: WaitOptions): Promise<boolean> {
+    try {
+      return await this.acquire(opts);
+    } catch (e) {
+      if (e instanceof OwnerDiedError) this.release();
+      throw e;
     }
   }
 }

@@ -1,10 +1,11 @@
-import { RuntimeError } from "../api/errors.ts";
+import { OwnerDiedError, RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { FALSE, Futex, TRUE } from "./futex.ts";
+import { Futex, type Orphans, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, NONE, QUEUED, STATE, VALUE_MASK } from "./layout.ts";
+import { isDead } from "./liveness.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
 
@@ -15,8 +16,17 @@ import { ME } from "./runtime.ts";
  *
  * Pass it to a worker as `toHandle(lock)` (see ./handle.ts). Do not mix a blocking `acquireSync` with async
  * waits of the same thread on the same lock: the async waiter may be handed the lock while its thread blocks.
+ *
+ * Owner died: when the thread that acquired the lock dies holding it (terminated, `process.exit()`, an
+ * uncaught error, or ending), the next acquirer (the longest waiter, or the next caller) gets the lock with
+ * OwnerDiedError: `acquire` rejects and `acquireSync`/`tryAcquire` throw it while the caller holds the lock,
+ * as EOWNERDEAD does; repair what the lock protects, then release. `hold()` and `run()` release it and
+ * reject with OwnerDiedError (`run` does not call `fn`). The error is reported once; after it the lock is
+ * an ordinary lock again. A worker whose code simply returned with the lock held did not die: as in Python,
+ * the lock stays locked for another thread to release. Deaths are observed as ./liveness.ts says (by the
+ * worker's parent, on its event loop); a waiter notices within ~100 ms.
  */
-export class Lock extends LockLike implements LockApi, ConditionLock {
+export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
   /** @internal */
   declare readonly _core: Futex;
   /** Makes the class nominal: a Lock and an RLock have the same public shape but are not interchangeable. */
@@ -24,13 +34,13 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
 
   constructor() {
     super();
-    (this as { _core: Futex })._core = new Futex(allocate(Kind.Lock));
+    (this as { _core: Futex })._core = new Futex(allocate(Kind.Lock), this);
   }
 
   /** @internal A live Lock over a received buffer (see ./handle.ts). */
   static _attach(buffer: SharedArrayBuffer): Lock {
     const lock = Object.create(Lock.prototype) as Lock;
-    (lock as { _core: Futex })._core = new Futex(attach(buffer, Kind.Lock));
+    (lock as { _core: Futex })._core = new Futex(attach(buffer, Kind.Lock), lock);
     return lock;
   }
 
@@ -38,24 +48,32 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
    * Resolves true once the lock is this caller's, false if `timeout` passed first or a try failed.
    * Cancel-safe: on abort it rejects with `signal.reason` and the lock is as if the call was never made
    * (unless it had already been handed over: then the abort is too late and it resolves true).
+   * Rejects with OwnerDiedError, the lock held by the caller, if it inherited the lock from a thread that
+   * died holding it (see the class comment).
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (Atomics.compareExchange(this._core.i32, STATE, 0, ME) === 0) return TRUE;
-    return ms === 0 ? FALSE : this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
+    return this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
   }
 
-  /** The blocking twin of `acquire` (Atomics.wait): returns true once held, false on timeout. */
+  /**
+   * The blocking twin of `acquire` (Atomics.wait): returns true once held, false on timeout; throws
+   * OwnerDiedError holding the lock if it inherited it from a dead thread.
+   */
   acquireSync(opts?: WaitOptions): boolean {
     const ms = admitSync(opts);
     if (Atomics.compareExchange(this._core.i32, STATE, 0, ME) === 0) return true;
     return this._core.acquireSync(this, ME, 0, ms);
   }
 
-  /** Takes the lock if it is free (free implies nobody waits), synchronously: one compareExchange. */
+  /**
+   * Takes the lock if it is free (free implies nobody waits), synchronously: one compareExchange. If it is
+   * held by a thread that died and nobody waits, takes it and throws OwnerDiedError (the caller holds it).
+   */
   tryAcquire(): boolean {
-    return Atomics.compareExchange(this._core.i32, STATE, 0, ME) === 0;
+    return Atomics.compareExchange(this._core.i32, STATE, 0, ME) === 0 || this._core.tryRescue(ME, 0);
   }
 
   /** Releases the lock, handing it to the longest waiter if any. RuntimeError if it is not locked. */
@@ -72,7 +90,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
       core.lock();
       const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0;
       if (queued) {
-        const cell = core.shift();
+        const cell = core.shiftLive();
         const heir = cell === NONE ? 0 : core.owner(cell);
         Atomics.store(i32, STATE, heir | (core.size > 0 ? QUEUED : 0));
         if (cell !== NONE) core.grant(cell, 1);
@@ -93,6 +111,16 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
 
   /** @internal */
   took(): void {}
+
+  /** @internal See Orphans in ./futex.ts. */
+  recover(claim: boolean, owner: number): number {
+    return recoverOwner(this._core, claim, owner, null, false);
+  }
+
+  /** @internal */
+  died(dead: number): Error {
+    return ownerDied("Lock", dead);
+  }
 
   /** @internal A Condition over a plain Lock counts it as held when anyone holds it (as Python). */
   _isOwned(): boolean {
@@ -119,4 +147,46 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
   _acquireRestoreSync(): boolean {
     return this._core.acquireSync(this, ME, 0, Number.POSITIVE_INFINITY);
   }
+}
+
+/**
+ * Recovery of a Lock or RLock whose owner (in STATE) died, shared by both: under GUARD and only if STATE still
+ * names the dead owner, hands the lock to the head waiter as a grant of -dead (an RLock at the depth the
+ * waiter brought), or, if nobody waits and `claim`, to `owner` at depth 1. Returns the dead owner word if the
+ * caller took it, else 0.
+ */
+export function recoverOwner(
+  core: Futex,
+  claim: boolean,
+  owner: number,
+  depthWord: number | null,
+  ended: boolean,
+): number {
+  const i32 = core.i32;
+  const dead = Atomics.load(i32, STATE) & VALUE_MASK;
+  if (dead === 0 || dead === owner || !isDead(dead, ended)) return 0;
+  core.lock();
+  const s = Atomics.load(i32, STATE);
+  let took = 0;
+  if ((s & VALUE_MASK) === dead) {
+    const cell = (s & QUEUED) !== 0 ? core.shiftLive() : NONE;
+    if (cell !== NONE) {
+      if (depthWord !== null) Atomics.store(i32, depthWord, core.value(cell));
+      Atomics.store(i32, STATE, core.owner(cell) | (core.size > 0 ? QUEUED : 0));
+      core.grant(cell, -dead);
+    } else if (claim) {
+      if (depthWord !== null) Atomics.store(i32, depthWord, 1);
+      Atomics.store(i32, STATE, owner);
+      took = dead;
+    } else Atomics.store(i32, STATE, 0); // every waiter died too: free, and nobody left to tell
+  }
+  core.unlock();
+  return took;
+}
+
+/** The OwnerDiedError of a lock-like primitive inherited from the thread whose owner word is `dead`. */
+export function ownerDied(kind: string, dead: number): OwnerDiedError {
+  return new OwnerDiedError(
+    `thread ${dead - 1} died holding this ${kind}; the caller holds it now, and the state it protects may be inconsistent`,
+  );
 }

@@ -3,8 +3,9 @@ import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { FALSE, Futex, TRUE } from "./futex.ts";
+import { Futex, type Orphans, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, NONE, QUEUED, RLOCK_COUNT, STATE, VALUE_MASK } from "./layout.ts";
+import { ownerDied, recoverOwner } from "./lock.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
 
@@ -13,8 +14,13 @@ import { ME } from "./runtime.ts";
  * the owning thread (any of its tasks) re-enters and counts up; another thread waits its turn, first come
  * first served, and its `release()` is a RuntimeError. STATE holds the owner's thread id + 1, RLOCK_COUNT
  * the depth; a hand-off writes both for the next owner before waking it.
+ *
+ * Owner died: as for Lock (see its class comment), and also when the owner's code returned with the lock
+ * held (nobody else could ever release it): the thread that inherits the lock from an owner that died or
+ * ended holds it at depth 1 (a Condition waiter at the depth it waited with) when its `acquire` rejects, or
+ * `acquireSync`/`tryAcquire` throw, OwnerDiedError; `hold()` and `run()` release it and reject with it.
  */
-export class RLock extends LockLike implements RLockApi, ConditionLock {
+export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans {
   /** @internal */
   declare readonly _core: Futex;
   /** Makes the class nominal: a Lock and an RLock have the same public shape but are not interchangeable. */
@@ -22,35 +28,45 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
 
   constructor() {
     super();
-    (this as { _core: Futex })._core = new Futex(allocate(Kind.RLock));
+    (this as { _core: Futex })._core = new Futex(allocate(Kind.RLock), this);
   }
 
   /** @internal A live RLock over a received buffer (see ./handle.ts). */
   static _attach(buffer: SharedArrayBuffer): RLock {
     const lock = Object.create(RLock.prototype) as RLock;
-    (lock as { _core: Futex })._core = new Futex(attach(buffer, Kind.RLock));
+    (lock as { _core: Futex })._core = new Futex(attach(buffer, Kind.RLock), lock);
     return lock;
   }
 
   /**
    * Resolves true once this thread holds the lock (at once if it already does: the depth goes up), false on
    * timeout or a failed try. Cancel-safe: on abort nothing is held or counted (unless the hand-off came
-   * first: then it resolves true).
+   * first: then it resolves true). Rejects with OwnerDiedError, holding the lock at depth 1, if it
+   * inherited the lock from a thread that died holding it.
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
-    if (this.tryAcquire()) return TRUE;
-    return ms === 0 ? FALSE : this._core.acquireAsync(this, ME, 1, ms, opts?.signal);
+    if (this.enter()) return TRUE;
+    return this._core.acquireAsync(this, ME, 1, ms, opts?.signal);
   }
 
-  /** The blocking twin of `acquire`. */
+  /** The blocking twin of `acquire`; throws OwnerDiedError (holding the lock) where `acquire` rejects. */
   acquireSync(opts?: WaitOptions): boolean {
     const ms = admitSync(opts);
-    return this.tryAcquire() || this._core.acquireSync(this, ME, 1, ms);
+    return this.enter() || this._core.acquireSync(this, ME, 1, ms);
   }
 
+  /**
+   * Takes the lock, or re-enters it, if it is free or this thread's. If it is held by a thread that died
+   * and nobody waits, takes it at depth 1 and throws OwnerDiedError.
+   */
   tryAcquire(): boolean {
+    return this.enter() || this._core.tryRescue(ME, 1);
+  }
+
+  /** Takes or re-enters without waiting and without looking at liveness. */
+  private enter(): boolean {
     const i32 = this._core.i32;
     const s = Atomics.load(i32, STATE);
     if ((s & VALUE_MASK) === ME) {
@@ -88,6 +104,16 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   /** @internal */
   took(depth: number): void {
     Atomics.store(this._core.i32, RLOCK_COUNT, depth);
+  }
+
+  /** @internal See Orphans in ./futex.ts. */
+  recover(claim: boolean, owner: number): number {
+    return recoverOwner(this._core, claim, owner, RLOCK_COUNT, true);
+  }
+
+  /** @internal */
+  died(dead: number): Error {
+    return ownerDied("RLock", dead);
   }
 
   /** @internal */
@@ -131,7 +157,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
       core.lock();
       const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0;
       if (queued) {
-        const cell = core.shift();
+        const cell = core.shiftLive();
         if (cell === NONE) Atomics.store(i32, STATE, 0);
         else {
           Atomics.store(i32, RLOCK_COUNT, core.value(cell));

@@ -1,4 +1,4 @@
-import { ValueError } from "../api/errors.ts";
+import { OwnerDiedError, ValueError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type {
   BoundedSemaphore as BoundedSemaphoreApi,
@@ -6,8 +6,28 @@ import type {
 } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { Futex } from "./futex.ts";
-import { allocate, attach, Kind, MAX_PERMITS, QUEUED, SEM_BOUND, STATE, VALUE_MASK } from "./layout.ts";
+import { Futex, type Orphans } from "./futex.ts";
+import {
+  allocate,
+  attach,
+  CAPACITY_WORD,
+  CELL,
+  HEADER,
+  Kind,
+  MAX_PERMITS,
+  NONE,
+  QUEUED,
+  SEM_BOUND,
+  SEM_DEAD,
+  SEM_ENTRY,
+  SEM_NOTICE,
+  SEM_OWNERS,
+  SEM_POOL,
+  SEM_TRACKED,
+  STATE,
+  VALUE_MASK,
+} from "./layout.ts";
+import { ALIVE, DIED, deaths, ENDED, fateOf, isDead } from "./liveness.ts";
 import { LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
 
@@ -15,10 +35,31 @@ import { ME } from "./runtime.ts";
  * A counter of permits shared across threads, as Python's `threading.Semaphore`. Waiters are served first
  * come, first served: while anyone waits no permit is free (each release goes straight to the longest
  * waiter). STATE holds the free permits (at most MAX_PERMITS = 2^30 - 1) and the QUEUED bit.
+ *
+ * Owner died. Permits have no owner in Python (any thread may release one), so the semaphore keeps, in its
+ * buffer, a table of the permits each thread holds, by these rules:
+ * - The initial value is the pool. A permit a thread acquires counts as held by it while fewer than `value`
+ *   (the initial value) permits are counted in all; beyond that the permit was made by a release without a
+ *   matching acquire (a signal, as in producer/consumer use) and is consumed by its taker, not held.
+ * - `release(n)` first gives back permits the releasing thread holds; the rest give back permits other
+ *   threads hold (a release on their behalf, as when a thread hands its permit to another); the rest are
+ *   releases without an acquire (signals).
+ * - When a thread dies holding k permits, they are released on its behalf: each goes to the next acquirer
+ *   (the longest waiter, or a later caller) with OwnerDiedError, which it gets while it holds that permit.
+ * So a death never makes or loses a permit of the pool, and a consumer that dies does not give back what it
+ * consumed. At most SEM_OWNERS (64) threads are counted at once (entries of dead threads are reused); the
+ * permits of threads beyond that are not recovered. A thread terminated between taking a permit and counting
+ * it (a few instructions) loses that permit: recovery never creates one.
  */
-export class Semaphore extends LockLike implements SemaphoreApi {
+export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
   /** @internal */
   declare readonly _core: Futex;
+  /** Where the owner table starts in the buffer. */
+  declare private readonly table: number;
+  /** This thread's entry in the owner table, if it has one (checked before use). */
+  declare private slot: number;
+  /** The deaths count at this object's last reap(). */
+  declare private reaped: number;
 
   constructor(value = 1) {
     super();
@@ -26,7 +67,8 @@ export class Semaphore extends LockLike implements SemaphoreApi {
     const i32 = allocate(new.target === BoundedSemaphore ? Kind.BoundedSemaphore : Kind.Semaphore);
     i32[STATE] = value;
     i32[SEM_BOUND] = new.target === BoundedSemaphore ? value : -1;
-    (this as { _core: Futex })._core = new Futex(i32);
+    i32[SEM_POOL] = value;
+    init(this, i32);
   }
 
   /** @internal A live Semaphore over a received buffer (see ./handle.ts). */
@@ -42,7 +84,8 @@ export class Semaphore extends LockLike implements SemaphoreApi {
   /**
    * Resolves true once a permit is the caller's, false on timeout or a failed try.
    * Cancel-safe: on abort it rejects with `signal.reason` and no permit is taken (unless one had already
-   * been handed over: then it resolves true).
+   * been handed over: then it resolves true). Rejects with OwnerDiedError, the permit the caller's, if the
+   * permit it got was recovered from a thread that died holding it (see the class comment).
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -50,21 +93,47 @@ export class Semaphore extends LockLike implements SemaphoreApi {
     return this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
   }
 
-  /** The blocking twin of `acquire`. */
+  /** The blocking twin of `acquire`; throws OwnerDiedError (holding the permit) where `acquire` rejects. */
   acquireSync(opts?: WaitOptions): boolean {
     return this._core.acquireSync(this, ME, 0, admitSync(opts));
   }
 
+  /**
+   * Takes a permit if one is free and nobody waits. Throws OwnerDiedError, holding the permit, if the
+   * permit was recovered from a thread that died (also when none was free but a dead thread held some).
+   */
   tryAcquire(): boolean {
-    return this._core.tryTake(this, 0);
+    const core = this._core;
+    const got = core.tryTake(this, 0);
+    if (got > 0) return true;
+    if (got < 0) throw this.died(-got);
+    return core.tryRescue(ME, 0);
   }
 
   /**
    * Gives back `n` permits (n >= 1), each to the longest waiter if any. A BoundedSemaphore refuses to exceed
-   * its initial value: ValueError, and nothing changes.
+   * its initial value: ValueError, and nothing changes. Permits this thread holds are given back first
+   * (see the class comment).
    */
   release(n = 1): void {
     checkCount(n, "n", 1);
+    const core = this._core;
+    const i32 = core.i32;
+    const bound = Atomics.load(i32, SEM_BOUND);
+    if (bound >= 0 && (Atomics.load(i32, STATE) & VALUE_MASK) + n > bound) {
+      throw new ValueError("Semaphore released too many times");
+    }
+    // Counted down before the permits go back: a death in between loses them rather than making two.
+    const untracked = this.untrack(n);
+    try {
+      this.give(n);
+    } catch (e) {
+      if (untracked > 0) this.track(ME, untracked); // a racing release hit the bound: as if never called
+      throw e;
+    }
+  }
+
+  private give(n: number): void {
     const core = this._core;
     const i32 = core.i32;
     for (;;) {
@@ -81,7 +150,8 @@ export class Semaphore extends LockLike implements SemaphoreApi {
       const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0; // then no permit is free
       if (queued) {
         let left = n;
-        for (let cell = core.shift(); cell >= 0; cell = left > 0 ? core.shift() : -1) {
+        for (let cell = core.shiftLive(); cell >= 0; cell = left > 0 ? core.shiftLive() : -1) {
+          this.track(core.owner(cell), 1); // counted for the waiter before it wakes: it may die any time
           core.grant(cell, 1);
           left--;
         }
@@ -97,8 +167,178 @@ export class Semaphore extends LockLike implements SemaphoreApi {
     return state > 0 ? state - 1 : -1;
   }
 
+  /** @internal A permit taken without waiting: count it, and pass on a death notice if one is due. */
+  took(): number {
+    const i32 = this._core.i32;
+    this.track(ME, 1);
+    for (;;) {
+      const notices = Atomics.load(i32, SEM_NOTICE);
+      if (notices === 0) return 0;
+      if (Atomics.compareExchange(i32, SEM_NOTICE, notices, notices - 1) === notices) {
+        return Atomics.load(i32, SEM_DEAD);
+      }
+    }
+  }
+
+  /** @internal See Orphans in ./futex.ts: gives back the permits of every dead thread in the table. */
+  recover(claim: boolean, owner: number): number {
+    const core = this._core;
+    const i32 = core.i32;
+    if (Atomics.load(i32, SEM_TRACKED) === 0) return 0;
+    let k = 0;
+    let dead = 0;
+    const end = this.table + SEM_OWNERS * SEM_ENTRY;
+    for (let e = this.table; e < end; e += SEM_ENTRY) {
+      const o = Atomics.load(i32, e);
+      if (o === 0) continue;
+      const fate = fateOf(o);
+      if (fate === DIED) {
+        const held = Atomics.exchange(i32, e + 1, 0); // exactly one recoverer gets them
+        Atomics.sub(i32, SEM_TRACKED, held);
+        if (held > 0) {
+          k += held;
+          dead = o;
+        }
+        Atomics.compareExchange(i32, e, o, 0);
+      } else if (fate !== ALIVE) this.forget(e, o);
+    }
+    if (k === 0) return 0;
+    Atomics.store(i32, SEM_DEAD, dead);
+    let left = k;
+    let took = 0;
+    core.lock();
+    const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0; // then no permit is free
+    if (queued) {
+      while (left > 0) {
+        const cell = core.shiftLive();
+        if (cell === NONE) break;
+        this.track(core.owner(cell), 1);
+        core.grant(cell, -dead);
+        left--;
+      }
+    }
+    if (left > 0 && claim) {
+      this.track(owner, 1);
+      left--;
+      took = dead;
+    }
+    // Notices first, then the permits: whoever takes one of them finds its notice.
+    if (left > 0) Atomics.add(i32, SEM_NOTICE, left);
+    if (queued) Atomics.store(i32, STATE, left | (core.size > 0 ? QUEUED : 0));
+    else if (left > 0) Atomics.add(i32, STATE, left); // fast paths may take and release meanwhile
+    core.unlock();
+    return took;
+  }
+
   /** @internal */
-  took(): void {}
+  died(dead: number): Error {
+    return new OwnerDiedError(
+      `thread ${dead - 1} died holding a permit of this ${this instanceof BoundedSemaphore ? "BoundedSemaphore" : "Semaphore"}; the caller holds that permit now, and the state it protects may be inconsistent`,
+    );
+  }
+
+  /** A thread that ended (its code returned) keeps what it took: its permits are consumed, not held. */
+  private forget(e: number, o: number): void {
+    const i32 = this._core.i32;
+    Atomics.sub(i32, SEM_TRACKED, Atomics.exchange(i32, e + 1, 0));
+    Atomics.compareExchange(i32, e, o, 0);
+  }
+
+  /** Counts `n` permits as held by `owner`, as far as the pool allows (see the class comment). */
+  private track(owner: number, n: number): void {
+    const i32 = this._core.i32;
+    const pool = Atomics.load(i32, SEM_POOL);
+    let k: number;
+    for (;;) {
+      const t = Atomics.load(i32, SEM_TRACKED);
+      k = Math.min(pool - t, n);
+      if (k <= 0 && this.reap()) continue;
+      if (k <= 0) return;
+      if (Atomics.compareExchange(i32, SEM_TRACKED, t, t + k) === t) break;
+    }
+    const e = this.entryOf(owner, true);
+    if (e < 0)
+      Atomics.sub(i32, SEM_TRACKED, k); // the table is full: not recoverable
+    else Atomics.add(i32, e + 1, k);
+  }
+
+  /** Stops counting up to `n` permits: this thread's first, then other threads'. Returns how many. */
+  private untrack(n: number): number {
+    const i32 = this._core.i32;
+    if (Atomics.load(i32, SEM_TRACKED) === 0) return 0;
+    let left = n;
+    const own = this.entryOf(ME, false);
+    if (own >= 0) left -= takeFrom(i32, own + 1, left);
+    const end = this.table + SEM_OWNERS * SEM_ENTRY;
+    for (let e = this.table; left > 0 && e < end; e += SEM_ENTRY) left -= takeFrom(i32, e + 1, left);
+    const done = n - left;
+    if (done > 0) Atomics.sub(i32, SEM_TRACKED, done);
+    return done;
+  }
+
+  /**
+   * The pool is all counted: forget the permits of threads that ended since this object last looked (they
+   * count against the pool until then). True if it forgot any. Scans only after a new end or death.
+   */
+  private reap(): boolean {
+    const d = deaths();
+    if (d === this.reaped) return false;
+    this.reaped = d;
+    const i32 = this._core.i32;
+    const end = this.table + SEM_OWNERS * SEM_ENTRY;
+    let any = false;
+    for (let e = this.table; e < end; e += SEM_ENTRY) {
+      const o = Atomics.load(i32, e);
+      if (o !== 0 && Atomics.load(i32, e + 1) > 0 && fateOf(o) === ENDED) {
+        this.forget(e, o);
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** The table entry of `owner` (its base index), claiming a free one if `claim`; -1 if none. */
+  private entryOf(owner: number, claim: boolean): number {
+    const i32 = this._core.i32;
+    if (owner === ME && this.slot >= 0 && Atomics.load(i32, this.slot) === ME) return this.slot;
+    const base = this.table;
+    const end = base + SEM_OWNERS * SEM_ENTRY;
+    for (let e = base; e < end; e += SEM_ENTRY) {
+      if (Atomics.load(i32, e) === owner) {
+        if (owner === ME) this.slot = e;
+        return e;
+      }
+    }
+    if (!claim) return -1;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let e = base; e < end; e += SEM_ENTRY) {
+        if (Atomics.load(i32, e) === 0 && Atomics.compareExchange(i32, e, 0, owner) === 0) {
+          if (owner === ME) this.slot = e;
+          return e;
+        }
+      }
+      // Full: free the entries of dead threads that hold nothing (those that hold are for recover()).
+      let freed = false;
+      for (let e = base; e < end; e += SEM_ENTRY) {
+        const o = Atomics.load(i32, e);
+        if (o !== 0 && Atomics.load(i32, e + 1) === 0 && isDead(o, true)) {
+          freed = Atomics.compareExchange(i32, e, o, 0) === o || freed;
+        }
+      }
+      if (!freed) break;
+    }
+    return -1;
+  }
+}
+
+/** Takes up to `max` from the count at `index` (never below 0); returns how many it took. */
+function takeFrom(i32: Int32Array, index: number, max: number): number {
+  for (;;) {
+    const c = Atomics.load(i32, index);
+    if (c <= 0) return 0;
+    const k = Math.min(c, max);
+    if (Atomics.compareExchange(i32, index, c, c - k) === c) return k;
+  }
 }
 
 /** A Semaphore that refuses to hold more permits than it started with: ValueError, and nothing changes. */
@@ -114,8 +354,16 @@ export class BoundedSemaphore extends Semaphore implements BoundedSemaphoreApi {
 
 function wrap<S extends Semaphore>(prototype: S, i32: Int32Array): S {
   const sem = Object.create(prototype) as S;
-  (sem as { _core: Futex })._core = new Futex(i32);
+  init(sem, i32);
   return sem;
+}
+
+function init(sem: Semaphore, i32: Int32Array): void {
+  const fields = sem as unknown as { _core: Futex; table: number; slot: number; reaped: number };
+  fields._core = new Futex(i32, sem);
+  fields.table = HEADER + Atomics.load(i32, CAPACITY_WORD) * CELL;
+  fields.slot = -1;
+  fields.reaped = 0;
 }
 
 function checkPermits(value: number): void {

@@ -1,0 +1,145 @@
+/**
+ * Which threads have died: the process-wide registry behind owner-died recovery (see ./futex.ts).
+ *
+ * A worker that dies runs no code of ours when it is terminated, so its death is observed by the thread that
+ * created it: Node emits `process.on("worker")` in the creating thread, and that thread's listener marks the
+ * worker dead when its `Worker` emits "exit". A worker that ends by `process.exit()`, an uncaught error or
+ * returning also marks itself from its own `process.on("exit")` (which does not run on `terminate()`), so its
+ * death is known even when its parent never loaded threadkit.
+ *
+ * The registry is one SharedArrayBuffer that every thread reaches: the first thread to load the tier makes it
+ * and publishes it with `setEnvironmentData`, which Node clones (a SharedArrayBuffer clones as the same
+ * memory) into every Worker spawned later, and into their workers in turn. A thread spawned before its
+ * parent loaded the tier gets a registry of its own; deaths are then not shared with it.
+ *
+ * Ending is not dying. A worker whose event loop ran dry (its code returned) ENDED: it chose to leave what
+ * it held, which Python allows (another thread may release a Lock or a permit). A worker terminated, ended
+ * by `process.exit()` or by an uncaught error DIED. The two are told apart by the exit code and by whether
+ * the worker saw "beforeExit" (emitted only when the loop runs dry); each primitive says which counts.
+ *
+ * Layout: word 0 counts ends and deaths (waiters look again only when it has moved); then SLOTS 64-bit
+ * entries, entry `id % SLOTS` describing thread `id` as (id + 1) << 32 | (parent id + 1) << 2 | fate
+ * (ALIVE, ENDED or DIED). One 64-bit
+ * store writes an entry whole, so a reader never sees one thread's id with another's parent or mark. A slot
+ * that another thread's entry overwrote only loses what it said (an old death goes unnoticed, a parent is
+ * unknown): since ids are unique and an entry names its thread, no mark is ever read for the wrong thread,
+ * so a live thread is never declared dead.
+ *
+ * A worker dies with its parent (Node terminates the workers of a worker that stops), but nobody observes
+ * those deaths one by one; so a thread also counts as dead when an ancestor ended or died.
+ */
+import { threadId, workerThreads } from "./runtime.ts";
+
+const KEY = "threadkit/threads:liveness:1";
+const PARENT_KEY = "threadkit/threads:parent";
+const SLOTS = 4096;
+const DEATHS = 0;
+const ENTRIES_AT = 8; // bytes: the 64-bit entries start after two Int32 words
+/** Ancestors followed at most (workers nest a few levels; this bounds a walk over a corrupted chain). */
+const MAX_DEPTH = 64;
+
+interface Registry {
+  counter: Int32Array;
+  entries: BigInt64Array;
+}
+
+function open(): Registry | undefined {
+  const wt = workerThreads;
+  if (wt?.getEnvironmentData === undefined) return undefined;
+  let buffer = wt.getEnvironmentData(KEY);
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== ENTRIES_AT + SLOTS * 8) {
+    buffer = new SharedArrayBuffer(ENTRIES_AT + SLOTS * 8);
+    wt.setEnvironmentData(KEY, buffer);
+  }
+  const sab = buffer as SharedArrayBuffer;
+  return { counter: new Int32Array(sab, 0, 2), entries: new BigInt64Array(sab, ENTRIES_AT, SLOTS) };
+}
+
+const registry = open();
+
+/** A thread's fate. */
+export const ALIVE = 0;
+export const ENDED = 1;
+export const DIED = 2;
+
+function pack(id: number, parent: number, fate: number): bigint {
+  return (BigInt(id + 1) << 32n) | (BigInt(parent + 1) << 2n) | BigInt(fate);
+}
+
+function mark(id: number, parent: number, fate: number): void {
+  if (registry === undefined) return;
+  Atomics.store(registry.entries, id % SLOTS, pack(id, parent, fate));
+  // After the mark: a waiter that reads the counter, then checks, then sees the counter move, checks again.
+  if (fate !== ALIVE) Atomics.add(registry.counter, DEATHS, 1);
+}
+
+/** What the registry says of thread `id` itself: its fate, or -1 if its entry is not there. */
+function ownFate(id: number): number {
+  const entry = Atomics.load(registry!.entries, id % SLOTS);
+  return Number(entry >> 32n) === id + 1 ? Number(entry & 3n) : -1;
+}
+
+/**
+ * How many deaths this thread's registry has seen (0: none, ever). A waiter compares it with what it saw last
+ * and only then looks at owners again, so a wait costs one load per slice while nobody dies.
+ */
+export function deaths(): number {
+  return registry === undefined ? 0 : Atomics.load(registry.counter, DEATHS);
+}
+
+/**
+ * The fate of the thread whose owner word (thread id + 1) is `owner`: DIED, ENDED, or ALIVE (also for the
+ * main thread, a thread the registry knows nothing about, and any thread while nobody has ended or died).
+ * A thread whose ancestor ended or died has DIED with it.
+ */
+export function fateOf(owner: number): number {
+  if (registry === undefined || owner <= 1 || Atomics.load(registry.counter, DEATHS) === 0) return ALIVE;
+  const entries = registry.entries;
+  let id = owner - 1;
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const entry = Atomics.load(entries, id % SLOTS);
+    if (Number(entry >> 32n) !== id + 1) return ALIVE; // unknown (never seen, or overwritten)
+    const fate = Number(entry & 3n);
+    if (fate !== ALIVE) return depth === 0 ? fate : DIED;
+    const parent = Number((entry >> 2n) & 0x3fffffffn) - 1;
+    if (parent <= 0) return ALIVE; // the main thread, or a parent nobody recorded
+    id = parent;
+  }
+  return ALIVE;
+}
+
+/** Whether `owner` died (terminated, `process.exit()`, an uncaught error), or also ended if `ended`. */
+export function isDead(owner: number, ended = true): boolean {
+  const fate = fateOf(owner);
+  return fate === DIED || (ended && fate === ENDED);
+}
+
+/*
+ * Wiring, once per thread that loads the tier. The listeners hold no ref on the event loop: observing a
+ * worker never keeps the process alive.
+ */
+if (registry !== undefined && workerThreads !== undefined) {
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  const inherited = workerThreads.getEnvironmentData(PARENT_KEY);
+  const parent = typeof inherited === "number" && !workerThreads.isMainThread ? inherited : -1;
+  workerThreads.setEnvironmentData(PARENT_KEY, threadId);
+  if (!workerThreads.isMainThread) {
+    // The parent that loaded the tier has registered us already, with our parent; else do it ourselves.
+    if (ownFate(threadId) === -1) mark(threadId, parent, ALIVE);
+    let ranDry = false;
+    proc?.on("beforeExit", () => {
+      ranDry = true;
+    });
+    proc?.once("exit", (code) => mark(threadId, parent, code === 0 && ranDry ? ENDED : DIED));
+  }
+  proc?.on("worker", (worker) => {
+    const id = worker.threadId;
+    mark(id, threadId, ALIVE);
+    worker.once("exit", (code: number) => {
+      // The worker's own mark (it knows how it ended) wins; without one, a 0 exit code counts as an end.
+      if (code !== 0) mark(id, threadId, DIED);
+      else if (ownFate(id) === ALIVE) mark(id, threadId, ENDED);
+      else Atomics.add(registry.counter, DEATHS, 1);
+    });
+  });
+}
