@@ -2,7 +2,7 @@ import type { WaitOptions } from "../api/options.ts";
 import type { Event as EventApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { Futex } from "./futex.ts";
+import { Futex, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, QUEUED, SET, STATE } from "./layout.ts";
 import { ME } from "./runtime.ts";
 
@@ -52,15 +52,22 @@ export class Event implements EventApi {
   wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
+    if (this.isSet()) return TRUE;
     return this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
   }
 
   /** The blocking twin of `wait`. */
   waitSync(opts?: WaitOptions): boolean {
-    return this._core.acquireSync(this, ME, 0, admitSync(opts));
+    const ms = admitSync(opts);
+    if (this.isSet()) return true;
+    return this._core.acquireSync(this, ME, 0, ms);
   }
 
-  /** @internal Waiting for an Event "takes" nothing: a set flag lets everyone through. */
+  /**
+   * @internal Waiting for an Event "takes" nothing: a set flag lets everyone through. The callers above
+   * check SET before the core does, because the core refuses to take while QUEUED is set, and QUEUED stays
+   * set for a moment after a waiter is granted, until the `set()` that granted it leaves GUARD.
+   */
   take(state: number): number {
     return (state & SET) !== 0 ? state : -1;
   }

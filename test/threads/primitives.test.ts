@@ -158,4 +158,19 @@ describe("threads Event", () => {
     assert.equal(event.waitSync(), true);
     assert.equal(await within(runTask("waitEvent", event, "async")), true);
   });
+
+  it("a set flag lets a try through while the set() that woke the last waiter is still leaving the core", async () => {
+    // The moment a granted waiter has woken but its setter has not yet cleared QUEUED and left GUARD.
+    const event = new Event();
+    event._core.lock();
+    Atomics.or(event._core.i32, STATE, 1 | QUEUED);
+    try {
+      assert.equal(event.waitSync({ timeout: 0 }), true);
+      assert.equal(await event.wait({ timeout: 0 }), true);
+      assert.equal(event.waitSync(), true);
+    } finally {
+      Atomics.and(event._core.i32, STATE, ~QUEUED);
+      event._core.unlock();
+    }
+  });
 });
