@@ -40,6 +40,8 @@ export interface Workload {
   op: string;
   /** Operations per sample. */
   ops: number;
+  /** At most this many recorded rounds, for a workload whose samples are long (one warm-up round then). */
+  reps?: number;
   /** The contender the ratios divide by. */
   reference: string;
   targets?: Target[];
@@ -136,11 +138,12 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
     const contenders = await w.prepare(ctx);
     const live = contenders.filter((c) => c.unavailable === undefined);
     const samples = new Map<Contender, number[]>(live.map((c) => [c, []]));
-    const warmup = ctx.quick ? 1 : 2;
-    for (let round = 0; round < warmup + ctx.reps; round++) {
+    const reps = Math.min(ctx.reps, w.reps ?? ctx.reps);
+    const warmup = ctx.quick || w.reps !== undefined ? 1 : 2;
+    for (let round = 0; round < warmup + reps; round++) {
       for (let k = 0; k < live.length; k++) {
         const c = live[(k + round) % live.length]!;
-        const phase = round < warmup ? "warm-up" : `rep ${round - warmup + 1}/${ctx.reps}`;
+        const phase = round < warmup ? "warm-up" : `rep ${round - warmup + 1}/${reps}`;
         progress(`${label} ${w.name} · ${phase} · ${c.name}`);
         const ops = c.ops ?? w.ops;
         const ns = await c.run(ops);

@@ -33,7 +33,7 @@ export const uncontended: Workload = {
   title: "uncontended Lock acquire+release, one task",
   show: "ns/op",
   op: "cycle",
-  ops: 1_000_000,
+  ops: 300_000,
   reference: "threadkit Lock",
   targets: [
     speedup(
@@ -92,6 +92,7 @@ export const uncontended: Workload = {
         name: "threadkit Lock tryAcquire()",
         kind: "threadkit",
         note: "synchronous fast path, no await",
+        ops: 1_000_000,
         run: (n) => {
           const lock = new Lock();
           return timed(() => {
@@ -106,6 +107,7 @@ export const uncontended: Workload = {
         name: "threadkit Lock run(fn)",
         kind: "threadkit",
         note: "`with lock:`",
+        ops: small(100_000),
         run: (n) => {
           const lock = new Lock();
           const fn = () => undefined;
@@ -117,7 +119,7 @@ export const uncontended: Workload = {
       {
         name: "async-mutex Mutex (ESM)",
         kind: "competitor",
-        ops: small(200_000),
+        ops: small(20_000),
         run: (n) => {
           const m = new Mutex();
           return timed(async () => {
@@ -131,7 +133,7 @@ export const uncontended: Workload = {
       {
         name: "async-mutex Mutex (CJS)",
         kind: "competitor",
-        ops: small(200_000),
+        ops: small(30_000),
         run: (n) => {
           const m = new MutexCjs();
           return timed(async () => {
@@ -171,6 +173,7 @@ export const uncontended: Workload = {
       {
         name: "@esfx/async-mutex",
         kind: "competitor",
+        ops: small(100_000),
         run: (n) => {
           const m = new AsyncMutex();
           return timed(async () => {
@@ -184,7 +187,7 @@ export const uncontended: Workload = {
       {
         name: "p-limit(1)",
         kind: "competitor",
-        ops: small(200_000),
+        ops: small(30_000),
         run: (n) => {
           const limit = pLimit(1);
           const fn = async () => undefined;
@@ -193,7 +196,7 @@ export const uncontended: Workload = {
           });
         },
       },
-      python("CPython asyncio.Lock", "asyncio_lock", small(300_000), "await acquire(); release()"),
+      python("CPython asyncio.Lock", "asyncio_lock", small(100_000), "await acquire(); release()"),
     ];
     return list;
   },
@@ -267,6 +270,7 @@ export const contended: Workload = {
       {
         name: "async-mutex Mutex (ESM)",
         kind: "competitor",
+        ops: 10_000,
         run: async (n) => {
           const m = new Mutex();
           c = 0;
@@ -284,6 +288,7 @@ export const contended: Workload = {
       {
         name: "async-mutex Mutex (CJS)",
         kind: "competitor",
+        ops: 10_000,
         run: async (n) => {
           const m = new MutexCjs();
           c = 0;
@@ -335,6 +340,7 @@ export const contended: Workload = {
       {
         name: "@esfx/async-mutex",
         kind: "competitor",
+        ops: 30_000,
         run: async (n) => {
           const m = new AsyncMutex();
           c = 0;
@@ -352,6 +358,7 @@ export const contended: Workload = {
       {
         name: "p-limit(1)",
         kind: "competitor",
+        ops: 20_000,
         run: async (n) => {
           const limit = pLimit(1);
           const fn = async () => {

@@ -39,7 +39,7 @@ export const queue: Workload = {
     ),
   ],
   async prepare(ctx) {
-    const n = ctx.quick ? 200_000 : 1_000_000;
+    const n = ctx.quick ? 100_000 : 300_000;
     const list: Contender[] = [
       {
         name: "floor queue await put/get",

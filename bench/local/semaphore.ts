@@ -103,6 +103,7 @@ export const semaphore: Workload = {
       {
         name: "p-limit(10)",
         kind: "competitor",
+        ops: 30_000,
         run: (n) => {
           const limit = pLimit(10);
           const fn = async () => undefined;
@@ -114,7 +115,7 @@ export const semaphore: Workload = {
       python(
         "CPython asyncio.Semaphore(10)",
         "asyncio_sem",
-        undefined,
+        30_000,
         "a free permit is taken without suspending, so most tasks never queue",
       ),
     ];

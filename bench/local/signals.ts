@@ -61,8 +61,8 @@ export const eventPingPong: Workload = {
             await echo;
           }),
       },
-      python("CPython asyncio.Event", "asyncio_event_pingpong", ctx.quick ? 10_000 : 50_000),
-      python("CPython threading.Event (2 threads)", "event_pingpong", ctx.quick ? 1_000 : 5_000),
+      python("CPython asyncio.Event", "asyncio_event_pingpong", ctx.quick ? 1_000 : 5_000),
+      python("CPython threading.Event (2 threads)", "event_pingpong", ctx.quick ? 500 : 2_000),
     ];
     return list;
   },
@@ -166,7 +166,7 @@ export const barrier: Workload = {
           return parties(n, () => b.wait());
         },
       },
-      python("CPython asyncio.Barrier(10)", "asyncio_barrier10", 2_000),
+      python("CPython asyncio.Barrier(10)", "asyncio_barrier10", 500),
     ];
     return list;
   },
@@ -177,7 +177,7 @@ export const rlock: Workload = {
   title: "RLock re-entered 10 deep, then released 10 times",
   show: "ns/op",
   op: "10-deep cycle",
-  ops: 100_000,
+  ops: 30_000,
   reference: "threadkit RLock await acquire()",
   notes: [
     "The nested run() row turns on AsyncLocalStorage in its first warm-up, so every row here is measured " +
@@ -213,6 +213,7 @@ export const rlock: Workload = {
         name: "threadkit RLock tryAcquire()",
         kind: "threadkit",
         note: "synchronous",
+        ops: 100_000,
         run: (n) => {
           const lock = new RLock();
           return timed(() => {
@@ -227,7 +228,7 @@ export const rlock: Workload = {
         name: "threadkit RLock nested run()",
         kind: "threadkit",
         note: "each run() opens a scope (AsyncLocalStorage: from here on every promise is slower)",
-        ops: 20_000,
+        ops: 10_000,
         run: (n) => {
           const lock = new RLock();
           const nest = (d: number): Promise<void> | undefined =>
@@ -237,7 +238,7 @@ export const rlock: Workload = {
           });
         },
       },
-      python("CPython threading.RLock", "rlock10", 100_000, "synchronous, as Python's"),
+      python("CPython threading.RLock", "rlock10", 30_000, "synchronous, as Python's"),
     ];
     return list;
   },

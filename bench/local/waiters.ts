@@ -118,6 +118,7 @@ export const waiters: Workload = {
   show: "ns/op",
   op: "waiter",
   ops: TOTAL,
+  reps: 5,
   reference: rowName(10),
   targets: [flat(SIZES.map(rowName), 1.5, "time per waiter flat from 10 to 100,000 waiters"), memory],
   notes: [

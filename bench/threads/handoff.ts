@@ -16,7 +16,7 @@ export const handoff: Workload = {
   title: "Event / Condition ping-pong between two workers",
   show: "ns/op",
   op: "round trip",
-  ops: 200_000,
+  ops: 50_000,
   reference: "threadkit Event waitSync()",
   targets: [
     atMost("threadkit Event waitSync()", 2000, "Event ping-pong median at most 2 us"),
@@ -60,7 +60,7 @@ export const handoff: Workload = {
       inWorkers("futex wait/notify", "floor", { ops: slow, note: "Atomics.wait/notify, no spinning" }),
       inWorkers("spin 2000, then wait", "floor"),
       inWorkers("threadkit Event waitSync()", "threadkit"),
-      inWorkers("threadkit Event await wait()", "threadkit", { ops: ctx.quick ? 2_000 : 20_000 }),
+      inWorkers("threadkit Event await wait()", "threadkit", { ops: ctx.quick ? 2_000 : 10_000 }),
       inWorkers("threadkit Condition waitSync()", "threadkit"),
       inWorkers("MessagePort echo", "competitor", { ops: slow, note: "worker <-> worker" }),
       python("CPython threading.Condition", "cond_pingpong", slow),

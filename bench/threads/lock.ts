@@ -26,7 +26,7 @@ export const uncontended: Workload = {
   title: "uncontended Lock acquire+release in a worker",
   show: "ns/op",
   op: "cycle",
-  ops: 2_000_000,
+  ops: 1_000_000,
   reference: "threadkit Lock acquireSync()",
   targets: [
     speedup(
@@ -54,9 +54,9 @@ export const uncontended: Workload = {
       inWorker("futex mutex", "floor", { note: "Drepper's mutex: lock, and unlock without a notify" }),
       inWorker("threadkit Lock acquireSync()", "threadkit"),
       inWorker("threadkit Lock tryAcquire()", "threadkit"),
-      inWorker("threadkit Lock await acquire()", "threadkit", { ops: ctx.quick ? 200_000 : 1_000_000 }),
+      inWorker("threadkit Lock await acquire()", "threadkit", { ops: ctx.quick ? 100_000 : 300_000 }),
       inWorker("multithreading Mutex blockingLock()", "competitor", await mt()),
-      python("CPython threading.Lock", "lock", ctx.quick ? 200_000 : 1_000_000, "acquire(); release()"),
+      python("CPython threading.Lock", "lock", ctx.quick ? 100_000 : 300_000, "acquire(); release()"),
     ];
   },
   close,
@@ -90,6 +90,7 @@ export const contended: Workload = {
   ],
   async prepare(ctx) {
     pool = [new BenchWorker(), new BenchWorker()];
+    const half = ctx.quick ? 200_000 : 1_000_000;
     const inWorkers = (name: string, kind: Contender["kind"], extra: Partial<Contender> = {}): Contender => ({
       name,
       kind,
@@ -108,12 +109,12 @@ export const contended: Workload = {
     });
     return [
       inWorkers("futex mutex", "floor"),
-      inWorkers("futex mutex, spin 100", "floor"),
-      inWorkers("no lock: Atomics.add", "floor", { note: "lock-free, for scale" }),
+      inWorkers("futex mutex, spin 100", "floor", { ops: half }),
+      inWorkers("no lock: Atomics.add", "floor", { note: "lock-free, for scale", ops: half }),
       inWorkers("threadkit Lock acquireSync()", "threadkit"),
-      inWorkers("threadkit Lock await acquire()", "threadkit", { ops: ctx.quick ? 100_000 : 400_000 }),
+      inWorkers("threadkit Lock await acquire()", "threadkit", { ops: ctx.quick ? 100_000 : 300_000 }),
       inWorkers("multithreading Mutex blockingLock()", "competitor", await mt()),
-      python("CPython threading.Lock, 2 threads", "lock_2threads", ctx.quick ? 400_000 : 2_000_000),
+      python("CPython threading.Lock, 2 threads", "lock_2threads", ctx.quick ? 200_000 : 500_000),
     ];
   },
   close,

@@ -83,7 +83,7 @@ async function queueContenders(items: QueueArgs["items"], quick: boolean): Promi
     typeof q === "function" ? row(tk, "threadkit") : { ...row(tk, "threadkit"), unavailable: q },
     row("MessagePort postMessage", "competitor", {
       note: "worker -> worker, unbounded",
-      ops: quick ? 100_000 : 500_000,
+      ops: quick ? 50_000 : 150_000,
     }),
     ...(items === "numbers"
       ? [row("int32 ring, spin 2000", "floor", { note: "hand-written SPSC ring, cap 1024" })]
@@ -91,7 +91,7 @@ async function queueContenders(items: QueueArgs["items"], quick: boolean): Promi
     python(
       "CPython queue.Queue(100)",
       items === "numbers" ? "queue_numbers" : "queue_objects",
-      quick ? 50_000 : 200_000,
+      quick ? 20_000 : 50_000,
       "producer and consumer threads",
     ),
   ];
@@ -141,7 +141,7 @@ export const barrier: Workload = {
   title: "Barrier(2) cycles between two workers",
   show: "ops/s",
   op: "cycle",
-  ops: 200_000,
+  ops: 50_000,
   reference: "threadkit Barrier(2) waitSync()",
   notes: ["Two parties, one per core: with more workers than the 2 cores, every cycle would sleep."],
   async prepare() {
