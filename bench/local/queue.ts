@@ -93,16 +93,13 @@ export const queue: Workload = {
       {
         name: "threadkit Queue for await",
         kind: "threadkit",
-        note: "producer putNowait unless full; consumer `for await (x of q)`",
+        note: "producer `await put`; consumer `for await (x of q)`",
         ops: n,
         run: (n) =>
           timed(async () => {
             const q = new Queue<number>(CAP);
             const producer = (async () => {
-              for (let i = 0; i < n; i++) {
-                if (q.full()) await q.put(i);
-                else q.putNowait(i);
-              }
+              for (let i = 0; i < n; i++) await q.put(i);
               q.shutdown();
             })();
             let sum = 0;
