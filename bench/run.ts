@@ -10,35 +10,46 @@
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { clearProgress, environment, type Result, runWorkload, table, writeJson } from "./harness.ts";
-import * as localLock from "./local/lock.ts";
-import * as localQueue from "./local/queue.ts";
-import * as localSemaphore from "./local/semaphore.ts";
-import * as localSignals from "./local/signals.ts";
-import * as localWaiters from "./local/waiters.ts";
+import {
+  clearProgress,
+  environment,
+  type Result,
+  runWorkload,
+  table,
+  type Workload,
+  writeJson,
+} from "./harness.ts";
 import { pythonVersion } from "./python/python.ts";
-import * as threadsHandoff from "./threads/handoff.ts";
-import * as threadsLock from "./threads/lock.ts";
-import * as threadsQueue from "./threads/queue.ts";
 
-const workloads = [
-  localLock.uncontended,
-  localLock.contended,
-  localSemaphore.semaphore,
-  localQueue.queue,
-  localSignals.eventPingPong,
-  localSignals.conditionPingPong,
-  localSignals.barrier,
-  localWaiters.waiters,
-  threadsLock.uncontended,
-  threadsLock.contended,
-  threadsHandoff.handoff,
-  threadsQueue.objects,
-  threadsQueue.numbers,
-  threadsQueue.barrier,
+// Loaded on demand: a workload whose module cannot load (say the built threads tier is broken) is reported
+// as failed with the reason, and the others still run.
+const local = () => import("./local/lock.ts");
+const localQueue = () => import("./local/queue.ts");
+const localSemaphore = () => import("./local/semaphore.ts");
+const localSignals = () => import("./local/signals.ts");
+const localWaiters = () => import("./local/waiters.ts");
+const threadsLock = () => import("./threads/lock.ts");
+const threadsHandoff = () => import("./threads/handoff.ts");
+const threadsQueue = () => import("./threads/queue.ts");
+
+const workloads: [string, () => Promise<Workload>][] = [
+  ["local.lock.uncontended", async () => (await local()).uncontended],
+  ["local.lock.contended", async () => (await local()).contended],
+  ["local.semaphore", async () => (await localSemaphore()).semaphore],
+  ["local.queue", async () => (await localQueue()).queue],
+  ["local.event", async () => (await localSignals()).eventPingPong],
+  ["local.condition", async () => (await localSignals()).conditionPingPong],
+  ["local.barrier", async () => (await localSignals()).barrier],
+  ["local.waiters", async () => (await localWaiters()).waiters],
+  ["threads.lock.uncontended", async () => (await threadsLock()).uncontended],
+  ["threads.lock.contended", async () => (await threadsLock()).contended],
+  ["threads.handoff", async () => (await threadsHandoff()).handoff],
+  ["threads.queue.objects", async () => (await threadsQueue()).objects],
+  ["threads.queue.numbers", async () => (await threadsQueue()).numbers],
+  ["threads.barrier", async () => (await threadsQueue()).barrier],
   // Last: its run() row turns on AsyncLocalStorage, which in Node 20 slows every promise of the process
   // from then on (see the README), and would tax the workloads after it.
-  localSignals.rlock,
+  ["local.rlock", async () => (await localSignals()).rlock],
 ];
 
 const args = process.argv.slice(2);
@@ -48,12 +59,18 @@ const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : quick ? 3 : 9;
 const filters = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--reps");
 
 if (args.includes("--list")) {
-  for (const w of workloads) console.log(`${w.name.padEnd(28)} ${w.title}`);
+  for (const [name, load] of workloads) {
+    const title = await load().then(
+      (w) => w.title,
+      (e) => `(cannot load: ${String(e)})`,
+    );
+    console.log(`${name.padEnd(28)} ${title}`);
+  }
   process.exit(0);
 }
 if (!Number.isInteger(reps) || reps < 1) throw new RangeError("--reps takes a positive integer");
 
-const chosen = workloads.filter((w) => filters.length === 0 || filters.some((f) => w.name.includes(f)));
+const chosen = workloads.filter(([name]) => filters.length === 0 || filters.some((f) => name.includes(f)));
 if (chosen.length === 0) throw new Error(`no workload matches ${filters.join(", ")} (see --list)`);
 
 const env = { ...environment(), python: pythonVersion() ?? "not found", quick, reps };
@@ -72,14 +89,27 @@ console.log(
 );
 
 const results: Result[] = [];
-for (const [i, w] of chosen.entries()) {
-  const r = await runWorkload(w, { quick, reps }, `[${i + 1}/${chosen.length}]`);
+for (const [i, [name, load]] of chosen.entries()) {
+  const r = await load().then(
+    (w) => runWorkload(w, { quick, reps }, `[${i + 1}/${chosen.length}]`),
+    (error): Result => ({
+      workload: name,
+      title: "",
+      show: "ns/op",
+      op: "",
+      reference: "",
+      rows: [],
+      targets: [],
+      notes: [],
+      error: `could not load the workload: ${String(error)}`,
+    }),
+  );
   clearProgress();
   console.log(table(r));
   results.push(r);
-  writeJson(`${outDir}${w.name}.json`, {
+  writeJson(`${outDir}${name}.json`, {
     environment: env,
-    reproduce: `npm run build && node --expose-gc --import tsx bench/run.ts${quick ? " --quick" : ""} --reps ${reps} ${w.name}`,
+    reproduce: `npm run build && node --expose-gc --import tsx bench/run.ts${quick ? " --quick" : ""} --reps ${reps} ${name}`,
     ...r,
   });
 }
