@@ -44,8 +44,11 @@ import { ME } from "./runtime.ts";
  * - `release(n)` first gives back permits the releasing thread holds; the rest give back permits other
  *   threads hold (a release on their behalf, as when a thread hands its permit to another); the rest are
  *   releases without an acquire (signals).
- * - When a thread dies holding k permits, they are released on its behalf: each goes to the next acquirer
- *   (the longest waiter, or a later caller) with OwnerDiedError, which it gets while it holds that permit.
+ * - When a thread dies holding k permits (terminated, `process.exit()`, an uncaught error), they are
+ *   released on its behalf: each goes to the next acquirer (the longest waiter, or a later caller, also
+ *   `tryAcquire`) with OwnerDiedError, which it gets while it holds that permit. `hold()` and `run()` give
+ *   such a permit back and reject with OwnerDiedError. A thread whose code returned keeps what it took (its
+ *   permits are consumed, as in Python): only dying gives permits back.
  * So a death never makes or loses a permit of the pool, and a consumer that dies does not give back what it
  * consumed. At most SEM_OWNERS (64) threads are counted at once (entries of dead threads are reused); the
  * permits of threads beyond that are not recovered. A thread terminated between taking a permit and counting
