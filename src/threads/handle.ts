@@ -52,7 +52,9 @@ export type Primitive = Primitives[HandleKind];
 
 /** The classes whose buffer is all they need (a Condition also needs its lock, a queue its other buffers). */
 const classes: {
-  [K in Exclude<HandleKind, "Condition" | QueueKindName>]: { _attach(buffer: SharedArrayBuffer): Primitives[K] };
+  [K in Exclude<HandleKind, "Condition" | QueueKindName>]: {
+    _attach(buffer: SharedArrayBuffer): Primitives[K];
+  };
 } = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Barrier };
 
 /** The handle of a threads-tier primitive. TypeError for anything else (a local-tier Lock cannot cross). */
@@ -84,7 +86,8 @@ export function fromHandle<K extends HandleKind>(handle: Handle<K>): Primitives[
   attach(handle.buffer, Kind[handle.kind]); // checks the buffer really is one of this kind
   if (queueKinds.has(handle.kind)) {
     const buffers = handle.queue;
-    if (typeof buffers !== "object" || buffers === null) throw new TypeError("a queue handle carries its buffers");
+    if (typeof buffers !== "object" || buffers === null)
+      throw new TypeError("a queue handle carries its buffers");
     const kind = Kind[handle.kind as QueueKindName];
     return (
       kind === Kind.SimpleQueue
@@ -99,7 +102,9 @@ export function fromHandle<K extends HandleKind>(handle: Handle<K>): Primitives[
     }
     return Condition._attach(handle.buffer, fromHandle(lock)) as Primitives[K];
   }
-  return classes[handle.kind as Exclude<HandleKind, "Condition" | QueueKindName>]._attach(handle.buffer) as Primitives[K];
+  return classes[handle.kind as Exclude<HandleKind, "Condition" | QueueKindName>]._attach(
+    handle.buffer,
+  ) as Primitives[K];
 }
 
 /** Whether `value` looks like a handle of this tier (for walking `args` that mix values and handles). */

@@ -9,17 +9,19 @@
  * - ./layout.ts: which Int32 slot means what, for every primitive.
  * - ./handle.ts: toHandle()/fromHandle(), how a primitive crosses postMessage.
  * - ./thread.ts, ./worker-entry.ts: Thread and Timer, a module function run on a worker with primitives live.
- * - ./lock.ts, ./rlock.ts, ./condition.ts, ./semaphore.ts, ./event.ts: thin shells on the core.
+ * - ./lock.ts, ./rlock.ts, ./condition.ts, ./semaphore.ts, ./event.ts, ./barrier.ts: thin shells on the core.
  *
  * Times are milliseconds. Every call that can wait takes `{ timeout, signal, blocking }`.
  */
 export * from "../api/errors.ts";
 export type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
 export type * as api from "../api/primitives.ts";
+export { Barrier } from "./barrier.ts";
 export { Condition } from "./condition.ts";
 export { Event } from "./event.ts";
 export { fromHandle, type Handle, type HandleKind, isHandle, toHandle } from "./handle.ts";
 export { Lock } from "./lock.ts";
+export { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "./queue.ts";
 export { RLock } from "./rlock.ts";
 export { BoundedSemaphore, Semaphore } from "./semaphore.ts";
 export {

@@ -161,7 +161,10 @@ export function attach(buffer: unknown, kind: number): Int32Array {
   }
   const i32 = new Int32Array(buffer);
   const capacity = Atomics.load(i32, CAPACITY_WORD);
-  if (Atomics.load(i32, KIND) !== kind || buffer.byteLength !== (HEADER + capacity * CELL + trailer(kind)) * 4) {
+  if (
+    Atomics.load(i32, KIND) !== kind ||
+    buffer.byteLength !== (HEADER + capacity * CELL + trailer(kind)) * 4
+  ) {
     throw new TypeError("not a threadkit/threads handle of this kind");
   }
   return i32;

@@ -96,3 +96,18 @@ export const waitAsync = (
     waitAsync: (i32: Int32Array, index: number, value: number, timeout?: number) => WaitAsyncResult;
   }
 ).waitAsync;
+
+/** The part of node:v8 the queues use for values their own codec does not cover (./codec.ts). */
+export interface Serializer {
+  serialize(value: unknown): Uint8Array;
+  deserialize(bytes: Uint8Array): unknown;
+}
+
+/** Node's structured-clone serializer (node:v8), or undefined where the host has none. */
+export const serializer: Serializer | undefined = (() => {
+  try {
+    return getBuiltin?.("node:v8") as Serializer | undefined;
+  } catch {
+    return undefined;
+  }
+})();

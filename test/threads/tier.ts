@@ -2,9 +2,7 @@
  * The threads tier as the contract suites see it: factories of threadkit/threads primitives, and agents that
  * are worker threads. An agent runs an export of test/contract/bodies/ in a new worker (./contract-worker.ts);
  * primitives travel as handles and arrive live.
- *
- * Not here yet (later slices of issue #3): Thread. Their factories throw. The suites' logs
- * (`tier.SimpleQueue()`) are the tier's SimpleQueue.
+ * The suites' logs (`tier.SimpleQueue()`) are the tier's own SimpleQueue.
  */
 import type * as api from "../../src/api/primitives.ts";
 import type { Futex } from "../../src/threads/futex.ts";
@@ -25,10 +23,6 @@ function trackQueue<Q extends { _cores(): Futex[] }>(queue: Q): Q {
   for (const core of queue._cores()) made.add({ _core: core });
   return queue;
 }
-
-const notYet = (what: string) => (): never => {
-  throw new Error(`threadkit/threads has no ${what} yet`);
-};
 
 /** Agents still starting (their worker has not begun the body yet). */
 const starting = new Set<Promise<void>>();
