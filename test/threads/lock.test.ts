@@ -23,6 +23,18 @@ describe("threads Lock", () => {
     assert.equal(lock.locked(), false);
   });
 
+  it("two workers x 1,000,000 lock-protected plain increments end exact (both blocking)", async () => {
+    const lock = new Lock();
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const runs = [
+      runTask("increments", lock, counter, 1_000_000, "sync"),
+      runTask("increments", lock, counter, 1_000_000, "sync"),
+    ];
+    await within(Promise.all(runs), 120_000);
+    assert.equal(counter[0], 2_000_000);
+    assert.equal(lock.locked(), false);
+  });
+
   it("main-thread async tasks and blocking workers share it exactly", async () => {
     const lock = new Lock();
     const counter = new Int32Array(new SharedArrayBuffer(4));
