@@ -89,24 +89,33 @@ const PENDING = 0;
 const FIRED = 1;
 const CANCELLED = 2;
 
-const entry = (() => {
-  // From TypeScript sources (tests, through tsx) the entry is a .ts file, which a Node 20 worker cannot
-  // load by itself: the worker boots through a tiny eval'd script that registers tsx first, if we have it.
-  const ts = import.meta.url.endsWith(".ts");
-  const url = new URL(ts ? "./worker-entry.ts" : "./worker-entry.js", import.meta.url);
-  if (!ts) return { url, boot: undefined };
-  let tsx: string | undefined;
+/** A TypeScript module, which a Node 20 worker cannot load by itself. */
+const TS = /\.[mc]?ts$/;
+
+/** The worker's entry: .ts when this tier runs from its sources (tests, through tsx), else the built .js. */
+const entryUrl = new URL(
+  TS.test(import.meta.url) ? "./worker-entry.ts" : "./worker-entry.js",
+  import.meta.url,
+);
+
+/** tsx's `register`, where this process can resolve tsx. */
+const tsx: string | undefined = (() => {
   try {
-    tsx = import.meta.resolve("tsx/esm/api");
+    return import.meta.resolve("tsx/esm/api");
   } catch {
-    tsx = undefined; // a host that runs .ts itself may still load it
+    return undefined; // a host that runs .ts itself may still load it
   }
-  const boot =
-    tsx === undefined
-      ? undefined
-      : `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
-  return { url, boot };
 })();
+
+/**
+ * How a worker starts: at the entry itself, or, when the entry or the target is TypeScript (a program run
+ * through tsx whose thread body is a .ts module), through a tiny eval'd script that registers tsx first.
+ */
+function bootFor(target: string | undefined): string | undefined {
+  const ts = TS.test(entryUrl.pathname) || (target !== undefined && TS.test(new URL(target).pathname));
+  if (!ts || tsx === undefined) return undefined;
+  return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl.href)}); });`;
+}
 
 /**
  * A thread of execution on a worker, as Python's `threading.Thread`: `start()` runs `target`'s export with
@@ -223,10 +232,11 @@ export class Thread implements ThreadApi {
     let worker: WorkerLike;
     try {
       const options = { workerData: data, transferList: [port2] };
+      const boot = bootFor(this.href);
       worker =
-        entry.boot === undefined
-          ? new host.Worker(entry.url, options)
-          : new host.Worker(entry.boot, { ...options, eval: true });
+        boot === undefined
+          ? new host.Worker(entryUrl, options)
+          : new host.Worker(boot, { ...options, eval: true });
     } catch (error) {
       port1.close();
       if ((error as { name?: string }).name === "DataCloneError") {
