@@ -249,15 +249,16 @@ export function flat(names: readonly string[], k: number, text: string): Target 
 
 export function fmtNs(ns: number): string {
   if (!Number.isFinite(ns)) return "—";
-  if (ns >= 1e6) return `${(ns / 1e6).toPrecision(3)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toPrecision(3)} us`;
+  if (ns >= 999.5e3) return `${(ns / 1e6).toPrecision(3)} ms`;
+  if (ns >= 999.5) return `${(ns / 1e3).toPrecision(3)} us`;
   return `${ns.toPrecision(3)} ns`;
 }
 
 function fmtRate(perSec: number): string {
   if (!Number.isFinite(perSec)) return "—";
-  if (perSec >= 1e6) return `${(perSec / 1e6).toPrecision(3)}M`;
-  if (perSec >= 1e3) return `${(perSec / 1e3).toPrecision(3)}k`;
+  // Thresholds just below the round numbers, so 999.7k prints as 1.00M and not 1.00e+3k.
+  if (perSec >= 999.5e3) return `${(perSec / 1e6).toPrecision(3)}M`;
+  if (perSec >= 999.5) return `${(perSec / 1e3).toPrecision(3)}k`;
   return perSec.toPrecision(3);
 }
 
