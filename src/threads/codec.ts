@@ -46,28 +46,68 @@ const MAX_DEPTH = 64;
 /** What the last `encode` produced: the tag, and the number (inline) or the bytes in `scratch`. */
 export const encoded = { tag: 0, number: 0, length: 0 };
 
+/**
+ * Node's Buffer, when the host has it: its latin1/ucs2 slices and writes are single native calls, several
+ * times cheaper than building a string a character at a time (and they keep lone surrogates, as structured
+ * clone does). Without it the codec falls back to charCodeAt/fromCharCode.
+ */
+interface ByteString extends Uint8Array {
+  latin1Slice(start: number, end: number): string;
+  ucs2Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number): number;
+  ucs2Write(s: string, offset: number): number;
+}
+const NodeBuffer = (
+  globalThis as unknown as { Buffer?: { from(b: ArrayBuffer, o: number, n: number): ByteString } }
+).Buffer;
+const native =
+  NodeBuffer !== undefined &&
+  typeof (NodeBuffer.from(new ArrayBuffer(8), 0, 8) as Partial<ByteString>).latin1Slice === "function";
+
 /** The bytes of the last `encode` (valid up to `encoded.length`), and the buffer `decode` reads from. */
 export let scratch = new Uint8Array(1024);
+/** `scratch` as 32-bit words (the store copies small items a word at a time). */
+export let scratch32 = new Int32Array(scratch.buffer);
+let bytes: ByteString | undefined = native
+  ? NodeBuffer!.from(scratch.buffer as ArrayBuffer, 0, 1024)
+  : undefined;
 const f64Box = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64Box.buffer);
 
+/**
+ * Strings at least this long go through Buffer's native writes and slices (a native call costs about as much
+ * as a charCodeAt loop over 64 units, or a fromCharCode concatenation over 16).
+ */
+const NATIVE_WRITE_MIN = 64;
+const NATIVE_READ_MIN = 16;
+const NOT_LATIN1 = /[\u0100-\uffff]/;
+
 let pos = 0;
+/** Objects the encoder has met in this value (a value reached twice goes to v8, which keeps the sharing). */
 const seen: object[] = [];
+let seenCount = 0;
+let seenSet: Set<object> | undefined;
+const SEEN_LINEAR = 16;
 
 /** Makes sure `scratch` has room for `n` more bytes at `pos`. */
 function room(n: number): void {
-  if (pos + n <= scratch.length) return;
+  if (pos + n > scratch.length) grow(pos + n);
+}
+
+function grow(need: number): void {
   let size = scratch.length * 2;
-  while (size < pos + n) size *= 2;
+  while (size < need) size *= 2;
   const next = new Uint8Array(size);
   next.set(scratch.subarray(0, pos));
   scratch = next;
+  scratch32 = new Int32Array(next.buffer);
+  bytes = native ? NodeBuffer!.from(next.buffer as ArrayBuffer, 0, size) : undefined;
 }
 
 /** Ensures `scratch` can hold `n` bytes (before the queue copies an item's bytes out into it). */
 export function reserve(n: number): Uint8Array {
   pos = 0;
-  room(n);
+  room(n + 4); // whole words: the store may copy a word past the end
   return scratch;
 }
 
@@ -95,6 +135,11 @@ export function encode(value: unknown): void {
       encoded.length = 0;
       return;
     case "string":
+      pos = 0;
+      writeString(value);
+      encoded.tag = TAG_FAST;
+      encoded.length = pos;
+      return;
     case "object":
       if (value === null) {
         encoded.tag = TAG_NULL;
@@ -102,7 +147,6 @@ export function encode(value: unknown): void {
         return;
       }
       pos = 0;
-      seen.length = 0;
       try {
         write(value, 0);
         encoded.tag = TAG_FAST;
@@ -111,7 +155,9 @@ export function encode(value: unknown): void {
       } catch (error) {
         if (error !== UNFIT) throw error; // a getter threw: structured clone would throw it too
       } finally {
-        seen.length = 0;
+        for (let i = 0; i < seenCount; i++) seen[i] = UNFIT; // let go of the caller's objects
+        seenCount = 0;
+        seenSet = undefined;
       }
       break;
     case "function":
@@ -124,24 +170,39 @@ export function encode(value: unknown): void {
 function encodeV8(value: unknown): void {
   if (value instanceof SharedArrayBuffer) throw uncloneable("a SharedArrayBuffer");
   if (serializer === undefined) throw uncloneable("this value without node:v8");
-  let bytes: Uint8Array;
+  let out: Uint8Array;
   try {
-    bytes = serializer.serialize(value);
+    out = serializer.serialize(value);
   } catch (error) {
     const message = (error as { message?: string } | null)?.message ?? String(error);
     throw uncloneable(`this value (${message})`);
   }
   pos = 0;
-  room(bytes.length);
-  scratch.set(bytes);
+  room(out.length);
+  scratch.set(out);
   encoded.tag = TAG_V8;
-  encoded.length = bytes.length;
+  encoded.length = out.length;
 }
 
 function uncloneable(what: string): TypeError {
   return new TypeError(
     `a threadkit/threads queue cannot carry ${what}: items must be structured-cloneable values`,
   );
+}
+
+/** Records `o` as met; false if it was met before (in this value). */
+function meet(o: object): boolean {
+  if (seenSet !== undefined) {
+    if (seenSet.has(o)) return false;
+    seenSet.add(o);
+    return true;
+  }
+  const n = seenCount;
+  for (let i = 0; i < n; i++) if (seen[i] === o) return false;
+  seen[n] = o;
+  seenCount = n + 1;
+  if (n + 1 > SEEN_LINEAR) seenSet = new Set(seen.slice(0, n + 1));
+  return true;
 }
 
 function write(v: unknown, depth: number): void {
@@ -166,8 +227,7 @@ function write(v: unknown, depth: number): void {
         scratch[pos++] = V_NULL;
         return;
       }
-      if (depth >= MAX_DEPTH || seen.includes(v)) throw UNFIT;
-      seen.push(v);
+      if (depth >= MAX_DEPTH || !meet(v)) throw UNFIT;
       const proto = Object.getPrototypeOf(v);
       if (proto === Array.prototype) writeArray(v as unknown[], depth);
       else if (proto === Object.prototype || proto === null) writeObject(v as Record<string, unknown>, depth);
@@ -181,81 +241,96 @@ function write(v: unknown, depth: number): void {
 
 function writeNumber(n: number): void {
   room(9);
+  const b = scratch;
+  const p = pos;
   if ((n | 0) === n && !(n === 0 && 1 / n < 0)) {
-    scratch[pos] = N_INT;
-    scratch[pos + 1] = n;
-    scratch[pos + 2] = n >> 8;
-    scratch[pos + 3] = n >> 16;
-    scratch[pos + 4] = n >> 24;
-    pos += 5;
+    b[p] = N_INT;
+    b[p + 1] = n;
+    b[p + 2] = n >> 8;
+    b[p + 3] = n >> 16;
+    b[p + 4] = n >> 24;
+    pos = p + 5;
     return;
   }
-  scratch[pos++] = N_FLOAT;
+  b[p] = N_FLOAT;
   f64Box[0] = n;
-  for (let i = 0; i < 8; i++) scratch[pos + i] = f64Bytes[i] as number;
-  pos += 8;
+  for (let i = 0; i < 8; i++) b[p + 1 + i] = f64Bytes[i] as number;
+  pos = p + 9;
 }
 
-function writeLength(n: number): void {
-  // 1 byte below 128, else 4 (high bit set on the first).
+/** Writes a length at `p` (1 byte below 128, else 4 with the high bit set on the first); returns the end. */
+function writeLength(b: Uint8Array, p: number, n: number): number {
   if (n < 0x80) {
-    scratch[pos++] = n;
-  } else {
-    scratch[pos] = 0x80 | (n >>> 24);
-    scratch[pos + 1] = n >>> 16;
-    scratch[pos + 2] = n >>> 8;
-    scratch[pos + 3] = n;
-    pos += 4;
+    b[p] = n;
+    return p + 1;
   }
+  b[p] = 0x80 | (n >>> 24);
+  b[p + 1] = n >>> 16;
+  b[p + 2] = n >>> 8;
+  b[p + 3] = n;
+  return p + 4;
 }
 
+/** One byte a code unit while every unit is Latin-1, else two (lone surrogates kept, as structured clone does). */
 function writeString(s: string): void {
   const n = s.length;
   room(5 + 2 * n);
+  const b = scratch;
   const start = pos;
-  scratch[pos++] = S_LATIN1;
-  writeLength(n);
+  const p = writeLength(b, start + 1, n);
+  if (n >= NATIVE_WRITE_MIN && bytes !== undefined) {
+    if (!NOT_LATIN1.test(s)) {
+      b[start] = S_LATIN1;
+      pos = p + bytes.latin1Write(s, p);
+    } else {
+      b[start] = S_UTF16;
+      const q = writeLength(b, start + 1, n);
+      pos = q + bytes.ucs2Write(s, q);
+    }
+    return;
+  }
+  b[start] = S_LATIN1;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c > 0xff) {
-      // Not Latin-1: start again with two bytes a code unit (lone surrogates are kept, as structured clone does).
-      pos = start;
-      scratch[pos++] = S_UTF16;
-      writeLength(n);
+      b[start] = S_UTF16;
+      let q = p;
       for (let j = 0; j < n; j++) {
         const u = s.charCodeAt(j);
-        scratch[pos] = u;
-        scratch[pos + 1] = u >> 8;
-        pos += 2;
+        b[q] = u;
+        b[q + 1] = u >> 8;
+        q += 2;
       }
+      pos = q;
       return;
     }
-    scratch[pos + i] = c;
+    b[p + i] = c;
   }
-  pos += n;
+  pos = p + n;
 }
 
 function writeArray(a: unknown[], depth: number): void {
   const n = a.length;
   if (Object.keys(a).length !== n) throw UNFIT; // holes or extra properties
   room(5);
-  scratch[pos++] = V_ARRAY;
-  writeLength(n);
+  scratch[pos] = V_ARRAY;
+  pos = writeLength(scratch, pos + 1, n);
   for (let i = 0; i < n; i++) write(a[i], depth + 1);
 }
 
+/** An object is its count, its keys, then its values (so a decoder can recognise a shape it has seen). */
 function writeObject(o: Record<string, unknown>, depth: number): void {
   const keys = Object.keys(o);
   const n = keys.length;
   room(5);
-  scratch[pos++] = V_OBJECT;
-  writeLength(n);
+  scratch[pos] = V_OBJECT;
+  pos = writeLength(scratch, pos + 1, n);
   for (let i = 0; i < n; i++) {
     const key = keys[i] as string;
     if (key === "__proto__") throw UNFIT;
     writeString(key);
-    write(o[key], depth + 1);
   }
+  for (let i = 0; i < n; i++) write(o[keys[i] as string], depth + 1);
 }
 
 // ---- decoding ---------------------------------------------------------------------------------------------
@@ -275,6 +350,7 @@ export function decode(tag: number, number: number, length: number): unknown {
       return undefined;
     case TAG_FAST:
       pos = 0;
+      keyTop = 0;
       return read();
     case TAG_V8:
       return serializer!.deserialize(scratch.slice(0, length));
@@ -298,19 +374,21 @@ function readLength(): number {
 }
 
 function read(): unknown {
-  const t = scratch[pos++];
+  const b = scratch;
+  const t = b[pos++];
   switch (t) {
     case N_INT: {
-      const n =
-        (scratch[pos] as number) |
-        ((scratch[pos + 1] as number) << 8) |
-        ((scratch[pos + 2] as number) << 16) |
-        ((scratch[pos + 3] as number) << 24);
-      pos += 4;
-      return n;
+      const p = pos;
+      pos = p + 4;
+      return (
+        (b[p] as number) |
+        ((b[p + 1] as number) << 8) |
+        ((b[p + 2] as number) << 16) |
+        ((b[p + 3] as number) << 24)
+      );
     }
     case N_FLOAT:
-      for (let i = 0; i < 8; i++) f64Bytes[i] = scratch[pos + i] as number;
+      for (let i = 0; i < 8; i++) f64Bytes[i] = b[pos + i] as number;
       pos += 8;
       return f64Box[0];
     case S_LATIN1:
@@ -330,41 +408,87 @@ function read(): unknown {
       for (let i = 0; i < n; i++) a[i] = read();
       return a;
     }
-    case V_OBJECT: {
-      const n = readLength();
-      const o: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) {
-        const key = readString(scratch[pos++] as number);
-        o[key] = read();
-      }
-      return o;
-    }
+    case V_OBJECT:
+      return readObject();
   }
   throw new Error(`threadkit/threads queue: corrupt item byte ${t}`);
 }
 
-function readString(t: number): string {
+/**
+ * Keys decoded before, by a hash of their bytes: the same key in the next item is recognised by comparing
+ * bytes and not built again (nor hashed again when it becomes a property name).
+ */
+const KEY_SLOTS = 256;
+const KEY_MAX = 32;
+const keyCache: (string | undefined)[] = new Array(KEY_SLOTS).fill(undefined);
+/** The keys of the objects being decoded (a stack: nested objects put theirs above). */
+const keyStack: string[] = [];
+let keyTop = 0;
+
+function readKey(): string {
+  const b = scratch;
+  const t = b[pos++] as number;
+  if (t !== S_LATIN1) return readString(t);
   const n = readLength();
-  if (t === S_LATIN1) {
-    const end = pos + n;
-    let s: string;
-    if (n <= 24) {
-      s = "";
-      for (let i = pos; i < end; i++) s += String.fromCharCode(scratch[i] as number);
-    } else {
-      s = "";
-      for (let i = pos; i < end; i += 4096) {
-        const chunk = scratch.subarray(i, Math.min(end, i + 4096));
-        s += String.fromCharCode.apply(null, chunk as unknown as number[]);
-      }
+  if (n === 0 || n > KEY_MAX) {
+    pos -= n < 0x80 ? 1 : 4;
+    return readString(t);
+  }
+  const p = pos;
+  const h =
+    (n * 31 + (b[p] as number) * 7 + (b[p + n - 1] as number) + (b[p + (n >> 1)] as number) * 3) & 255;
+  const cached = keyCache[h];
+  if (cached !== undefined && cached.length === n) {
+    let i = 0;
+    while (i < n && cached.charCodeAt(i) === b[p + i]) i++;
+    if (i === n) {
+      pos = p + n;
+      return cached;
     }
-    pos = end;
+  }
+  const s = latin1(b, p, p + n);
+  pos = p + n;
+  keyCache[h] = s;
+  return s;
+}
+
+function readObject(): Record<string, unknown> {
+  const n = readLength();
+  const base = keyTop;
+  for (let i = 0; i < n; i++) keyStack[base + i] = readKey();
+  keyTop = base + n;
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) o[keyStack[base + i] as string] = read();
+  keyTop = base;
+  return o;
+}
+
+function latin1(b: Uint8Array, p: number, end: number): string {
+  if (end - p >= NATIVE_READ_MIN && bytes !== undefined) return bytes.latin1Slice(p, end);
+  if (end - p <= 64) {
+    let s = "";
+    for (let i = p; i < end; i++) s += String.fromCharCode(b[i] as number);
     return s;
   }
   let s = "";
-  for (let i = 0; i < n; i++) {
-    s += String.fromCharCode((scratch[pos] as number) | ((scratch[pos + 1] as number) << 8));
-    pos += 2;
+  for (let i = p; i < end; i += 4096) {
+    s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
   }
+  return s;
+}
+
+function readString(t: number): string {
+  const n = readLength();
+  const p = pos;
+  if (t === S_LATIN1) {
+    pos = p + n;
+    return latin1(scratch, p, p + n);
+  }
+  pos = p + 2 * n;
+  if (bytes !== undefined) return bytes.ucs2Slice(p, p + 2 * n);
+  const b = scratch;
+  let s = "";
+  for (let i = 0; i < n; i++)
+    s += String.fromCharCode((b[p + 2 * i] as number) | ((b[p + 2 * i + 1] as number) << 8));
   return s;
 }

@@ -180,14 +180,16 @@ export class Queue<T> implements QueueApi<T> {
     }
     if (got === OK) return RESOLVED;
     if (got === NO) return Promise.reject(new QueueFull());
-    return this.putAsync(item, got, now() + ms, opts?.signal);
+    return this.putAsync(item, got, this.began + ms, opts?.signal);
   }
 
   /** The blocking twin of `put`. A signal is only checked on entry (a blocked thread cannot see an abort). */
   putSync(item: T, opts?: WaitOptions): void {
     const ms = admitSync(opts);
-    const deadline = now() + ms;
-    for (let got = this.tryPut(item, ms !== 0, SPIN_SYNC); ; got = this.tryPut(item, true)) {
+    let got = this.tryPut(item, ms !== 0, SPIN_SYNC);
+    if (got === OK) return;
+    const deadline = this.began + ms;
+    for (; ; got = this.tryPut(item, true)) {
       if (got === OK) return;
       if (got === NO) throw new QueueFull();
       if (got === NO_CELL) {
@@ -221,14 +223,16 @@ export class Queue<T> implements QueueApi<T> {
     }
     if (got === NO) return Promise.reject(new QueueEmpty());
     if (got === ENDED) return Promise.reject(new QueueShutDown());
-    return this.getAsync(got, now() + ms, opts?.signal);
+    return this.getAsync(got, this.began + ms, opts?.signal);
   }
 
   /** The blocking twin of `get`. A signal is only checked on entry (a blocked thread cannot see an abort). */
   getSync(opts?: WaitOptions): T {
     const ms = admitSync(opts);
-    const deadline = now() + ms;
-    for (let got = this.tryGet(ms !== 0, SPIN_SYNC); ; got = this.tryGet(true)) {
+    let got = this.tryGet(ms !== 0, SPIN_SYNC);
+    if (got === OK) return decodeTaken() as T;
+    const deadline = this.began + ms;
+    for (; ; got = this.tryGet(true)) {
       if (got === OK) return decodeTaken() as T;
       if (got === NO) throw new QueueEmpty();
       if (got === ENDED) throw new QueueShutDown();
@@ -323,6 +327,11 @@ export class Queue<T> implements QueueApi<T> {
   /** ROOM as read before the last NO_CELL, and the HANDS entry of the last putter that queued. */
   private seq = 0;
   private pending = 0;
+  /**
+   * When the last put or get found it had to wait (before it spun): its timeout counts from there. A call
+   * that does not wait never reads the clock (performance.now() would cost more than the whole put).
+   */
+  private began = 0;
 
   /** Encodes and places `item`: OK, NO (full, and `wait` false), NO_CELL, or the cell the putter waits on. */
   private tryPut(item: T, wait: boolean, spin = 0): number {
@@ -368,6 +377,7 @@ export class Queue<T> implements QueueApi<T> {
       }
       if (!wait) return NO;
       if (spin > 0) {
+        this.began = now();
         store.unlock();
         for (
           let i = 0;
@@ -412,6 +422,7 @@ export class Queue<T> implements QueueApi<T> {
       if (m[Q_SHUTDOWN] !== 0) return ENDED;
       if (!wait) return NO;
       if (spin > 0) {
+        this.began = now();
         store.unlock();
         for (let i = 0; i < spin && Atomics.load(m, Q_COUNT) === 0 && Atomics.load(m, Q_SHUTDOWN) === 0; i++);
         store.lock();

@@ -16,7 +16,7 @@
  * mutex and makes new views then. (Views of fixed length, because V8 11 runs length-tracking views of a
  * growable buffer ~15x slower.)
  */
-import { decode, encoded, reserve, scratch, TAG_NUMBER } from "./codec.ts";
+import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER } from "./codec.ts";
 import {
   ENTRY,
   ENTRY_KEY,
@@ -55,6 +55,8 @@ const FIRST_ENTRIES = 64;
 const FIRST_HANDS = 16;
 const FIRST_ARENA = 4096;
 const MUTEX_SPIN = 200;
+/** Items up to this many bytes are copied a word at a time (cheaper than a subarray and a set). */
+const WORD_COPY_MAX = 256;
 
 /** What a PriorityQueue's next put is ordered by (set by the queue before `push`/`hand`). */
 export const key = { kind: 0, number: 0, string: "" };
@@ -98,6 +100,7 @@ export class Store {
   private arenaCap = 0;
   private arena!: Uint8Array;
   private arenaU16!: Uint16Array;
+  private arena32!: Int32Array;
   private readonly tmp = new Int32Array(PRIORITY_ENTRY);
 
   /** A new, empty store of `order`. */
@@ -182,6 +185,7 @@ export class Store {
       this.arenaCap = m[Q_ARENA_CAP] as number;
       this.arena = new Uint8Array(b.arena, 0, this.arenaCap);
       this.arenaU16 = new Uint16Array(b.arena, 0, this.arenaCap >> 1);
+      this.arena32 = new Int32Array(b.arena, 0, this.arenaCap >> 2);
     }
   }
 
@@ -404,7 +408,15 @@ export class Store {
     const units = priority && key.kind === KEY_STRING ? key.string.length : 0;
     if (length > 0 || units > 0) {
       const off = this.alloc(round8(length) + round8(units * 2));
-      this.arena.set(scratch.subarray(0, length), off);
+      if (length <= WORD_COPY_MAX) {
+        // Blocks are 8-byte aligned and rounded up, so whole words stay inside this block.
+        const a = this.arena32;
+        const w = off >> 2;
+        const src = scratch32;
+        for (let k = 0, n = (length + 3) >> 2; k < n; k++) a[w + k] = src[k] as number;
+      } else {
+        this.arena.set(scratch.subarray(0, length), off);
+      }
       e[base + ENTRY_OFFSET] = off;
       if (units > 0) {
         const u = this.arenaU16;
@@ -430,7 +442,15 @@ export class Store {
     const size = this.blockSize(e, base);
     if (size > 0) {
       const off = e[base + ENTRY_OFFSET] as number;
-      reserve(length).set(this.arena.subarray(off, off + length));
+      const into = reserve(length);
+      if (length <= WORD_COPY_MAX) {
+        const a = this.arena32;
+        const w = off >> 2;
+        const dst = scratch32;
+        for (let k = 0, n = (length + 3) >> 2; k < n; k++) dst[k] = a[w + k] as number;
+      } else {
+        into.set(this.arena.subarray(off, off + length));
+      }
       this.release(off, size);
     } else if (out.tag === TAG_NUMBER) {
       out.number = f[(base >> 1) + ENTRY_NUMBER] as number;
