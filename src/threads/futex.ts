@@ -91,12 +91,12 @@ export interface Taker {
  */
 export interface Orphans {
   /**
-   * Recovers what dead threads hold, if anything: it goes to the head waiter(s) as a grant of value
+   * @internal Recovers what dead threads hold, if anything: it goes to the head waiter(s) as a grant of value
    * `-deadOwner`, or, when nobody waits and `claim` is true, to the caller (owner word `owner`, the cell
    * value `value`), returning the dead thread's owner word. Returns 0 otherwise. Takes GUARD itself.
    */
   recover(claim: boolean, owner: number, value: number): number;
-  /** The OwnerDiedError for a grant or take that inherited from `deadOwner`. */
+  /** @internal The OwnerDiedError for a grant or take that inherited from `deadOwner`. */
   died(deadOwner: number): Error;
 }
 
