@@ -16,6 +16,11 @@ import { WaiterQueue } from "./waiter-queue.ts";
 export class Semaphore extends LockLike implements SemaphoreApi {
   private permits: number;
   private readonly waiters = new WaiterQueue<boolean>(() => false);
+  /**
+   * The most permits it may hold (BoundedSemaphore), checked inline: a release is the hand-off's hot path,
+   * so it runs no hook and validates `n` only when it is not the common 1.
+   */
+  protected limit = Number.POSITIVE_INFINITY;
 
   constructor(value = 1) {
     super();
@@ -49,26 +54,18 @@ export class Semaphore extends LockLike implements SemaphoreApi {
 
   /** Gives back `n` permits (n >= 1), each to the longest waiter if any. */
   release(n = 1): void {
-    checkCount(n, "n", 1);
-    this.check(n);
+    if (n !== 1) checkCount(n, "n", 1);
+    // While anyone waits no permit is free, so `permits` is what Python's counter would be here too.
+    if (this.permits + n > this.limit) throw new ValueError("Semaphore released too many times");
     for (; n > 0 && this.waiters.wake(true); n--);
     this.permits += n;
   }
-
-  /** Hook for BoundedSemaphore: throws before anything changes if `n` more permits are not allowed. */
-  protected check(_n: number): void {}
 }
 
 /** A Semaphore that refuses to hold more permits than it started with: ValueError, and nothing changes. */
 export class BoundedSemaphore extends Semaphore implements BoundedSemaphoreApi {
-  private readonly initial: number;
-
   constructor(value = 1) {
     super(value);
-    this.initial = value;
-  }
-
-  protected override check(n: number): void {
-    if (this.value + n > this.initial) throw new ValueError("Semaphore released too many times");
+    this.limit = value;
   }
 }
