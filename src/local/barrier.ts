@@ -55,13 +55,27 @@ export class Barrier implements BarrierApi {
    * action first. BrokenBarrierError if the barrier is or becomes broken. `timeout` defaults to the
    * barrier's; running out breaks the barrier. Cancel-safe: on abort the party leaves as if it never came.
    */
-  async wait(opts?: WaitOptions): Promise<number> {
+  wait(opts?: WaitOptions): Promise<number> {
+    // Not an async function: a party's wait is its waiter's own promise, with no second promise (and the
+    // ticks it takes to adopt the first) wrapped around it.
     const ms = admit(opts, this.timeout);
     if (typeof ms !== "number") return ms;
-    while (this.state === "draining") await this.entering.wait(Number.POSITIVE_INFINITY, opts?.signal);
-    if (this.state === "broken") throw new BrokenBarrierError();
-    if (this.arrived.size + 1 < this.parties) return this.arrived.wait(ms, opts?.signal);
+    if (this.state === "filling") return this.arrive(ms, opts?.signal);
+    if (this.state === "broken") return Promise.reject(new BrokenBarrierError());
+    return this.enter(ms, opts?.signal);
+  }
+
+  /** Joins the filling round. */
+  private arrive(ms: number, signal: AbortSignal | undefined): Promise<number> {
+    if (this.arrived.size + 1 < this.parties) return this.arrived.wait(ms, signal);
     return this.pass();
+  }
+
+  /** A newcomer while an action runs: waits for the next round to open, then joins it. */
+  private async enter(ms: number, signal: AbortSignal | undefined): Promise<number> {
+    while (this.state === "draining") await this.entering.wait(Number.POSITIVE_INFINITY, signal);
+    if (this.state === "broken") throw new BrokenBarrierError();
+    return this.arrive(ms, signal);
   }
 
   /** Breaks the barrier for the parties waiting now, then makes it usable again. */
@@ -81,17 +95,17 @@ export class Barrier implements BarrierApi {
   }
 
   /** The last arrival: hand every waiting party its index, once the action has succeeded. */
-  private async pass(): Promise<number> {
+  private pass(): Promise<number> {
+    const last = this.parties - 1;
     if (this.action === undefined) {
       for (let i = 0; this.arrived.wake(i); i++);
-      return this.parties - 1;
+      return Promise.resolve(last);
     }
     // The round is complete: take the parties out of the queue now, so that their timeouts and signals no
     // longer apply, and let each settle with the action's outcome.
     const round = this.runAction();
     for (let i = 0; this.arrived.size > 0; i++) this.arrived.wake(round.then(() => i, brokenBarrier));
-    await round;
-    return this.parties - 1;
+    return round.then(() => last);
   }
 
   private async runAction(): Promise<void> {
