@@ -191,6 +191,13 @@ export class Store {
 
   // ---- the queue's order (mutex held) -------------------------------------------------------------------
 
+  /*
+   * publishCount: Q_COUNT is written with plain stores under the mutex (a seq-cst Atomics.store costs an
+   * exchange, as much as the lock itself). Readers outside the mutex (qsize, a spinning getter or putter)
+   * use Atomics.load: an aligned Int32 is never torn, so they see the old or the new count, and the
+   * unlock's exchange publishes it at once. Every decision on the count is made again under the mutex.
+   */
+
   get count(): number {
     return this.meta[Q_COUNT] as number;
   }
@@ -238,7 +245,7 @@ export class Store {
       base = (count - 1) * ew;
     }
     this.read(this.entries, this.entriesF64, base);
-    Atomics.store(m, Q_COUNT, count - 1);
+    m[Q_COUNT] = count - 1; // a plain store: see `publishCount`
     if (count === 1) {
       m[Q_KEY_KIND] = 0;
       if (this.order === FIFO) m[Q_HEAD] = 0;
@@ -273,7 +280,7 @@ export class Store {
       m[Q_KEY_KIND] = e[base + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
       this.siftUp(count - 1);
     }
-    Atomics.store(m, Q_COUNT, count);
+    m[Q_COUNT] = count; // a plain store: see `publishCount`
   }
 
   private growEntries(): void {
