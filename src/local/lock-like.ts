@@ -4,9 +4,12 @@
  */
 import { TimeoutError } from "../api/errors.ts";
 import type { Guard, WaitOptions } from "../api/options.ts";
+import { admit } from "../internal/checks.ts";
 
 export const TRUE: Promise<boolean> = Promise.resolve(true);
 export const FALSE: Promise<boolean> = Promise.resolve(false);
+/** What a `run(fn)` whose `fn` returned nothing resolves, shared as TRUE is. */
+const DONE: Promise<undefined> = Promise.resolve(undefined);
 
 /** Releases its lock once, however often it is disposed. */
 class Held implements Guard {
@@ -30,6 +33,7 @@ class Held implements Guard {
 
 export abstract class LockLike {
   abstract acquire(opts?: WaitOptions): Promise<boolean>;
+  abstract tryAcquire(): boolean;
   abstract release(): void;
 
   /**
@@ -45,7 +49,27 @@ export abstract class LockLike {
    * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned. Rejects with
    * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs.
    */
-  async run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+  run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    // Not an async function: when the lock is free it is taken synchronously and `fn` runs at once, and a
+    // synchronous `fn` is released after without an await, so `run` costs about what acquire+release does.
+    if (opts !== undefined) {
+      const ms = admit(opts);
+      if (typeof ms !== "number") return ms;
+    }
+    if (!this.tryAcquire()) return this.runQueued(fn, opts);
+    let result: T | Promise<T>;
+    try {
+      result = fn();
+    } catch (error) {
+      this.release();
+      return Promise.reject(error);
+    }
+    if (isThenable(result)) return this.releaseAfter(result);
+    this.release();
+    return result === undefined ? (DONE as Promise<T>) : Promise.resolve(result);
+  }
+
+  private async runQueued<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     if (!(await this.acquire(opts))) throw new TimeoutError();
     try {
       return await fn();
@@ -53,6 +77,22 @@ export abstract class LockLike {
       this.release();
     }
   }
+
+  private async releaseAfter<T>(result: PromiseLike<T>): Promise<T> {
+    try {
+      return await result;
+    } finally {
+      this.release();
+    }
+  }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** What a Condition needs from its lock: Python's `_is_owned`, `_release_save` and `_acquire_restore`. */
