@@ -19,6 +19,7 @@ import {
   STATE,
   WAITING,
 } from "./layout.ts";
+import { deaths } from "./liveness.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
 
 /*
@@ -80,6 +81,8 @@ interface Outcome {
  *
  * - Indices are handed out in arrival order (the order of the shared FIFO) among the parties still there,
  *   so a party whose wait is aborted leaves as if it never came and the indices stay exactly 0..parties-1.
+ *   A party whose thread died while it waited (terminated, `process.exit()`, an uncaught error) has left the
+ *   same way: it is not counted in `nWaiting` nor toward a round, which waits for a live party instead.
  * - A party whose timeout passes before its round completes breaks the barrier for everyone (as threading);
  *   a round that has already completed is not affected. A timeout counts from the call, including any time
  *   spent waiting for the previous round to drain.
@@ -138,9 +141,18 @@ export class Barrier implements BarrierApi {
     return this._core.i32[BARRIER_PARTIES] as number;
   }
 
-  /** Parties waiting in the current round (0 unless filling, as Python). */
+  /**
+   * Parties waiting in the current round (0 unless filling, as Python). A party whose thread died is not
+   * counted: it left (see `wait`).
+   */
   get nWaiting(): number {
-    return this.phase() === FILLING ? this._core.size : 0;
+    const core = this._core;
+    if (this.phase() !== FILLING) return 0;
+    if (deaths() === 0) return core.size;
+    core.lock();
+    const live = core.purge();
+    core.unlock();
+    return live;
   }
 
   get broken(): boolean {
@@ -243,7 +255,7 @@ export class Barrier implements BarrierApi {
     const i32 = core.i32;
     core.lock();
     const phase = Atomics.load(i32, STATE) & PHASE;
-    if (phase === FILLING && core.size >= (i32[BARRIER_PARTIES] as number)) this.complete();
+    if (phase === FILLING) this.complete();
     if (Atomics.load(i32, cell) !== WAITING) {
       core.unlock();
       return core.collect(cell);
@@ -321,29 +333,29 @@ export class Barrier implements BarrierApi {
   }
 
   private grantAll(value: number): void {
-    const core = this._core;
-    for (let cell = core.shift(); cell >= 0; cell = core.shift()) core.grant(cell, value);
-    core.settleQueued();
+    this._core.grantAll(value);
   }
 
-  /** The first `parties` tickets form a round: each is granted its index (and, with an action, PENDING). */
+  /**
+   * If `parties` live tickets are queued, the first `parties` form a round: each is granted its index (and,
+   * with an action, PENDING). A party whose thread died is purged first, as a party that left: it never
+   * came, and the round waits for a live one in its place.
+   */
   private complete(): void {
     const core = this._core;
     const i32 = core.i32;
     const parties = i32[BARRIER_PARTIES] as number;
+    const cells = core.shiftRound(parties);
+    if (cells === null) return;
+    core.settleQueued();
     if ((Atomics.load(i32, STATE) & HAS_ACTION) === 0) {
-      for (let i = 1; i <= parties; i++) core.grant(core.shift(), i);
-      core.settleQueued();
+      for (let i = 0; i < parties; i++) core.grant(cells[i]!, i + 1);
       return;
     }
-    const cells: number[] = [];
     let runner = -1;
     for (let i = 0; i < parties; i++) {
-      const cell = core.shift();
-      cells.push(cell);
-      if (core.value(cell) === HOME && (runner < 0 || i === parties - 1)) runner = i;
+      if (core.value(cells[i]!) === HOME && (runner < 0 || i === parties - 1)) runner = i;
     }
-    core.settleQueued();
     this.setPhase(DRAINING);
     Atomics.store(i32, BARRIER_OUT, parties);
     Atomics.store(i32, BARRIER_ROUND, runner < 0 ? PENDING | REQUEST : PENDING);
@@ -408,7 +420,7 @@ export class Barrier implements BarrierApi {
     core.lock();
     if (Atomics.sub(i32, BARRIER_OUT, 1) === 1 && (Atomics.load(i32, STATE) & PHASE) === DRAINING) {
       this.setPhase(FILLING);
-      if (core.size >= (i32[BARRIER_PARTIES] as number)) this.complete();
+      this.complete();
     }
     core.unlock();
     if (outcome?.failed) throw outcome.error;

@@ -212,7 +212,7 @@ export class Condition implements ConditionApi {
     const lockCore = this._lock._core;
     core.lock(); // then the lock's guard inside enterOrFail: always in this order
     // Waiters that died are skipped: a notify wakes live ones, and no dead thread is made the lock's owner.
-    for (let cell = core.shiftLive(); cell >= 0; cell = --n > 0 ? core.shiftLive() : -1) {
+    for (let cell = core.shift(); cell >= 0; cell = --n > 0 ? core.shift() : -1) {
       heir.owner = core.owner(cell);
       const moved = lockCore.enterOrFail(heir, heir.owner, core.value(cell));
       core.grant(cell, moved === TAKEN ? OWNED : moved === FULL ? REACQUIRE : moved);

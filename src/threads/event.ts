@@ -36,8 +36,7 @@ export class Event implements EventApi {
     const core = this._core;
     if ((Atomics.or(core.i32, STATE, SET) & QUEUED) === 0) return;
     core.lock();
-    for (let cell = core.shift(); cell >= 0; cell = core.shift()) core.grant(cell, 1);
-    core.settleQueued();
+    core.grantAll(1);
     core.unlock();
   }
 

@@ -33,7 +33,7 @@
  *   when nobody waits (else the head waiter gets it and the newcomer queues as usual);
  * - a waiter's slice: a blocking waiter cannot watch its cell and the registry at once, so every waiter on
  *   such a primitive wakes each SLICE ms and, only if the deaths count moved since it last looked, checks;
- * - a hand-off (`shiftLive`): cells of waiters that died are freed, never granted.
+ * - a hand-off (`shift`): cells of waiters that died are freed, never granted.
  * Recovery happens under GUARD and re-reads the state, so it happens once; what the dead held is handed on
  * like a release would, as a grant of value -deadOwner (an ordinary grant is 1), and the waiter or caller
  * that receives it gets OwnerDiedError while it holds it. While nobody has died each of these costs one
@@ -158,11 +158,19 @@ export class Futex {
     return Atomics.load(this.i32, SIZE);
   }
 
+  /** The owner word the head waiter brought (NONE if nobody waits). */
+  headOwner(): number {
+    const head = Atomics.load(this.i32, HEAD);
+    return head === NONE ? NONE : Atomics.load(this.i32, head + CELL_OWNER);
+  }
+
   /**
-   * As `shift`, but first unlinks and frees the cells of waiters whose thread died (they can never collect
-   * a grant): a release is never handed to the dead. One load while nobody has died.
+   * Unlinks the head live waiter and returns its cell (still WAITING: `grant` it), or NONE. Cells of waiters
+   * whose thread died on the way are unlinked and freed, never returned: they could never collect a grant,
+   * so nothing (a lock, a permit, an item, a round's index) is ever handed to the dead. One load of the
+   * deaths count per call while nobody has died.
    */
-  shiftLive(): number {
+  shift(): number {
     const i32 = this.i32;
     for (;;) {
       const head = Atomics.load(i32, HEAD);
@@ -173,17 +181,51 @@ export class Futex {
     }
   }
 
-  /** The owner word the head waiter brought (NONE if nobody waits). */
-  headOwner(): number {
-    const head = Atomics.load(this.i32, HEAD);
-    return head === NONE ? NONE : Atomics.load(this.i32, head + CELL_OWNER);
+  /**
+   * Unlinks and frees the cells of every queued waiter whose thread died, wherever it is in the FIFO, and
+   * returns how many live waiters remain (for a primitive that counts its waiters, as a Barrier its round).
+   * Clears QUEUED if none remains. One load of the deaths count while nobody has died.
+   */
+  purge(): number {
+    const i32 = this.i32;
+    if (deaths() !== 0) {
+      for (let cell = Atomics.load(i32, HEAD); cell !== NONE; ) {
+        const next = Atomics.load(i32, cell + CELL_NEXT);
+        if (isDead(Atomics.load(i32, cell + CELL_OWNER))) {
+          this.unlink(cell);
+          this.free(cell);
+        }
+        cell = next;
+      }
+      this.settleQueued();
+    }
+    return Atomics.load(i32, SIZE);
   }
 
-  /** Unlinks the head waiter and returns its cell (still WAITING: `grant` it), or NONE. */
-  shift(): number {
-    const head = Atomics.load(this.i32, HEAD);
-    if (head !== NONE) this.unlink(head);
-    return head;
+  /**
+   * Unlinks the first `n` waiters at once, in FIFO order, if at least `n` live ones are queued (dead ones
+   * are purged first, in the same hold of GUARD, so none of the `n` is a cell `purge` found dead); else
+   * takes nothing and returns null. For a Barrier's round, which is all or nothing.
+   */
+  shiftRound(n: number): number[] | null {
+    if (this.purge() < n) return null;
+    const i32 = this.i32;
+    const cells: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const head = Atomics.load(i32, HEAD);
+      this.unlink(head);
+      cells.push(head);
+    }
+    return cells;
+  }
+
+  /**
+   * Grants every queued live waiter `value` (Event.set, a Barrier breaking, a queue shutting down), frees
+   * the cells of dead ones, and clears QUEUED: the one "wake everyone" of the tier.
+   */
+  grantAll(value: number): void {
+    for (let cell = this.shift(); cell !== NONE; cell = this.shift()) this.grant(cell, value);
+    this.settleQueued();
   }
 
   /** What the waiter of an unlinked cell brought. */

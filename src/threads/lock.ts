@@ -90,7 +90,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
       core.lock();
       const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0;
       if (queued) {
-        const cell = core.shiftLive();
+        const cell = core.shift();
         const heir = cell === NONE ? 0 : core.owner(cell);
         Atomics.store(i32, STATE, heir | (core.size > 0 ? QUEUED : 0));
         if (cell !== NONE) core.grant(cell, 1);
@@ -169,7 +169,7 @@ export function recoverOwner(
   const s = Atomics.load(i32, STATE);
   let took = 0;
   if ((s & VALUE_MASK) === dead) {
-    const cell = (s & QUEUED) !== 0 ? core.shiftLive() : NONE;
+    const cell = (s & QUEUED) !== 0 ? core.shift() : NONE;
     if (cell !== NONE) {
       if (depthWord !== null) Atomics.store(i32, depthWord, core.value(cell));
       Atomics.store(i32, STATE, core.owner(cell) | (core.size > 0 ? QUEUED : 0));

@@ -157,7 +157,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
       core.lock();
       const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0;
       if (queued) {
-        const cell = core.shiftLive();
+        const cell = core.shift();
         if (cell === NONE) Atomics.store(i32, STATE, 0);
         else {
           Atomics.store(i32, RLOCK_COUNT, core.value(cell));

@@ -153,7 +153,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
       const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0; // then no permit is free
       if (queued) {
         let left = n;
-        for (let cell = core.shiftLive(); cell >= 0; cell = left > 0 ? core.shiftLive() : -1) {
+        for (let cell = core.shift(); cell >= 0; cell = left > 0 ? core.shift() : -1) {
           this.track(core.owner(cell), 1); // counted for the waiter before it wakes: it may die any time
           core.grant(cell, 1);
           left--;
@@ -213,7 +213,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0; // then no permit is free
     if (queued) {
       while (left > 0) {
-        const cell = core.shiftLive();
+        const cell = core.shift();
         if (cell === NONE) break;
         this.track(core.owner(cell), 1);
         core.grant(cell, -dead);

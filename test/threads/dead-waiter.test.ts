@@ -1,0 +1,77 @@
+/**
+ * Nothing is handed to the dead: a waiter whose worker was terminated while it was parked (blocking, in the
+ * shared FIFO) is skipped by every hand-off of the core (`Futex.shift`). A queue's item goes to a live
+ * getter or stays queued; a Barrier's dead party counts as one that left. Every wait has a deadline.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import type { Worker } from "node:worker_threads";
+import { Barrier } from "../../src/threads/barrier.ts";
+import { toHandle } from "../../src/threads/handle.ts";
+import { isDead } from "../../src/threads/liveness.ts";
+import { Queue } from "../../src/threads/queue.ts";
+import { sleep, within } from "../helpers.ts";
+import { runIn, startWorker, terminateAll, wire } from "./spawn.ts";
+import { queuedOn } from "./util.ts";
+
+after(terminateAll);
+
+const entry = new URL("./dead-waiter-worker.ts", import.meta.url);
+
+/** Starts a worker parked in `op` on `primitive`, waits until it has queued, and terminates it. */
+async function parkedThenKilled(op: "get" | "barrier", primitive: Queue<unknown> | Barrier): Promise<Worker> {
+  const queued = op === "get" ? { _core: (primitive as Queue<unknown>)._gets } : (primitive as Barrier);
+  const before = queued._core.size;
+  const worker = startWorker(entry, { op, handle: toHandle(primitive) });
+  const owner = worker.threadId + 1; // read now: a worker's threadId reads -1 once it has exited
+  const exited = new Promise((resolve) => worker.once("exit", resolve));
+  await queuedOn(queued, before + 1);
+  await within(worker.terminate(), 20_000, "terminate");
+  await within(exited, 20_000, "the worker's exit");
+  await eventually(() => isDead(owner), "the death is recorded");
+  return worker;
+}
+
+/** Resolves once `check()` holds (polled), or rejects after `ms`: a death is recorded on the parent's loop. */
+async function eventually(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(5);
+  }
+}
+
+describe("threads: nothing is handed to a waiter whose thread died", () => {
+  it("Queue: an item put after its only getter's worker died stays queued; join() sees it done once a live getter takes it", async () => {
+    const q = new Queue<string>();
+    await parkedThenKilled("get", q);
+    q.putNowait("precious");
+    assert.equal(q.qsize(), 1, "not handed to the dead getter");
+    assert.equal(await within(q.get({ timeout: 5_000 })), "precious");
+    q.taskDone();
+    assert.equal(await within(q.join({ timeout: 5_000 })), true);
+  });
+
+  it("Barrier: a party whose worker died does not count toward the round; indices stay 0..parties-1", async () => {
+    const barrier = new Barrier(2);
+    await parkedThenKilled("barrier", barrier);
+    await eventually(() => barrier.nWaiting === 0, "nWaiting drops when the party's thread dies");
+    const other = runIn<{ index?: number; name?: string }>(new URL("./barrier-worker.ts", import.meta.url), {
+      name: "arriveAfter",
+      args: [wire(barrier), 1, "async"],
+    });
+    const mine = barrier.wait({ timeout: 20_000 });
+    const indices = await within(Promise.all([mine, other]), 30_000);
+    assert.deepEqual([...indices].sort(), [0, 1], "two live parties made the round");
+    assert.equal(barrier.broken, false);
+    assert.equal(barrier.nWaiting, 0);
+  });
+
+  it("Barrier: a live party alone after its partner died waits (and its timeout breaks the barrier)", async () => {
+    const barrier = new Barrier(2);
+    await parkedThenKilled("barrier", barrier);
+    await eventually(() => barrier.nWaiting === 0, "nWaiting drops");
+    await assert.rejects(within(barrier.wait({ timeout: 200 })), { code: "ERR_BROKEN_BARRIER" });
+    assert.equal(barrier.broken, true);
+  });
+});
