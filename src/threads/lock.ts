@@ -114,7 +114,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
 
   /** @internal See Orphans in ./futex.ts. */
   recover(claim: boolean, owner: number): number {
-    return recoverOwner(this._core, claim, owner, null, false);
+    return recoverOwner(this._core, claim, owner, null, false, 1);
   }
 
   /** @internal */
@@ -152,7 +152,8 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
 /**
  * Recovery of a Lock or RLock whose owner (in STATE) died, shared by both: under GUARD and only if STATE still
  * names the dead owner, hands the lock to the head waiter as a grant of -dead (an RLock at the depth the
- * waiter brought), or, if nobody waits and `claim`, to `owner` at depth 1. Returns the dead owner word if the
+ * waiter brought), or, if nobody waits and `claim`, to `owner` at `depth` (what the caller brought: 1 for an
+ * acquire, a Condition waiter's saved depth when it takes its RLock back). Returns the dead owner word if the
  * caller took it, else 0.
  */
 export function recoverOwner(
@@ -161,6 +162,7 @@ export function recoverOwner(
   owner: number,
   depthWord: number | null,
   ended: boolean,
+  depth: number,
 ): number {
   const i32 = core.i32;
   const dead = Atomics.load(i32, STATE) & VALUE_MASK;
@@ -175,7 +177,7 @@ export function recoverOwner(
       Atomics.store(i32, STATE, core.owner(cell) | (core.size > 0 ? QUEUED : 0));
       core.grant(cell, -dead);
     } else if (claim) {
-      if (depthWord !== null) Atomics.store(i32, depthWord, 1);
+      if (depthWord !== null) Atomics.store(i32, depthWord, depth);
       Atomics.store(i32, STATE, owner);
       took = dead;
     } else Atomics.store(i32, STATE, 0); // every waiter died too: free, and nobody left to tell

@@ -17,7 +17,8 @@ import { ME } from "./runtime.ts";
  *
  * Owner died: as for Lock (see its class comment), and also when the owner's code returned with the lock
  * held (nobody else could ever release it): the thread that inherits the lock from an owner that died or
- * ended holds it at depth 1 (a Condition waiter at the depth it waited with) when its `acquire` rejects, or
+ * ended holds it at depth 1 (a Condition waiter at the depth it waited with, whether the lock was handed to
+ * it or it took the lock back itself) when its `acquire` rejects, or
  * `acquireSync`/`tryAcquire` throw, OwnerDiedError; `hold()` and `run()` release it and reject with it.
  */
 export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans {
@@ -107,8 +108,8 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
   }
 
   /** @internal See Orphans in ./futex.ts. */
-  recover(claim: boolean, owner: number): number {
-    return recoverOwner(this._core, claim, owner, RLOCK_COUNT, true);
+  recover(claim: boolean, owner: number, depth: number): number {
+    return recoverOwner(this._core, claim, owner, RLOCK_COUNT, true, depth);
   }
 
   /** @internal */

@@ -262,6 +262,24 @@ describe("threads owner died", () => {
     }
   });
 
+  it("a Condition waiter at RLock depth 3 that takes the lock back itself from a dead holder comes back at depth 3", async () => {
+    const rlock = new RLock();
+    const cond = new Condition(rlock);
+    for (let i = 0; i < 3; i++) rlock.acquireSync();
+    const controller = new AbortController();
+    const waiting = cond.wait({ timeout: 30_000, signal: controller.signal });
+    // The worker takes the RLock the waiter let go of and dies holding it; only then does the waiter stop
+    // waiting (abort), so it takes the lock back itself and recovers it from the dead holder.
+    await kill(await holder(rlock, "terminate"), "terminate");
+    controller.abort(new Error("stop waiting"));
+    await assert.rejects(within(waiting, 20_000), OwnerDiedError);
+    assert.equal(rlock._isOwned(), true);
+    assert.equal(rlock._depth(), 3, "the depth it waited with");
+    for (let i = 0; i < 3; i++) rlock.release();
+    assert.equal(rlock.locked(), false);
+    await acquiresNormally(rlock);
+  });
+
   it("never declares a live holder dead, however long it holds, while other workers die", async () => {
     for (const [, make] of kinds) {
       const p = make();
