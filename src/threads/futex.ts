@@ -496,6 +496,7 @@ export class Futex {
 
   /** The async twin of acquireSync: never blocks the event loop; rejects with `signal.reason` on abort. */
   acquireAsync(t: Taker, owner: number, value: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.reject(signal.reason); // after an await gap of the caller's
     let got = this.tryTake(t, value);
     if (got === 0) got = this.rescue(owner, value);
     if (got === 0 && ms !== 0) {
@@ -585,6 +586,8 @@ class AsyncWait {
   private settled = false;
   /** The deaths count this waiter last looked at (see Futex.watch). */
   private seen = 0;
+  /** Whether this wait is counted in OVERFLOW or holds a cell (false only for a taker not yet entered). */
+  private entered: boolean;
 
   constructor(
     private readonly core: Futex,
@@ -596,11 +599,18 @@ class AsyncWait {
     private cell = NONE,
     seq = 0,
   ) {
+    this.entered = taker === null || cell !== NONE;
     this.promise = new Promise<boolean | number>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
     keepAlive();
+    if (signal?.aborted) {
+      // Aborted before the wait began (the caller awaited something first, and the abort came then): no
+      // listener would ever fire. Leave now, as the listener would have.
+      this.handleEvent();
+      return;
+    }
     signal?.addEventListener("abort", this, { once: true });
     if (cell !== NONE) this.sleep(cell, WAITING);
     else if (taker !== null) this.enter();
@@ -611,6 +621,7 @@ class AsyncWait {
     const core = this.core;
     const seq = Atomics.load(core.i32, ROOM);
     const cell = core.enter(this.taker!, this.owner, this.value);
+    this.entered = cell !== TAKEN;
     if (cell === TAKEN) this.settle(core.tookDied === 0 ? 1 : -core.tookDied);
     else if (cell === FULL) this.sleep(ROOM, seq);
     else {
@@ -645,12 +656,16 @@ class AsyncWait {
     }
   };
 
-  /** The abort listener: leave as if never queued, unless the grant came first (then keep it). */
+  /**
+   * The abort listener (and the check at the start): leave as if never queued, unless the grant came first
+   * (then keep it). With a taker and no cell yet, nothing was entered or counted.
+   */
   handleEvent(): void {
     if (this.settled) return;
     const { core, cell } = this;
-    if (cell === NONE) Atomics.sub(core.i32, OVERFLOW, 1);
-    else {
+    if (cell === NONE) {
+      if (this.entered) Atomics.sub(core.i32, OVERFLOW, 1);
+    } else {
       const granted = core.leave(cell);
       if (granted !== 0) {
         this.settle(granted);
