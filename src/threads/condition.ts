@@ -118,7 +118,7 @@ export class Condition implements ConditionApi {
       }
       return room !== 0; // a spurious wake-up: see the class comment
     }
-    lock._releaseSave();
+    this.releaseOrWithdraw(cell);
     let got: number;
     try {
       got = await this._core.parkAsync(cell, deadline, signal);
@@ -152,13 +152,32 @@ export class Condition implements ConditionApi {
       }
       return room;
     }
-    lock._releaseSave();
+    this.releaseOrWithdraw(cell);
     const got = this._core.parkSync(cell, deadline);
     if (got >= HEADER) {
       const handed = this._lock._core.parkSync(got, Number.POSITIVE_INFINITY);
       if (handed < 0) throw this._lock.died(-handed);
     } else if (got !== OWNED) lock._acquireRestoreSync(depth);
     return got !== 0;
+  }
+
+  /**
+   * Lets go of the lock after queueing the ticket `cell`. If that throws (a plain Lock that another thread
+   * released in between: misuse), the ticket leaves the FIFO before the error propagates, so no later notify
+   * is spent on it; a notify that reached it in that instant is undone with it (whatever it had already
+   * handed this waiter, the lock or a place in the lock's FIFO, is given back).
+   */
+  private releaseOrWithdraw(cell: number): void {
+    const lock: ConditionLock = this._lock;
+    try {
+      lock._releaseSave();
+    } catch (error) {
+      const got = this._core.leave(cell);
+      if (got >= HEADER) {
+        if (this._lock._core.leave(got) !== 0) lock._releaseSave();
+      } else if (got === OWNED) lock._releaseSave();
+      throw error;
+    }
   }
 
   /**

@@ -121,6 +121,40 @@ describe("threads Condition", () => {
     assert.throws(() => new Condition({} as Lock), TypeError);
   });
 
+  it("misuse race: if letting go of a plain Lock throws (another thread released it meanwhile), the ticket leaves the FIFO", async () => {
+    for (const mode of ["async", "sync"] as const) {
+      const lock = new Lock();
+      const cond = new Condition(lock);
+      const patched = lock as unknown as { _releaseSave: () => number };
+      const real = patched._releaseSave.bind(lock);
+      // Another thread's release, between the waiter's ticket and its own release (which then throws).
+      patched._releaseSave = () => {
+        lock.release();
+        return real();
+      };
+      lock.acquireSync();
+      if (mode === "async") {
+        await rejectsWith(within(cond.wait({ timeout: 5_000 })), RuntimeError, {
+          message: "release unlocked lock",
+        });
+      } else {
+        throwsWith(() => cond.waitSync({ timeout: 5_000 }), RuntimeError, {
+          message: "release unlocked lock",
+        });
+      }
+      delete (patched as Partial<typeof patched>)._releaseSave;
+      assert.equal(cond._core.size, 0, `${mode}: no ticket left for a later notify to spend`);
+      assert.equal(lock.locked(), false);
+      // The Condition works as before: a real waiter gets the next notify.
+      const waiter = runTask("condWait", cond, "sync", 1, 15_000);
+      await queuedOn(cond, 1);
+      await cond.acquire();
+      cond.notify();
+      cond.release();
+      assert.deepEqual(await within(waiter, 20_000), { notified: true, levels: 1 });
+    }
+  });
+
   it("a handle carries the Condition and its lock to another thread", () => {
     const lock = new Lock();
     const cond = new Condition(lock);
