@@ -5,11 +5,22 @@ import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
 import { admitSync } from "./admit.ts";
 import { FULL, Futex, TAKEN, type Taker } from "./futex.ts";
-import { allocate, attach, HEADER, Kind, QUEUED, ROOM, STATE } from "./layout.ts";
+import {
+  allocate,
+  attach,
+  COND_PENDING,
+  COND_SEQ,
+  HEADER,
+  Kind,
+  NONE,
+  OVERFLOW,
+  QUEUED,
+  STATE,
+} from "./layout.ts";
 import { Lock } from "./lock.ts";
 import type { ConditionLock } from "./lock-like.ts";
 import { RLock } from "./rlock.ts";
-import { ME } from "./runtime.ts";
+import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
 
 /** A Condition waiter never takes without queueing: every wait is a ticket in the FIFO. */
 const TICKET: Taker = { take: () => -1, took() {} };
@@ -44,9 +55,16 @@ class Heir implements Taker {
  * FIFO, so it is handed the lock (an RLock at its old depth) in turn; on timeout and abort it takes the lock
  * back itself. Either way it holds the lock again before `wait` settles.
  *
- * Beyond CAPACITY (see ./layout.ts) waiters at once, a waiter that finds no free cell lets go of the lock
- * until one frees (or its timeout passes), takes it back and returns true: a spurious wake-up, which
- * `waitFor` absorbs by checking its predicate again. Below that, `wait` returns true only when notified.
+ * Beyond CAPACITY (see ./layout.ts) waiters at once, counts stay exact but the order is no longer strict
+ * FIFO: a waiter that finds no free cell (or finds waiters without a cell already there) counts itself among
+ * the waiters without a cell (OVERFLOW) while it still holds the lock, and sleeps on COND_SEQ. `notify(n)`
+ * wakes the queued cells first (they all came before any waiter without a cell), then owes the rest to
+ * waiters without a cell (COND_PENDING, at most one each), and each of those takes one owed notify under
+ * GUARD; among them the order is unspecified. A timeout or an abort takes an owed notify if one is there
+ * (it came first: true), else leaves. So `wait` returns true only when notified, and `notify(n)` wakes
+ * exactly min(n, waiting) waiters, with or without cells. A waiter without a cell is not moved onto the
+ * lock's FIFO: it takes the lock back itself (an RLock at its depth). Not covered: a thread that dies while
+ * it waits without a cell stays counted, so one notify may be owed to it and lost.
  */
 export class Condition implements ConditionApi {
   /** @internal */
@@ -106,17 +124,16 @@ export class Condition implements ConditionApi {
     const deadline = now() + ms;
     const signal = opts?.signal;
     const depth = lock._depth();
-    const seq = Atomics.load(this._core.i32, ROOM);
-    const cell = this._core.enter(TICKET, ME, depth); // the ticket, taken while the lock is still held
+    const cell = this.ticket(depth); // taken while the lock is still held
     if (cell === FULL) {
-      lock._releaseSave();
-      let room: number;
+      this.releaseOrLeave();
+      let notified: boolean;
       try {
-        room = await this._core.roomAsync(seq, deadline, signal);
+        notified = await this.overflowAsync(deadline, signal);
       } finally {
         await lock._acquireRestore(depth);
       }
-      return room !== 0; // a spurious wake-up: see the class comment
+      return notified;
     }
     this.releaseOrWithdraw(cell);
     let got: number;
@@ -140,17 +157,16 @@ export class Condition implements ConditionApi {
     if (!lock._isOwned()) throw new RuntimeError("cannot wait on un-acquired lock");
     const deadline = now() + ms;
     const depth = lock._depth();
-    const seq = Atomics.load(this._core.i32, ROOM);
-    const cell = this._core.enter(TICKET, ME, depth);
+    const cell = this.ticket(depth);
     if (cell === FULL) {
-      lock._releaseSave();
-      let room: boolean;
+      this.releaseOrLeave();
+      let notified: boolean;
       try {
-        room = this._core.roomSync(seq, deadline);
+        notified = this.overflowSync(deadline);
       } finally {
         lock._acquireRestoreSync(depth);
       }
-      return room;
+      return notified;
     }
     this.releaseOrWithdraw(cell);
     const got = this._core.parkSync(cell, deadline);
@@ -159,6 +175,112 @@ export class Condition implements ConditionApi {
       if (handed < 0) throw this._lock.died(-handed);
     } else if (got !== OWNED) lock._acquireRestoreSync(depth);
     return got !== 0;
+  }
+
+  // ---- waiters without a cell (beyond CAPACITY: see the class comment) -----------------------------------
+
+  /**
+   * Queues this waiter's ticket (the lock held), or, if no cell is free or waiters without a cell are
+   * already counted (they came first: a freed cell must not let a newcomer pass them), counts it among
+   * them (OVERFLOW, under GUARD, while it still holds the lock, so any notify after it lets go sees it)
+   * and returns FULL.
+   */
+  private ticket(depth: number): number {
+    const core = this._core;
+    const i32 = core.i32;
+    if (Atomics.load(i32, OVERFLOW) === 0) {
+      const cell = core.enterOrFail(TICKET, ME, depth);
+      if (cell !== FULL) return cell;
+    }
+    core.lock();
+    Atomics.add(i32, OVERFLOW, 1);
+    core.unlock();
+    return FULL;
+  }
+
+  /**
+   * Under GUARD: takes one owed notify if there is one (true), or, if `leave`, stops being counted without
+   * one (false); null if neither (keep waiting; `seq` then holds COND_SEQ as read under GUARD).
+   */
+  private settleOverflow(leave: boolean, seq: { value: number }): boolean | null {
+    const core = this._core;
+    const i32 = core.i32;
+    core.lock();
+    let outcome: boolean | null = null;
+    if (Atomics.load(i32, COND_PENDING) > 0) {
+      Atomics.sub(i32, COND_PENDING, 1);
+      Atomics.sub(i32, OVERFLOW, 1);
+      outcome = true;
+    } else if (leave) {
+      Atomics.sub(i32, OVERFLOW, 1);
+      outcome = false;
+    } else seq.value = Atomics.load(i32, COND_SEQ);
+    core.unlock();
+    return outcome;
+  }
+
+  /** A waiter without a cell waits, blocking, for an owed notify (true) or its deadline (false). */
+  private overflowSync(deadline: number): boolean {
+    const i32 = this._core.i32;
+    const seq = { value: 0 };
+    for (;;) {
+      const outcome = this.settleOverflow(now() >= deadline, seq);
+      if (outcome !== null) return outcome;
+      Atomics.wait(i32, COND_SEQ, seq.value, deadline - now());
+    }
+  }
+
+  /**
+   * The async twin of overflowSync; on abort, it stops being counted and rejects with `signal.reason`,
+   * unless a notify was owed to it first (then it keeps it and resolves true).
+   */
+  private overflowAsync(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const i32 = this._core.i32;
+    const seq = { value: 0 };
+    return new Promise<boolean>((resolve, reject) => {
+      let done = false;
+      const finish = (outcome: boolean | null): boolean => {
+        if (outcome === null) return false;
+        done = true;
+        letGo();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(outcome);
+        return true;
+      };
+      const onAbort = (): void => {
+        if (done) return;
+        if (this.settleOverflow(true, seq)) finish(true);
+        else {
+          done = true;
+          letGo();
+          // Flush this wait's abandoned waitAsync (the others on COND_SEQ look again and sleep on).
+          Atomics.notify(i32, COND_SEQ);
+          reject(signal!.reason);
+        }
+      };
+      const step = (): void => {
+        if (done || finish(this.settleOverflow(now() >= deadline, seq))) return;
+        const r = waitAsync(i32, COND_SEQ, seq.value, deadline - now());
+        if (r.async) r.value.then(step);
+        else step();
+      };
+      keepAlive();
+      if (signal?.aborted) onAbort();
+      else {
+        signal?.addEventListener("abort", onAbort, { once: true });
+        step();
+      }
+    });
+  }
+
+  /** `_releaseSave` for a waiter without a cell: if it throws (misuse race), the waiter is uncounted first. */
+  private releaseOrLeave(): void {
+    try {
+      this._lock._releaseSave();
+    } catch (error) {
+      this.settleOverflow(true, { value: 0 });
+      throw error;
+    }
   }
 
   /**
@@ -226,17 +348,33 @@ export class Condition implements ConditionApi {
   private wake(n: number): void {
     if (!this._lock._isOwned()) throw new RuntimeError("cannot notify on un-acquired lock");
     const core = this._core;
-    if (n === 0 || (Atomics.load(core.i32, STATE) & QUEUED) === 0) return; // nobody waits: no guard, no notify
+    const i32 = core.i32;
+    // Nobody waits: no guard, no notify. (A waiter counts itself, cell or not, while it holds the lock, and so
+    // does this notifier: one that let go before this notify is seen here.)
+    if (n === 0 || ((Atomics.load(i32, STATE) & QUEUED) === 0 && Atomics.load(i32, OVERFLOW) === 0)) return;
     const heir = this.heir;
     const lockCore = this._lock._core;
     core.lock(); // then the lock's guard inside enterOrFail: always in this order
-    // Waiters that died are skipped: a notify wakes live ones, and no dead thread is made the lock's owner.
-    for (let cell = core.shift(); cell >= 0; cell = --n > 0 ? core.shift() : -1) {
+    // Waiters that died are skipped (core.shift): a notify wakes live ones, and no dead thread is made the
+    // lock's owner.
+    let left = n;
+    for (; left > 0; left--) {
+      const cell = core.shift();
+      if (cell === NONE) break;
       heir.owner = core.owner(cell);
       const moved = lockCore.enterOrFail(heir, heir.owner, core.value(cell));
       core.grant(cell, moved === TAKEN ? OWNED : moved === FULL ? REACQUIRE : moved);
     }
     core.settleQueued();
+    if (left > 0) {
+      // The rest is owed to waiters without a cell that are not owed one yet; each takes one under GUARD.
+      const owed = Math.min(left, Atomics.load(i32, OVERFLOW) - Atomics.load(i32, COND_PENDING));
+      if (owed > 0) {
+        Atomics.add(i32, COND_PENDING, owed);
+        Atomics.add(i32, COND_SEQ, 1);
+        Atomics.notify(i32, COND_SEQ);
+      }
+    }
     core.unlock();
   }
 }

@@ -258,6 +258,19 @@ export class Futex {
    * free. Takes GUARD itself. A caller that will wait on ROOM must read ROOM before calling.
    */
   enter(t: Taker, owner: number, value: number): number {
+    return this.enterCell(t, owner, value, true);
+  }
+
+  /**
+   * As `enter`, for a waiter that will not wait on ROOM for a free cell (a Condition's waiter, which counts
+   * its cell-less waiters itself; a Condition moving a notified waiter onto its lock): FULL leaves nothing
+   * counted in OVERFLOW, and OVERFLOW is never touched, not even for a moment.
+   */
+  enterOrFail(t: Taker, owner: number, value: number): number {
+    return this.enterCell(t, owner, value, false);
+  }
+
+  private enterCell(t: Taker, owner: number, value: number, room: boolean): number {
     const i32 = this.i32;
     this.lock();
     let overflowing = false;
@@ -274,7 +287,7 @@ export class Futex {
         }
       }
       let cell = this.alloc();
-      if (cell === NONE && !overflowing) {
+      if (cell === NONE && room && !overflowing) {
         // Count ourselves before searching again: a cell freed after this search sees OVERFLOW > 0 and
         // bumps ROOM, so the caller's wait on ROOM cannot miss it.
         overflowing = true;
@@ -291,16 +304,6 @@ export class Futex {
       this.unlock();
       return cell;
     }
-  }
-
-  /**
-   * As `enter`, for a waiter that will not wait for a free cell (a Condition moving a notified waiter onto
-   * its lock): FULL leaves nothing counted in OVERFLOW.
-   */
-  enterOrFail(t: Taker, owner: number, value: number): number {
-    const cell = this.enter(t, owner, value);
-    if (cell === FULL) Atomics.sub(this.i32, OVERFLOW, 1);
-    return cell;
   }
 
   /**

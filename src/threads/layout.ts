@@ -18,7 +18,7 @@ export const SIZE = 4; // how many cells are linked in the FIFO
 export const HINT = 5; // where the next free-cell search starts (only a hint)
 export const SPIN = 6; // adaptive spin: a running estimate of the loads after which a spin succeeds
 export const ROOM = 7; // sequence bumped when a cell frees while OVERFLOW > 0 (waiters wait on it)
-export const OVERFLOW = 8; // how many waiters found no free cell and wait for ROOM
+export const OVERFLOW = 8; // how many waiters found no free cell and wait for ROOM (a Condition: see COND_PENDING)
 export const KIND = 9; // which primitive this buffer is (Kind below), checked by fromHandle
 export const CAPACITY_WORD = 10; // how many cells follow the header
 
@@ -29,6 +29,8 @@ export const SEM_POOL = 12; // Semaphore: the initial value; at most this many p
 export const SEM_TRACKED = 13; // Semaphore: permits counted in the owner table, in all
 export const SEM_NOTICE = 14; // Semaphore: recovered permits lying free whose takers must get OwnerDiedError
 export const SEM_DEAD = 15; // Semaphore: the owner word of the last thread whose permits were recovered
+export const COND_PENDING = 11; // Condition: notifies owed to its waiters without a cell (see ./condition.ts)
+export const COND_SEQ = 12; // Condition: bumped with each owed notify; its waiters without a cell sleep on it
 export const BARRIER_PARTIES = 11; // Barrier: its parties
 export const BARRIER_ROUND = 12; // Barrier: the outcome bits of the round being drained; its parties sleep on it
 export const BARRIER_OUT = 13; // Barrier: parties of the round being drained that have not yet taken its outcome

@@ -3,9 +3,10 @@ import { after, describe, it } from "node:test";
 import { RuntimeError } from "../../src/api/errors.ts";
 import { Condition } from "../../src/threads/condition.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
+import { allocate, COND_PENDING, Kind, OVERFLOW } from "../../src/threads/layout.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
-import { rejectsWith, throwsWith, within } from "../helpers.ts";
+import { rejectsWith, sleep, throwsWith, within } from "../helpers.ts";
 import { runTask, terminateAll } from "./spawn.ts";
 import { queuedOn } from "./util.ts";
 
@@ -153,6 +154,79 @@ describe("threads Condition", () => {
       cond.release();
       assert.deepEqual(await within(waiter, 20_000), { notified: true, levels: 1 });
     }
+  });
+
+  it("beyond its cells, notify(n) still wakes exactly min(n, waiting): async on main and blocking in workers", async () => {
+    const lock = new Lock();
+    const cond = Condition._attach(allocate(Kind.Condition, 2).buffer as SharedArrayBuffer, lock);
+    const i32 = cond._core.i32;
+    const overflowing = () => Atomics.load(i32, OVERFLOW);
+    /** Six waiters (two with cells, four without), each with a deadline; resolves how many were notified. */
+    const round = async (notifies: number[]): Promise<number> => {
+      const local = Array.from({ length: 3 }, () => cond.run(() => cond.wait({ timeout: 4_000 })));
+      const remote = Array.from({ length: 3 }, () => runTask("condWait", cond, "sync", 1, 4_000));
+      const deadline = performance.now() + 20_000;
+      while (cond._core.size + overflowing() < 6) {
+        assert.ok(performance.now() < deadline, "six waiters did not queue");
+        await sleep(2);
+      }
+      assert.equal(cond._core.size, 2, "two hold cells");
+      for (const n of notifies) await cond.run(() => cond.notify(n));
+      const results = await within(
+        Promise.all([...local, ...remote.map(async (r) => (await r).notified)]),
+        30_000,
+      );
+      assert.equal(overflowing(), 0, "nobody is left counted");
+      assert.equal(Atomics.load(i32, COND_PENDING), 0, "no notify left owed");
+      assert.equal(lock.locked(), false);
+      return results.filter(Boolean).length;
+    };
+    assert.equal(await round([1]), 1, "notify(1) with every waiter: one woken (no spurious wake-up)");
+    assert.equal(await round([1, 3]), 4, "two notifies reach past the cells: exactly 1 + 3 woken");
+  });
+
+  it("beyond its cells: a timeout or an abort leaves without a notify; an RLock waiter comes back at its depth", async () => {
+    const cond = Condition._attach(allocate(Kind.Condition, 1).buffer as SharedArrayBuffer, new RLock());
+    const i32 = cond._core.i32;
+    cond.acquireSync();
+    const first = cond.wait({ timeout: 10_000 }); // holds the only cell
+    await cond.acquire();
+    await cond.acquire(); // depth 2
+    const controller = new AbortController();
+    const second = cond.wait({ timeout: 10_000, signal: controller.signal }).then(
+      (v) => ({ v, depth: cond._lock._depth() }),
+      (e: unknown) => ({ e, depth: cond._lock._depth() }),
+    );
+    await cond.acquire();
+    assert.equal(Atomics.load(i32, OVERFLOW), 1, "the second waiter has no cell");
+    assert.equal(cond.waitSync({ timeout: 30 }), false, "a blocking waiter without a cell times out");
+    const reason = new Error("stop");
+    controller.abort(reason);
+    cond.release();
+    assert.deepEqual(await within(second), { e: reason, depth: 2 });
+    cond.release();
+    cond.release();
+    assert.equal(Atomics.load(i32, OVERFLOW), 0);
+    await cond.run(() => cond.notify(5));
+    assert.equal(await within(first), true);
+    cond.release();
+    assert.equal(cond.locked(), false);
+  });
+
+  it("beyond its cells: a notified RLock waiter without a cell comes back at its depth", async () => {
+    const cond = Condition._attach(allocate(Kind.Condition, 1).buffer as SharedArrayBuffer, new RLock());
+    await cond.acquire();
+    const first = cond.wait({ timeout: 10_000 });
+    await cond.acquire();
+    await cond.acquire();
+    await cond.acquire(); // depth 3, no cell
+    const second = cond.wait({ timeout: 10_000 }).then((v) => ({ v, depth: cond._lock._depth() }));
+    await cond.run(() => cond.notify(2));
+    assert.equal(await within(first), true);
+    cond.release();
+    assert.deepEqual(await within(second), { v: true, depth: 3 });
+    for (let i = 0; i < 3; i++) cond.release();
+    assert.equal(cond.locked(), false);
   });
 
   it("a handle carries the Condition and its lock to another thread", () => {
