@@ -35,10 +35,17 @@ export class Waiter<T> implements ListNode, Timed {
 
   /** The abort listener. */
   handleEvent(): void {
-    const reason = this.signal!.reason;
-    if (this.queue.unlink(this)) this.reject(reason);
+    const signal = this.signal;
+    if (signal === undefined) return;
+    // The listener was added with `once`, so it is gone already: forgetting the signal spares `unlink` a
+    // removeEventListener, which costs as much as the add in Node 20.
+    this.signal = undefined;
+    if (this.queue.unlink(this)) this.reject(signal.reason);
   }
 }
+
+/** Shared, so that adding a listener allocates no options bag. */
+const ONCE: AddEventListenerOptions = { once: true };
 
 function expire<T>(w: Waiter<T>): void {
   w.timer = undefined;
@@ -99,7 +106,7 @@ export class WaiterQueue<T> {
     }
     if (signal !== undefined) {
       w.signal = signal;
-      signal.addEventListener("abort", w, { once: true });
+      signal.addEventListener("abort", w, ONCE);
     }
     return promise;
   }
