@@ -47,7 +47,9 @@ export abstract class LockLike {
 
   /**
    * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned. Rejects with
-   * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs.
+   * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs. A free lock is
+   * taken and `fn` called before `run` returns. Cancel-safe: on abort it rejects with `signal.reason`,
+   * `fn` never runs and nothing is held.
    */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     // Not an async function: when the lock is free it is taken synchronously and `fn` runs at once, and a
@@ -60,13 +62,25 @@ export abstract class LockLike {
     let result: T | Promise<T>;
     try {
       result = fn();
+      if (isThenable(result)) return this.releaseAfter(result);
     } catch (error) {
+      return this.releaseThen(error, true);
+    }
+    return this.releaseThen(result, false);
+  }
+
+  /**
+   * Releases, then settles with `outcome` (fn's value, or what it threw). A release that throws (fn let go
+   * itself) rejects instead, as it would from a `finally`, and never escapes `run` synchronously.
+   */
+  private releaseThen<T>(outcome: unknown, threw: boolean): Promise<T> {
+    try {
       this.release();
+    } catch (error) {
       return Promise.reject(error);
     }
-    if (isThenable(result)) return this.releaseAfter(result);
-    this.release();
-    return result === undefined ? (DONE as Promise<T>) : Promise.resolve(result);
+    if (threw) return Promise.reject(outcome);
+    return outcome === undefined ? (DONE as Promise<T>) : Promise.resolve(outcome as T);
   }
 
   private async runQueued<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {

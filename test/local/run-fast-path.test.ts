@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Lock, RLock, Semaphore, TimeoutError } from "../../src/index.ts";
+import { Lock, RLock, RuntimeError, Semaphore, TimeoutError } from "../../src/index.ts";
 
 /** Rejects if `promise` has not settled within `ms`, so that a lock left held fails instead of hanging. */
 function within<T>(promise: Promise<T>, ms = 5_000): Promise<T> {
@@ -107,6 +107,16 @@ describe("local run(fn) on a free lock", () => {
     await assert.rejects(within(done), TimeoutError);
     assert.equal(called, false);
     assert.equal(lock.locked(), true);
+  });
+
+  it("an fn that lets go of the lock itself makes run() reject with RuntimeError, never throw", async () => {
+    const lock = new Lock();
+    let done: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      done = lock.run(() => lock.release());
+    });
+    await assert.rejects(within(done!), RuntimeError);
+    assert.equal(lock.locked(), false);
   });
 
   it("RLock: a synchronous fn owns the lock in its scope, and nested synchronous run() re-enters", async () => {
