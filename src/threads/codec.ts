@@ -452,15 +452,76 @@ function readKey(): string {
   return s;
 }
 
+/**
+ * The shape of the last top-level object decoded: its keys' bytes, the keys, and (once it repeats) a template.
+ * A next object whose key bytes are the same has the same keys (the encoding is prefix-free), so it skips
+ * decoding them and starts as a copy of the template: V8 clones a template's map in one step, where adding
+ * keys one by one walks map transitions. The template is private and its values are placeholders of the
+ * kinds first seen (so V8 keeps the fields' representations): what a caller does with an object it got
+ * cannot change the next one. Nested objects keep the key cache only (they would make one entry thrash).
+ */
+const SHAPE_BYTES_MAX = 128;
+const shapeBytes = new Uint8Array(SHAPE_BYTES_MAX);
+let shapeLength = 0;
+let shapeCount = -1;
+let shapeKeys: string[] = [];
+let shapeTemplate: Record<string, unknown> | undefined;
+
 function readObject(): Record<string, unknown> {
   const n = readLength();
   const base = keyTop;
+  const start = pos;
+  if (base === 0 && n === shapeCount) {
+    const b = scratch;
+    const len = shapeLength;
+    let i = 0;
+    while (i < len && b[start + i] === shapeBytes[i]) i++;
+    if (i === len) {
+      pos = start + len;
+      const keys = shapeKeys;
+      const t = shapeTemplate;
+      const o: Record<string, unknown> = t !== undefined ? { ...t } : {};
+      keyTop = n; // the values' objects are nested ones
+      for (let k = 0; k < n; k++) o[keys[k] as string] = read();
+      keyTop = 0;
+      if (t === undefined) shapeTemplate = template(o, keys);
+      return o;
+    }
+  }
   for (let i = 0; i < n; i++) keyStack[base + i] = readKey();
   keyTop = base + n;
+  if (base === 0 && n > 0 && pos - start <= SHAPE_BYTES_MAX) {
+    shapeBytes.set(scratch.subarray(start, pos));
+    shapeLength = pos - start;
+    shapeCount = n;
+    shapeKeys = keyStack.slice(0, n);
+    shapeTemplate = undefined;
+  }
   const o: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) o[keyStack[base + i] as string] = read();
   keyTop = base;
   return o;
+}
+
+/** A template with the keys of `o` and placeholder values of the kinds `o` has. */
+function template(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const t: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = o[k];
+    t[k] =
+      typeof v === "number"
+        ? (v | 0) === v
+          ? 0
+          : 0.5
+        : typeof v === "string"
+          ? ""
+          : typeof v === "boolean"
+            ? false
+            : v === undefined
+              ? undefined
+              : null;
+  }
+  return t;
 }
 
 function latin1(b: Uint8Array, p: number, end: number): string {

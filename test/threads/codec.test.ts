@@ -85,6 +85,53 @@ describe("threads queue codec", () => {
     for (const o of objs) assert.deepStrictEqual(roundTrip(o), structuredClone(o));
   });
 
+  it("gives each object of a repeated shape its own fresh properties, whatever was done to the last", () => {
+    const kinds: unknown[] = [
+      1,
+      0.5,
+      -0,
+      Number.NaN,
+      "s",
+      "",
+      true,
+      null,
+      undefined,
+      { id: 2, v: 3 },
+      [1],
+      2 ** 40,
+    ];
+    let last: Record<string, unknown> | undefined;
+    for (let i = 0; i < 400; i++) {
+      const o = { id: kinds[i % kinds.length], v: kinds[(i * 5) % kinds.length] };
+      const back = roundTrip(o) as Record<string, unknown>;
+      const mine = back; // the caller's to change (a deepStrictEqual below narrows back's type)
+      assert.deepStrictEqual(back, structuredClone(o));
+      assert.deepEqual(Object.keys(back), ["id", "v"]);
+      assert.notEqual(back, last);
+      if (i % 3 === 0) mine.extra = i;
+      if (i % 3 === 1) delete mine.id;
+      if (i % 3 === 2) Object.defineProperty(mine, "v", { value: "frozen", writable: false });
+      last = mine;
+    }
+    // The same count with other keys, the same keys in another order, integer-like keys, nested same shapes.
+    const others: object[] = [
+      { id: 1, w: 2 },
+      { v: 1, id: 2 },
+      { ix: 1, v: 2 },
+      { 1: "a", 0: "b" },
+      { id: { id: { id: 1, v: 2 }, v: 3 }, v: [{ id: 4, v: 5 }] },
+      { id: 1, v: 2 },
+      Object.create(null),
+    ];
+    for (let r = 0; r < 3; r++) {
+      for (const o of others) {
+        const back = roundTrip(o);
+        assert.deepStrictEqual(back, structuredClone(o));
+        assert.equal(Object.getPrototypeOf(back), Object.prototype);
+      }
+    }
+  });
+
   it("round-trips large arrays and long strings, and deep nesting", () => {
     const big = Array.from({ length: 100_000 }, (_, i) => (i % 3 === 0 ? i : i % 3 === 1 ? `s${i}` : { i }));
     assert.deepStrictEqual(roundTrip(big), structuredClone(big));
