@@ -49,7 +49,11 @@ class Heir implements Taker {
 
 /**
  * A condition variable shared across threads, as Python's `threading.Condition`, over a threads Lock or (by
- * default) a new RLock. `notify(n)` wakes exactly min(n, waiting) waiters, longest first, on any thread; a
+ * default) a new RLock. Ownership is the lock's: an RLock is owned by the thread, so async tasks of one
+ * thread do not exclude one another through the default lock, and a wait lets go of (and takes back) the
+ * levels every task of the thread holds; a task that then notifies holds nothing and gets RuntimeError. For
+ * tasks of one thread, pass a `new Lock()` (or use the local tier). See RLock for what such misuse still
+ * guarantees (nothing stays locked). `notify(n)` wakes exactly min(n, waiting) waiters, longest first, on any thread; a
  * notify before anyone waits is lost. A waiter takes its ticket (a cell in the FIFO) before it lets go of
  * the lock, so a notify made by the next holder cannot miss it. A notify moves the waiter onto the lock's
  * FIFO, so it is handed the lock (an RLock at its old depth) in turn; on timeout and abort it takes the lock
@@ -131,7 +135,7 @@ export class Condition implements ConditionApi {
       try {
         notified = await this.overflowAsync(deadline, signal);
       } finally {
-        await lock._acquireRestore(depth);
+        await this.restore(depth);
       }
       return notified;
     }
@@ -140,13 +144,15 @@ export class Condition implements ConditionApi {
     try {
       got = await this._core.parkAsync(cell, deadline, signal);
     } catch (reason) {
-      await lock._acquireRestore(depth);
+      await this.restore(depth);
       throw reason;
     }
     if (got >= HEADER) {
       const handed = await this._lock._core.parkAsync(got, Number.POSITIVE_INFINITY);
+      lock._restored(depth);
       if (handed < 0) throw this._lock.died(-handed);
-    } else if (got !== OWNED) await lock._acquireRestore(depth);
+    } else if (got === OWNED) lock._restored(depth);
+    else await this.restore(depth);
     return got !== 0;
   }
 
@@ -164,7 +170,7 @@ export class Condition implements ConditionApi {
       try {
         notified = this.overflowSync(deadline);
       } finally {
-        lock._acquireRestoreSync(depth);
+        this.restoreSync(depth);
       }
       return notified;
     }
@@ -172,9 +178,30 @@ export class Condition implements ConditionApi {
     const got = this._core.parkSync(cell, deadline);
     if (got >= HEADER) {
       const handed = this._lock._core.parkSync(got, Number.POSITIVE_INFINITY);
+      lock._restored(depth);
       if (handed < 0) throw this._lock.died(-handed);
-    } else if (got !== OWNED) lock._acquireRestoreSync(depth);
+    } else if (got === OWNED) lock._restored(depth);
+    else this.restoreSync(depth);
     return got !== 0;
+  }
+
+  /** Takes the lock back itself at `depth` (OwnerDiedError, if any, holding it). */
+  private async restore(depth: number): Promise<void> {
+    const lock: ConditionLock = this._lock;
+    try {
+      await lock._acquireRestore(depth);
+    } finally {
+      lock._restored(depth);
+    }
+  }
+
+  private restoreSync(depth: number): void {
+    const lock: ConditionLock = this._lock;
+    try {
+      lock._acquireRestoreSync(depth);
+    } finally {
+      lock._restored(depth);
+    }
   }
 
   // ---- waiters without a cell (beyond CAPACITY: see the class comment) -----------------------------------
@@ -294,6 +321,8 @@ export class Condition implements ConditionApi {
     try {
       lock._releaseSave();
     } catch (error) {
+      // Only a plain Lock gets here (an RLock's _releaseSave cannot fail after wait's check), so giving
+      // the lock back lends nothing.
       const got = this._core.leave(cell);
       if (got >= HEADER) {
         if (this._lock._core.leave(got) !== 0) lock._releaseSave();

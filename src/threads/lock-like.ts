@@ -45,15 +45,23 @@ export abstract class LockLike {
    * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned. Rejects with
    * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs. If the lock or
    * permit came from a thread that died holding it, `fn` does not run either: it is released and `run`
-   * rejects with OwnerDiedError (reported once; the next acquirer gets it normally).
+   * rejects with OwnerDiedError (reported once; the next acquirer gets it normally). If `fn` throws and the
+   * release then fails too (`fn` released the lock itself, say), `run` rejects with `fn`'s error.
    */
   async run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     if (!(await this.acquireOrOrphan(opts))) throw new TimeoutError();
+    let result: T;
     try {
-      return await fn();
-    } finally {
-      this.release();
+      result = await fn();
+    } catch (error) {
+      // fn's error is the one to see: a release that fails after it (fn misused the lock) must not mask it.
+      try {
+        this.release();
+      } catch {}
+      throw error;
     }
+    this.release();
+    return result;
   }
 
   /** `acquire`, except that an OwnerDiedError leaves nothing held (see hold and run). */
@@ -79,4 +87,9 @@ export interface ConditionLock extends LockLike {
   _acquireRestore(saved: number): Promise<boolean>;
   /** @internal The blocking twin of `_acquireRestore`. */
   _acquireRestoreSync(saved: number): boolean;
+  /**
+   * @internal The waiter holds the lock again at `saved` depth, however it got it back (handed over, or
+   * taken back itself, with OwnerDiedError or not): settles what `_releaseSave` lent (see RLock).
+   */
+  _restored(saved: number): void;
 }

@@ -139,6 +139,9 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
   }
 
   /** @internal */
+  _restored(): void {}
+
+  /** @internal */
   _acquireRestore(): Promise<boolean> {
     return this._core.acquireAsync(this, ME, 0, Number.POSITIVE_INFINITY);
   }

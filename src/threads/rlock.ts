@@ -10,10 +10,55 @@ import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
 
 /**
+ * Levels of an RLock that a Condition wait of this thread let go of (`_releaseSave`) and will take back, and
+ * how many of them other code of this thread released meanwhile (see the class comment). Per thread (this
+ * module is loaded once per thread), per buffer; empty unless tasks of one thread share an RLock that way.
+ */
+interface Loan {
+  lent: number;
+  owed: number;
+}
+const loans = new WeakMap<ArrayBufferLike, Loan>();
+
+function lend(i32: Int32Array, depth: number): void {
+  const loan = loans.get(i32.buffer);
+  if (loan === undefined) loans.set(i32.buffer, { lent: depth, owed: 0 });
+  else loan.lent += depth;
+}
+
+/** A release by this thread while its levels are lent: true if one of them is owed back (no error). */
+function owe(i32: Int32Array): boolean {
+  const loan = loans.get(i32.buffer);
+  if (loan === undefined || loan.owed >= loan.lent) return false;
+  loan.owed++;
+  return true;
+}
+
+/** A wait took back `saved` lent levels: how many of them were released meanwhile (to let go now). */
+function repay(i32: Int32Array, saved: number): number {
+  const loan = loans.get(i32.buffer);
+  if (loan === undefined) return 0;
+  const k = Math.min(loan.owed, saved);
+  loan.owed -= k;
+  loan.lent -= saved;
+  if (loan.lent <= 0) loans.delete(i32.buffer);
+  return k;
+}
+
+/**
  * A reentrant lock shared across threads, as Python's `threading.RLock`. The owner is the thread: code of
  * the owning thread (any of its tasks) re-enters and counts up; another thread waits its turn, first come
  * first served, and its `release()` is a RuntimeError. STATE holds the owner's thread id + 1, RLOCK_COUNT
  * the depth; a hand-off writes both for the next owner before waking it.
+ *
+ * Async tasks of one thread are one owner: an RLock does not exclude them from one another (two tasks of the
+ * main thread both "hold" it at once, at depth 2), and a Condition wait over it lets go of, and later takes
+ * back, every level of the thread, including those another task took. To exclude tasks of one thread, use
+ * a Lock (not reentrant: any task waits its turn), or the local tier, whose RLock is owned by the task. What
+ * this tier guarantees when tasks share an RLock anyway: nothing stays locked for good. A task that releases
+ * a level while a Condition wait of its thread holds it (let go, to take back) does not fail: the level is
+ * owed, and the wait lets it go when it takes the lock back. (A notify from such a task, which then holds
+ * nothing, is still a RuntimeError.)
  *
  * Owner died: as for Lock (see its class comment), and also when the owner's code returned with the lock
  * held (nobody else could ever release it): the thread that inherits the lock from an owner that died or
@@ -85,8 +130,10 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
    */
   release(): void {
     const i32 = this._core.i32;
-    if ((Atomics.load(i32, STATE) & VALUE_MASK) !== ME)
+    if ((Atomics.load(i32, STATE) & VALUE_MASK) !== ME) {
+      if (owe(i32)) return; // a level that a Condition wait of this thread holds for now: see the class comment
       throw new RuntimeError("cannot release un-acquired lock");
+    }
     const depth = Atomics.load(i32, RLOCK_COUNT);
     if (depth > 1) Atomics.store(i32, RLOCK_COUNT, depth - 1);
     else this.handOn();
@@ -132,7 +179,18 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
     const depth = Atomics.load(this._core.i32, RLOCK_COUNT);
     this.handOn();
+    lend(this._core.i32, depth);
     return depth;
+  }
+
+  /** @internal The Condition wait that lent `saved` levels holds the lock again: levels released meanwhile are let go. */
+  _restored(saved: number): void {
+    const i32 = this._core.i32;
+    const k = repay(i32, saved);
+    if (k === 0 || !this._isOwned()) return;
+    const depth = Atomics.load(i32, RLOCK_COUNT) - k;
+    if (depth > 0) Atomics.store(i32, RLOCK_COUNT, depth);
+    else this.handOn();
   }
 
   /** @internal Takes the lock back for this thread at the same depth. */
