@@ -57,7 +57,8 @@ export const GRANTED = 2;
 /**
  * Cells per primitive. 64 waiters per primitive stay in strict FIFO order; beyond that a waiter waits for a
  * cell to free (on ROOM) and then queues: it still waits, times out and aborts as usual, but the order among
- * the overflow is the order in which they win the freed cells. 64 * 5 words keeps a primitive at ~1.3 KiB.
+ * the overflow is the order in which they win the freed cells (a Condition counts its waiters without a cell
+ * instead: see ./condition.ts). 64 * 5 words keeps a primitive at ~1.3 KiB.
  */
 export const CAPACITY = 64;
 
