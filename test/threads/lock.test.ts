@@ -82,14 +82,17 @@ describe("threads Lock", () => {
   it("lets no newcomer barge in between a release and the waiter it hands the lock to", async () => {
     const lock = new Lock();
     lock.acquireSync();
-    const log = sharedLog(4);
-    const waiter = runTask("acquireAndLog", lock, log, 7, "sync");
+    const [held, letGo] = [new Event(), new Event()];
+    const waiter = runTask("holdUntil", lock, held, letGo, "sync"); // keeps the lock until letGo is set
     await queuedOn(lock, 1);
     lock.release();
     // The worker may not have run yet, but the lock is already its own.
     assert.equal(lock.tryAcquire(), false, "the lock already belongs to the waiter");
-    assert.equal(await within(waiter), true);
-    assert.deepEqual(logged(log), [7]);
+    assert.equal(await within(held.wait()), true);
+    assert.equal(lock.tryAcquire(), false);
+    letGo.set();
+    await within(waiter);
+    assert.equal(lock.tryAcquire(), true);
   });
 
   it("a blocking waiter that times out leaves no ghost: the next release reaches the live waiter", async () => {
