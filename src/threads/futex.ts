@@ -100,6 +100,12 @@ export interface Orphans {
   died(deadOwner: number): Error;
 }
 
+/** A primitive whose waiters bring something along in their cell (a putter's item): see `shift()`. */
+export interface Brought {
+  /** @internal Lets go of what the waiter of `cell`, whose thread died, brought (GUARD held). */
+  dropDead(cell: number): void;
+}
+
 /** `enter()` took without queueing. */
 export const TAKEN = -2;
 /** `enter()` found no free cell (all CAPACITY are taken): wait on ROOM, then enter again. */
@@ -170,13 +176,14 @@ export class Futex {
    * so nothing (a lock, a permit, an item, a round's index) is ever handed to the dead. One load of the
    * deaths count per call while nobody has died.
    */
-  shift(): number {
+  shift(brought?: Brought): number {
     const i32 = this.i32;
     for (;;) {
       const head = Atomics.load(i32, HEAD);
       if (head === NONE) return NONE;
       this.unlink(head);
       if (deaths() === 0 || !isDead(Atomics.load(i32, head + CELL_OWNER))) return head;
+      brought?.dropDead(head); // what the dead waiter brought (a putter's item) goes with its cell
       this.free(head);
     }
   }

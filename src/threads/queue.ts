@@ -27,7 +27,7 @@ import { admit } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
 import { admitSync } from "./admit.ts";
 import { encode } from "./codec.ts";
-import { FALSE, FULL, Futex, type Taker, TRUE } from "./futex.ts";
+import { type Brought, FALSE, FULL, Futex, type Taker, TRUE } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -96,7 +96,7 @@ const orderOf = (kind: number): number =>
  * unchanged); each `get` gives a fresh copy. `new Queue(maxsize = 0)`: `maxsize <= 0` is unbounded, and
  * unbounded really is (the storage grows while memory lasts).
  */
-export class Queue<T> implements QueueApi<T> {
+export class Queue<T> implements QueueApi<T>, Brought {
   readonly maxsize: number;
   /** @internal */
   declare readonly _store: Store;
@@ -310,7 +310,7 @@ export class Queue<T> implements QueueApi<T> {
         m[Q_UNFINISHED] = left;
         if (left === 0) grantAll(this._joins, DONE);
       }
-      grantAll(this._puts, SHUT);
+      grantAll(this._puts, SHUT, this);
       grantAll(this._gets, SHUT);
     } finally {
       store.unlock();
@@ -441,6 +441,14 @@ export class Queue<T> implements QueueApi<T> {
     }
   }
 
+  /**
+   * @internal The item a putter brought (its HANDS entry: its cell's value - 1), when the core finds that its
+   * thread died while it waited: dropped with its cell (mutex held), as if the put had never been made.
+   */
+  dropDead(cell: number): void {
+    this._store.dropHand(this._puts.value(cell) - 1);
+  }
+
   /** A slot just freed: it goes to the longest-waiting putter whose item can join the queue. */
   private refill(): void {
     const store = this._store;
@@ -449,7 +457,7 @@ export class Queue<T> implements QueueApi<T> {
     const capacity = m[Q_CAPACITY] as number;
     while ((Atomics.load(puts.i32, STATE) & QUEUED) !== 0 && (capacity === 0 || store.count < capacity)) {
       puts.lock();
-      const cell = puts.shift();
+      const cell = puts.shift(this);
       if (cell === NONE) {
         puts.unlock();
         return;
@@ -574,11 +582,11 @@ function wire(q: Queue<unknown>, store: Store, gets: Int32Array, puts: Int32Arra
   w._joins = new Futex(joins);
 }
 
-/** Grants every waiter of `core` (mutex held). */
-function grantAll(core: Futex, value: number): void {
+/** Grants every waiter of `core` (mutex held); `brought` lets go of what a dead waiter brought. */
+function grantAll(core: Futex, value: number, brought?: Brought): void {
   if ((Atomics.load(core.i32, STATE) & QUEUED) === 0) return;
   core.lock();
-  for (let cell = core.shift(); cell !== NONE; cell = core.shift()) core.grant(cell, value);
+  for (let cell = core.shift(brought); cell !== NONE; cell = core.shift(brought)) core.grant(cell, value);
   core.settleQueued();
   core.unlock();
 }

@@ -380,9 +380,15 @@ export class Store {
     this.freeHand(h);
   }
 
-  /** Drops the item of a HANDS entry (a putter that gave up). */
+  /**
+   * Drops the item of a HANDS entry (a putter that gave up, or died), freeing its bytes without reading
+   * them: a drop may come between another take and its decode (a dead putter skipped while a get refills).
+   */
   dropHand(h: number): void {
-    this.takeHand(h);
+    const base = h * this.ew;
+    const size = this.blockSize(this.hands, base);
+    if (size > 0) this.release(this.hands[base + ENTRY_OFFSET] as number, size);
+    this.freeHand(h);
   }
 
   private freeHand(h: number): void {

@@ -8,6 +8,7 @@ import { after, describe, it } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { Barrier } from "../../src/threads/barrier.ts";
 import { toHandle } from "../../src/threads/handle.ts";
+import { HEAD, Q_HAND_FREE } from "../../src/threads/layout.ts";
 import { isDead } from "../../src/threads/liveness.ts";
 import { Queue } from "../../src/threads/queue.ts";
 import { sleep, within } from "../helpers.ts";
@@ -19,8 +20,12 @@ after(terminateAll);
 const entry = new URL("./dead-waiter-worker.ts", import.meta.url);
 
 /** Starts a worker parked in `op` on `primitive`, waits until it has queued, and terminates it. */
-async function parkedThenKilled(op: "get" | "barrier", primitive: Queue<unknown> | Barrier): Promise<Worker> {
-  const queued = op === "get" ? { _core: (primitive as Queue<unknown>)._gets } : (primitive as Barrier);
+async function parkedThenKilled(
+  op: "get" | "put" | "barrier",
+  primitive: Queue<unknown> | Barrier,
+): Promise<Worker> {
+  const q = primitive as Queue<unknown>;
+  const queued = op === "barrier" ? (primitive as Barrier) : { _core: op === "get" ? q._gets : q._puts };
   const before = queued._core.size;
   const worker = startWorker(entry, { op, handle: toHandle(primitive) });
   const owner = worker.threadId + 1; // read now: a worker's threadId reads -1 once it has exited
@@ -50,6 +55,23 @@ describe("threads: nothing is handed to a waiter whose thread died", () => {
     assert.equal(await within(q.get({ timeout: 5_000 })), "precious");
     q.taskDone();
     assert.equal(await within(q.join({ timeout: 5_000 })), true);
+  });
+
+  it("Queue: the item of a putter whose worker died is dropped with it, not put, and its storage is freed", async () => {
+    const q = new Queue<string>(1);
+    q.putNowait("first");
+    const puts = q._puts;
+    const before = puts.size;
+    const parked = parkedThenKilled("put", q);
+    await queuedOn({ _core: puts }, before + 1);
+    const hand = puts.value(Atomics.load(puts.i32, HEAD)) - 1; // the HANDS entry holding the putter's item
+    await parked;
+    assert.equal(q.getNowait(), "first"); // frees the slot: the dead putter is skipped
+    assert.equal(q.qsize(), 0, "the dead putter's item did not join the queue");
+    const meta = (q as unknown as { _store: { meta: Int32Array } })._store.meta;
+    assert.equal(meta[Q_HAND_FREE], hand, "its HANDS entry is back on the free list");
+    q.putNowait("second");
+    assert.equal(q.getNowait(), "second");
   });
 
   it("Barrier: a party whose worker died does not count toward the round; indices stay 0..parties-1", async () => {
