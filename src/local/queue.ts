@@ -2,6 +2,7 @@ import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from "../api/errors.
 import type { PriorityQueueOptions, WaitOptions } from "../api/options.ts";
 import type { Queue as QueueApi, SimpleQueue as SimpleQueueApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { Drain } from "../internal/drain.ts";
 import { defaultCompare, StableHeap } from "../internal/heap.ts";
 import { Ring } from "../internal/ring.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
@@ -185,50 +186,6 @@ export class Queue<T> implements QueueApi<T> {
       break;
     }
     return item;
-  }
-}
-
-/** The async iterator of a Queue: the `taskDone()` of each item is due when the loop asks for the next one. */
-class Drain<T> implements AsyncIterator<T> {
-  private owed = false;
-
-  constructor(private readonly queue: Queue<T>) {}
-
-  next(): Promise<IteratorResult<T>> {
-    try {
-      this.settle();
-      if (this.queue.qsize() > 0) return Promise.resolve(this.yielded(this.queue.getNowait()));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.queue.get().then(
-      (value) => this.yielded(value),
-      (error) => {
-        if (error instanceof QueueShutDown) return { done: true, value: undefined };
-        throw error;
-      },
-    );
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    try {
-      this.settle();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  private yielded(value: T): IteratorResult<T> {
-    this.owed = true;
-    return { done: false, value };
-  }
-
-  private settle(): void {
-    if (this.owed) {
-      this.owed = false;
-      this.queue.taskDone();
-    }
   }
 }
 

@@ -25,6 +25,7 @@ import type { WaitOptions } from "../api/options.ts";
 import type { Queue as QueueApi, SimpleQueue as SimpleQueueApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { Drain } from "../internal/drain.ts";
 import { admitSync } from "./admit.ts";
 import { encode } from "./codec.ts";
 import { type Brought, FALSE, FULL, Futex, type Taker, TRUE } from "./futex.ts";
@@ -614,49 +615,6 @@ function unordered(): TypeError {
   return new TypeError(
     "PriorityQueue cannot order a number key and a string key: every queued key must be of one kind",
   );
-}
-
-/** The async iterator of a Queue: the `taskDone()` of each item is due when the loop asks for the next one. */
-class Drain<T> implements AsyncIterator<T> {
-  private owed = false;
-
-  constructor(private readonly queue: Queue<T>) {}
-
-  next(): Promise<IteratorResult<T>> {
-    try {
-      this.settle();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.queue.get().then(
-      (value) => this.yielded(value),
-      (error) => {
-        if (error instanceof QueueShutDown) return { done: true, value: undefined };
-        throw error;
-      },
-    );
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    try {
-      this.settle();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  private yielded(value: T): IteratorResult<T> {
-    this.owed = true;
-    return { done: false, value };
-  }
-
-  private settle(): void {
-    if (this.owed) {
-      this.owed = false;
-      this.queue.taskDone();
-    }
-  }
 }
 
 /** A Queue that gives back the most recently put item first, as Python's `queue.LifoQueue`. */
