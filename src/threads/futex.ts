@@ -71,7 +71,7 @@ import {
   WAITING,
 } from "./layout.ts";
 import { deaths, isDead } from "./liveness.ts";
-import { canBlock, keepAlive, letGo, waitAsync } from "./runtime.ts";
+import { canBlock, keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
 
 /** What a primitive tells the core about taking without waiting. */
 export interface Taker {
@@ -112,6 +112,10 @@ export const TAKEN = -2;
 export const FULL = -3;
 
 const GUARD_SPIN = 100;
+/** GUARD's low bit: someone sleeps on it. */
+const SLEEPERS = 1;
+/** How long a GUARD waiter sleeps before it looks whether the holder died (holds last microseconds). */
+const GUARD_SLICE = 50;
 const MIN_SPIN = 100;
 const MAX_SPIN_SYNC = 2000;
 const MAX_SPIN_ASYNC = 200;
@@ -139,22 +143,36 @@ export class Futex {
 
   // ---- the guard ----------------------------------------------------------------------------------------
 
-  /** Takes GUARD (Drepper's futex mutex: 0 free, 1 held, 2 held with sleepers). */
+  /**
+   * Takes GUARD: 0 free, else the holder's owner word << 1 | SLEEPERS (Drepper's futex mutex, with the holder
+   * named). `terminate()` can stop a thread anywhere, also in its few instructions under GUARD: so a waiter
+   * sleeps in slices and, once that holder's death is recorded, takes GUARD over instead of hanging for good.
+   */
   lock(): void {
     const i32 = this.i32;
-    if (Atomics.compareExchange(i32, GUARD, 0, 1) === 0) return;
+    const mine = ME << 1;
+    if (Atomics.compareExchange(i32, GUARD, 0, mine) === 0) return;
     for (let i = 0; i < GUARD_SPIN; i++) {
-      if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, 1) === 0) return;
+      if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, mine) === 0) return;
     }
-    if (!canBlock) {
-      while (Atomics.compareExchange(i32, GUARD, 0, 2) !== 0);
-      return;
+    for (;;) {
+      const s = Atomics.load(i32, GUARD);
+      if (s === 0) {
+        // Taken as contended: others may be asleep on it, so our unlock must notify.
+        if (Atomics.compareExchange(i32, GUARD, 0, mine | SLEEPERS) === 0) return;
+        continue;
+      }
+      const held = s | SLEEPERS;
+      if (s !== held && Atomics.compareExchange(i32, GUARD, s, held) !== s) continue;
+      if (canBlock) Atomics.wait(i32, GUARD, held, GUARD_SLICE);
+      if (Atomics.load(i32, GUARD) === held && deaths() !== 0 && isDead(held >>> 1)) {
+        if (Atomics.compareExchange(i32, GUARD, held, mine | SLEEPERS) === held) return; // its holder died
+      }
     }
-    while (Atomics.exchange(i32, GUARD, 2) !== 0) Atomics.wait(i32, GUARD, 2);
   }
 
   unlock(): void {
-    if (Atomics.exchange(this.i32, GUARD, 0) === 2) Atomics.notify(this.i32, GUARD, 1);
+    if ((Atomics.exchange(this.i32, GUARD, 0) & SLEEPERS) !== 0) Atomics.notify(this.i32, GUARD, 1);
   }
 
   // ---- the FIFO (GUARD held) ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 
 /** Core words, the same in every primitive (read and written by ./futex.ts only, except STATE). */
 export const STATE = 0; // the primitive's state and the QUEUED bit: see below and each primitive
-export const GUARD = 1; // the internal guard of the waiter FIFO: 0 free, 1 held, 2 held with sleepers
+export const GUARD = 1; // the internal guard of the waiter FIFO: 0 free, else the holder (thread id + 1) << 1 | sleepers bit
 export const HEAD = 2; // first waiting cell (its base index), or NONE
 export const TAIL = 3; // last waiting cell, or NONE
 export const SIZE = 4; // how many cells are linked in the FIFO
