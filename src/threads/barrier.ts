@@ -256,7 +256,7 @@ export class Barrier implements BarrierApi {
     core.lock();
     const phase = Atomics.load(i32, STATE) & PHASE;
     if (phase === FILLING) this.complete();
-    if (Atomics.load(i32, cell) !== WAITING) {
+    if (core.granted(cell)) {
       core.unlock();
       return core.collect(cell);
     }
@@ -277,7 +277,7 @@ export class Barrier implements BarrierApi {
   private spoil(cell: number): void {
     const core = this._core;
     core.lock();
-    if (cell < 0 || Atomics.load(core.i32, cell) === WAITING) {
+    if (cell < 0 || !core.granted(cell)) {
       this.setPhase(BROKEN);
       this.grantAll(G_BROKEN);
     }
@@ -292,16 +292,15 @@ export class Barrier implements BarrierApi {
 
   /** Parks on a ticket, blocking, until granted; the timeout breaks the barrier (under GUARD). */
   private parkSync(cell: number, deadline: number): number {
-    const i32 = this._core.i32;
     if (this._core.spinOn(cell, WAITING, 2000)) return this._core.collect(cell);
     for (;;) {
-      if (Atomics.load(i32, cell) !== WAITING) return this._core.collect(cell);
+      if (this._core.granted(cell)) return this._core.collect(cell);
       const rest = deadline - now();
       if (rest <= 0) {
         this.spoil(cell);
         return this._core.collect(cell);
       }
-      Atomics.wait(i32, cell, WAITING, rest);
+      this._core.sleepOn(cell, rest);
     }
   }
 

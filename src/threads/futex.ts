@@ -10,8 +10,11 @@
  *   release that finds it set takes GUARD and hands to the head waiter.
  * - Taking without queueing (`take`) is only allowed while QUEUED is clear: nobody barges past a waiter.
  * - A cell belongs to one waiter from allocation to FREE. FREE -> WAITING (queued, under GUARD) -> GRANTED
- *   (unlinked and given, under GUARD, then one notify on exactly that cell's word) -> FREE (by its waiter).
- *   A waiter that times out or aborts takes GUARD: if its cell is still WAITING it unlinks it and leaves
+ *   (unlinked and given, under GUARD) -> FREE (by its waiter). A waiter that stops spinning marks its cell
+ *   SLEEPING (WAITING -> SLEEPING, one compareExchange that fails only if the grant came first) before it
+ *   sleeps, and a grant notifies only a SLEEPING cell, exactly on its word: a waiter caught spinning costs
+ *   the granter no Atomics.notify (Drepper's "waiters" state, per cell).
+ *   A waiter that times out or aborts takes GUARD: if its cell is not GRANTED yet it unlinks it and leaves
  *   nothing behind; if it was GRANTED meanwhile it keeps the grant (the call succeeds). Nothing is lost or
  *   granted twice.
  * - The grant changes the primitive's state for the waiter (new owner, RLock depth) before the waiter
@@ -42,9 +45,10 @@
  * holds, and only the observed exit of a thread proves it died.
  *
  * Spinning: a thread about to sleep first spins on the word it would sleep on (baselines: a futex sleep and
- * wake costs ~55 us, a spin hand-off ~0.2 us, and ~100 spins before sleeping cut real sleeps 20-60x). The
- * budget adapts per primitive: MIN_SPIN + twice a running average of where recent spins succeeded, capped
- * (lower for async waits, which spin on the event loop).
+ * wake costs ~10-55 us, a spin hand-off ~0.2 us). The budget is fixed, SPIN_SYNC loads (a few us) for a
+ * blocking wait and SPIN_ASYNC for an async one, which spins on the event loop. Not adaptive: a budget that
+ * shrinks when spins fail settles where both sides of a hand-off sleep, since each then waits out the
+ * other's wake-up (measured: an Event ping-pong at the futex floor, ~10 us, instead of ~0.2 us).
  */
 import { now } from "../internal/deadline.ts";
 import {
@@ -65,7 +69,7 @@ import {
   QUEUED,
   ROOM,
   SIZE,
-  SPIN,
+  SLEEPING,
   STATE,
   TAIL,
   WAITING,
@@ -111,14 +115,13 @@ export const TAKEN = -2;
 /** `enter()` found no free cell (all CAPACITY are taken): wait on ROOM, then enter again. */
 export const FULL = -3;
 
-const GUARD_SPIN = 100;
+/** Loads a thread spins before it sleeps: on GUARD, and on a word it waits on (blocking or async). */
+const SPIN_SYNC = 2000;
+const SPIN_ASYNC = 200;
 /** GUARD's low bit: someone sleeps on it. */
 const SLEEPERS = 1;
 /** How long a GUARD waiter sleeps before it looks whether the holder died (holds last microseconds). */
 const GUARD_SLICE = 50;
-const MIN_SPIN = 100;
-const MAX_SPIN_SYNC = 2000;
-const MAX_SPIN_ASYNC = 200;
 /**
  * How often (ms) a waiter on a primitive with orphans wakes to see whether a death was recorded: it cannot
  * block on its cell and the registry at once. A slice costs one wake-up and one load while nobody dies.
@@ -152,7 +155,7 @@ export class Futex {
     const i32 = this.i32;
     const mine = ME << 1;
     if (Atomics.compareExchange(i32, GUARD, 0, mine) === 0) return;
-    for (let i = 0; i < GUARD_SPIN; i++) {
+    for (let i = 0; i < SPIN_SYNC; i++) {
       if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, mine) === 0) return;
     }
     for (;;) {
@@ -263,13 +266,26 @@ export class Futex {
 
   /**
    * Gives an unlinked cell `value` (not 0: what the waiter's park returns; 1 for a plain grant) and wakes
-   * its waiter: exactly one notify on exactly its word.
+   * its waiter if it sleeps: exactly one notify on exactly its word.
    */
   grant(cell: number, value: number): void {
     const i32 = this.i32;
     Atomics.store(i32, cell + CELL_VALUE, value);
-    Atomics.store(i32, cell, GRANTED);
-    Atomics.notify(i32, cell, 1);
+    if (Atomics.exchange(i32, cell, GRANTED) === SLEEPING) Atomics.notify(i32, cell, 1);
+  }
+
+  /** Whether the waiter of a queued cell has been granted (its state is GRANTED, not WAITING or SLEEPING). */
+  granted(cell: number): boolean {
+    return Atomics.load(this.i32, cell) === GRANTED;
+  }
+
+  /**
+   * The waiter of `cell` sleeps on it, blocking, for at most `ms` (see the cell states above): marks it
+   * SLEEPING first, and does not sleep if the grant came first. What Atomics.wait returned, or "not-equal".
+   */
+  sleepOn(cell: number, ms: number): "ok" | "not-equal" | "timed-out" {
+    if (Atomics.compareExchange(this.i32, cell, WAITING, SLEEPING) === GRANTED) return "not-equal";
+    return Atomics.wait(this.i32, cell, SLEEPING, ms);
   }
 
   /** Clears QUEUED once the FIFO is empty. */
@@ -338,12 +354,13 @@ export class Futex {
   leave(cell: number): number {
     const i32 = this.i32;
     this.lock();
-    if (Atomics.load(i32, cell) === WAITING) {
+    const state = Atomics.load(i32, cell);
+    if (state !== GRANTED) {
       this.unlink(cell);
       this.settleQueued();
       // An abandoned Atomics.waitAsync stays registered on the cell's word until notified; flush it now so
       // that the cell's next waiter is the only one a grant can wake.
-      Atomics.notify(i32, cell);
+      if (state === SLEEPING) Atomics.notify(i32, cell);
       this.free(cell);
       this.unlock();
       return 0;
@@ -410,17 +427,10 @@ export class Futex {
 
   // ---- spinning -----------------------------------------------------------------------------------------
 
-  /** Spins while `i32[index] === expected`, up to the adaptive budget; true if it changed. */
+  /** Spins while `i32[index] === expected`, at most `max` loads; true if it changed. */
   spinOn(index: number, expected: number, max: number): boolean {
     const i32 = this.i32;
-    const budget = this.budget(max);
-    for (let i = 0; i < budget; i++) {
-      if (Atomics.load(i32, index) !== expected) {
-        this.learn(i);
-        return true;
-      }
-    }
-    this.learn(-1);
+    for (let i = 0; i < max; i++) if (Atomics.load(i32, index) !== expected) return true;
     return false;
   }
 
@@ -460,32 +470,19 @@ export class Futex {
     return false;
   }
 
-  /** As tryTake, retrying while the state is busy but nobody is queued, up to the adaptive budget. */
+  /** As tryTake, retrying while the state is busy but nobody is queued, at most `max` times. */
   private spinTake(t: Taker, value: number, max: number): number {
     const i32 = this.i32;
-    const budget = this.budget(max);
-    for (let i = 0; i < budget; i++) {
+    for (let i = 0; i < max; i++) {
       const s = Atomics.load(i32, STATE);
       if ((s & QUEUED) !== 0) break; // someone already waits: it goes first
       const next = t.take(s);
       if (next >= 0 && Atomics.compareExchange(i32, STATE, s, next) === s) {
-        this.learn(i);
         const died = t.took(value) || 0;
         return died === 0 ? 1 : -died;
       }
     }
-    this.learn(-1);
     return 0;
-  }
-
-  private budget(max: number): number {
-    return Math.min(MIN_SPIN + 2 * Atomics.load(this.i32, SPIN), max);
-  }
-
-  /** Moves the running average toward where a spin succeeded, or decays it when spinning did not pay. */
-  private learn(at: number): void {
-    const avg = Atomics.load(this.i32, SPIN);
-    Atomics.store(this.i32, SPIN, at >= 0 ? avg + ((at - avg) >> 3) : avg - (avg >> 3));
   }
 
   // ---- waiting ------------------------------------------------------------------------------------------
@@ -505,7 +502,7 @@ export class Futex {
     got = this.rescue(owner, value);
     if (got !== 0 || ms === 0) return got;
     const deadline = now() + ms;
-    got = this.spinTake(t, value, MAX_SPIN_SYNC);
+    got = this.spinTake(t, value, SPIN_SYNC);
     if (got !== 0) return got;
     for (;;) {
       const seq = Atomics.load(this.i32, ROOM);
@@ -528,7 +525,7 @@ export class Futex {
     let got = this.tryTake(t, value);
     if (got === 0) got = this.rescue(owner, value);
     if (got === 0 && ms !== 0) {
-      got = this.spinTake(t, value, MAX_SPIN_ASYNC);
+      got = this.spinTake(t, value, SPIN_ASYNC);
       if (got === 0) {
         return new AsyncWait(this, t, owner, value, now() + ms, signal).promise as Promise<boolean>;
       }
@@ -543,17 +540,15 @@ export class Futex {
    */
   parkSync(cell: number, deadline: number): number {
     const i32 = this.i32;
-    if (this.spinOn(cell, WAITING, MAX_SPIN_SYNC)) return this.collect(cell);
+    if (this.spinOn(cell, WAITING, SPIN_SYNC)) return this.collect(cell);
     const orphans = this.orphans;
     let seen = 0;
     for (;;) {
-      if (Atomics.load(i32, cell) !== WAITING) return this.collect(cell);
+      if (Atomics.load(i32, cell) === GRANTED) return this.collect(cell);
       const rest = deadline - now();
       if (rest <= 0) return this.leave(cell);
-      if (orphans === undefined) Atomics.wait(i32, cell, WAITING, rest);
-      else if (Atomics.wait(i32, cell, WAITING, Math.min(rest, SLICE)) === "timed-out") {
-        seen = this.watch(seen);
-      }
+      if (orphans === undefined) this.sleepOn(cell, rest);
+      else if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") seen = this.watch(seen);
     }
   }
 
@@ -572,7 +567,7 @@ export class Futex {
    * on timeout, signal.reason on abort.
    */
   parkAsync(cell: number, deadline: number, signal?: AbortSignal): Promise<number> {
-    if (this.spinOn(cell, WAITING, MAX_SPIN_ASYNC)) return Promise.resolve(this.collect(cell));
+    if (this.spinOn(cell, WAITING, SPIN_ASYNC)) return Promise.resolve(this.collect(cell));
     return new AsyncWait(this, null, 0, 0, deadline, signal, cell).promise as Promise<number>;
   }
 
@@ -640,7 +635,7 @@ class AsyncWait {
       return;
     }
     signal?.addEventListener("abort", this, { once: true });
-    if (cell !== NONE) this.sleep(cell, WAITING);
+    if (cell !== NONE) this.sleep(cell);
     else if (taker !== null) this.enter();
     else this.sleep(ROOM, seq);
   }
@@ -654,15 +649,22 @@ class AsyncWait {
     else if (cell === FULL) this.sleep(ROOM, seq);
     else {
       this.cell = cell;
-      if (core.spinOn(cell, WAITING, MAX_SPIN_ASYNC)) this.settle(core.collect(cell));
-      else this.sleep(cell, WAITING);
+      if (core.spinOn(cell, WAITING, SPIN_ASYNC)) this.settle(core.collect(cell));
+      else this.sleep(cell);
     }
   }
 
-  private sleep(index: number, value: number): void {
+  /** Sleeps on ROOM while it is `seq`, or (no `seq`) on this wait's cell, marking it SLEEPING first. */
+  private sleep(index: number, seq?: number): void {
+    const i32 = this.core.i32;
     let rest = this.deadline - now();
     if (rest > SLICE && this.cell !== NONE && this.core.orphans !== undefined) rest = SLICE;
-    const result = rest > 0 ? waitAsync(this.core.i32, index, value, rest) : null;
+    let value = seq;
+    if (value === undefined) {
+      value = SLEEPING;
+      if (Atomics.compareExchange(i32, index, WAITING, SLEEPING) === GRANTED) rest = 0; // granted first
+    }
+    const result = rest > 0 ? waitAsync(i32, index, value, rest) : null;
     if (result?.async) result.value.then(this.wake);
     else this.wake();
   }
@@ -676,11 +678,11 @@ class AsyncWait {
       if (now() >= this.deadline) this.settle(0);
       else if (this.taker === null) this.settle(1);
       else this.enter();
-    } else if (Atomics.load(core.i32, cell) !== WAITING) this.settle(core.collect(cell));
+    } else if (core.granted(cell)) this.settle(core.collect(cell));
     else if (now() >= this.deadline) this.settle(core.leave(cell));
     else {
       if (core.orphans !== undefined) this.seen = core.watch(this.seen);
-      this.sleep(cell, WAITING);
+      this.sleep(cell);
     }
   };
 

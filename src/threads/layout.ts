@@ -16,7 +16,7 @@ export const HEAD = 2; // first waiting cell (its base index), or NONE
 export const TAIL = 3; // last waiting cell, or NONE
 export const SIZE = 4; // how many cells are linked in the FIFO
 export const HINT = 5; // where the next free-cell search starts (only a hint)
-export const SPIN = 6; // adaptive spin: a running estimate of the loads after which a spin succeeds
+// word 6: unused (was an adaptive spin estimate; spins are fixed now, see ./futex.ts)
 export const ROOM = 7; // sequence bumped when a cell frees while OVERFLOW > 0 (waiters wait on it)
 export const OVERFLOW = 8; // how many waiters found no free cell and wait for ROOM (a Condition: see COND_PENDING)
 export const KIND = 9; // which primitive this buffer is (Kind below), checked by fromHandle
@@ -40,7 +40,7 @@ export const HEADER = 16;
 
 /** A waiter cell: the waiter parks on its STATE word, so a release wakes exactly that waiter. */
 export const CELL = 5;
-export const CELL_STATE = 0; // FREE -> WAITING -> GRANTED -> FREE (see ./futex.ts)
+export const CELL_STATE = 0; // FREE -> WAITING (-> SLEEPING) -> GRANTED -> FREE (see ./futex.ts)
 export const CELL_NEXT = 1; // next cell in FIFO order, or NONE
 export const CELL_PREV = 2; // previous cell, or NONE
 export const CELL_OWNER = 3; // who waits: thread id + 1 (RLock and Lock hand ownership to it)
@@ -53,6 +53,7 @@ export const NONE = -1;
 export const FREE = 0;
 export const WAITING = 1;
 export const GRANTED = 2;
+export const SLEEPING = 3; // still waiting, and its waiter may be asleep: a grant must notify
 
 /**
  * Cells per primitive. 64 waiters per primitive stay in strict FIFO order; beyond that a waiter waits for a

@@ -80,6 +80,8 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
   release(): void {
     const core = this._core;
     const i32 = core.i32;
+    // The common case in one compareExchange: this thread holds it and nobody waits.
+    if (Atomics.compareExchange(i32, STATE, ME, 0) === ME) return;
     for (;;) {
       const s = Atomics.load(i32, STATE);
       if ((s & VALUE_MASK) === 0) throw new RuntimeError("release unlocked lock");
