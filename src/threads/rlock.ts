@@ -207,6 +207,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
   private handOn(): void {
     const core = this._core;
     const i32 = core.i32;
+    if (Atomics.compareExchange(i32, STATE, ME, 0) === ME) return; // nobody waits: one compareExchange
     for (;;) {
       const s = Atomics.load(i32, STATE);
       if ((s & QUEUED) === 0) {
