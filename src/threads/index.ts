@@ -5,7 +5,7 @@
  *
  * A tour of the code:
  * - ./futex.ts: the one core: park and wake on shared words, a FIFO of waiter cells in shared memory,
- *   direct hand-off, adaptive spinning, cancel on timeout/abort with nothing lost.
+ *   direct hand-off, spinning before sleeping, cancel on timeout/abort with nothing lost.
  * - ./layout.ts: which Int32 slot means what, for every primitive.
  * - ./handle.ts: toHandle()/fromHandle(), how a primitive crosses postMessage.
  * - ./thread.ts, ./worker-entry.ts: Thread and Timer, a module function run on a worker with primitives live.

@@ -2,17 +2,21 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { Event } from "../../src/threads/event.ts";
+import { Futex, type Taker } from "../../src/threads/futex.ts";
 import { fromHandle, isHandle, toHandle } from "../../src/threads/handle.ts";
 import {
   allocate,
   CAPACITY,
   CELL,
   FREE,
+  GRANTED,
   HEADER,
   Kind,
   QUEUED,
   SIZE,
+  SLEEPING,
   STATE,
+  WAITING,
 } from "../../src/threads/layout.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
@@ -68,6 +72,51 @@ describe("threads core (futex.ts)", () => {
     assert.equal(await within(waits[0]!), true);
     assert.equal(Atomics.load(i32, STATE), 2, "the two permits nobody waited for are kept, QUEUED cleared");
     assert.equal(allCellsFree(i32), true);
+  });
+
+  it("a grant notifies a cell only once its waiter marked it SLEEPING, and a marked sleeper is woken", async () => {
+    const core = new Futex(allocate(Kind.Semaphore));
+    const never: Taker = { take: () => -1, took() {} };
+    const notify = Atomics.notify;
+    let notified = 0;
+    Atomics.notify = (...args: Parameters<typeof Atomics.notify>) => {
+      notified++;
+      return notify(...args);
+    };
+    try {
+      const spinning = core.enter(never, 1, 0);
+      assert.equal(Atomics.load(core.i32, spinning), WAITING);
+      const sleeping = core.enter(never, 1, 0);
+      assert.equal(core.sleepOn(sleeping, 0), "timed-out", "it marks, then sleeps (0 ms here)");
+      assert.equal(Atomics.load(core.i32, sleeping), SLEEPING);
+      core.lock();
+      for (const cell of [core.shift(), core.shift()]) core.grant(cell, 7);
+      core.settleQueued();
+      core.unlock();
+      assert.equal(notified, 1, "only the sleeper's word was notified");
+      assert.equal(Atomics.load(core.i32, spinning), GRANTED);
+      assert.equal(core.sleepOn(spinning, 10_000), "not-equal", "granted first: it does not sleep");
+      assert.equal(core.collect(spinning), 7);
+      assert.equal(core.collect(sleeping), 7);
+      assert.equal(allCellsFree(core.i32), true);
+    } finally {
+      Atomics.notify = notify;
+    }
+    // And across threads: a worker asleep on its cell (seen marked SLEEPING) is handed the lock by a release.
+    const lock = new Lock();
+    lock.acquireSync();
+    const got = runTask("acquireSyncOnce", lock);
+    const i32 = lock._core.i32;
+    const asleep = async () => {
+      for (;;) {
+        for (let k = 0; k < CAPACITY; k++) if (Atomics.load(i32, HEADER + k * CELL) === SLEEPING) return;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    await within(asleep(), 10_000, "the worker marking its cell SLEEPING");
+    lock.release();
+    assert.equal(await within(got, 10_000), true);
+    assert.equal(lock.locked(), false);
   });
 
   it("handles: structured-cloneable, checked, and live on arrival", () => {

@@ -138,6 +138,13 @@ export async function incrementsOnBuffer(buffer: SharedArrayBuffer, counter: Int
   return increments(Lock._attach(buffer), counter, rounds, "sync");
 }
 
+/** Takes the lock, blocking, and lets it go: true once it held it. */
+export function acquireSyncOnce(lock: Lock): boolean {
+  const held = lock.acquireSync();
+  lock.release();
+  return held;
+}
+
 /**
  * With each primitive's GUARD word forced to "held", runs their uncontended paths: any of them that touched
  * the waiter FIFO would block here for good (the test's deadline then fails it).
