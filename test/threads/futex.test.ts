@@ -79,10 +79,10 @@ describe("threads core (futex.ts)", () => {
     const never: Taker = { take: () => -1, took() {} };
     const notify = Atomics.notify;
     let notified = 0;
-    Atomics.notify = (...args: Parameters<typeof Atomics.notify>) => {
+    Atomics.notify = ((i32: Int32Array, index: number, count?: number) => {
       notified++;
-      return notify(...args);
-    };
+      return notify(i32, index, count);
+    }) as typeof Atomics.notify;
     try {
       const spinning = core.enter(never, 1, 0);
       assert.equal(Atomics.load(core.i32, spinning), WAITING);
