@@ -63,8 +63,11 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
    * OwnerDiedError holding the lock if it inherited it from a dead thread.
    */
   acquireSync(opts?: WaitOptions): boolean {
+    const i32 = this._core.i32;
+    // Without options there is nothing to check first: the uncontended case is one compareExchange.
+    if (opts === undefined && Atomics.compareExchange(i32, STATE, 0, ME) === 0) return true;
     const ms = admitSync(opts);
-    if (Atomics.compareExchange(this._core.i32, STATE, 0, ME) === 0) return true;
+    if (Atomics.compareExchange(i32, STATE, 0, ME) === 0) return true;
     return this._core.acquireSync(this, ME, 0, ms);
   }
 
