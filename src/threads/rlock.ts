@@ -12,7 +12,8 @@ import { ME } from "./runtime.ts";
 /**
  * Levels of an RLock that a Condition wait of this thread let go of (`_releaseSave`) and will take back, and
  * how many of them other code of this thread released meanwhile (see the class comment). Per thread (this
- * module is loaded once per thread), per buffer; empty unless tasks of one thread share an RLock that way.
+ * module is loaded once per thread), per buffer: every RLock object of the thread over that buffer holds the
+ * same record, so a wait touches no map. Both are 0 unless a wait holds levels now.
  */
 interface Loan {
   lent: number;
@@ -20,28 +21,25 @@ interface Loan {
 }
 const loans = new WeakMap<ArrayBufferLike, Loan>();
 
-function lend(i32: Int32Array, depth: number): void {
-  const loan = loans.get(i32.buffer);
-  if (loan === undefined) loans.set(i32.buffer, { lent: depth, owed: 0 });
-  else loan.lent += depth;
+/** This thread's loan record of the RLock over `i32`, made on first use and kept (a wait's hot path). */
+function loanOf(i32: Int32Array): Loan {
+  let loan = loans.get(i32.buffer);
+  if (loan === undefined) loans.set(i32.buffer, (loan = { lent: 0, owed: 0 }));
+  return loan;
 }
 
 /** A release by this thread while its levels are lent: true if one of them is owed back (no error). */
-function owe(i32: Int32Array): boolean {
-  const loan = loans.get(i32.buffer);
-  if (loan === undefined || loan.owed >= loan.lent) return false;
+function owe(loan: Loan): boolean {
+  if (loan.owed >= loan.lent) return false;
   loan.owed++;
   return true;
 }
 
 /** A wait took back `saved` lent levels: how many of them were released meanwhile (to let go now). */
-function repay(i32: Int32Array, saved: number): number {
-  const loan = loans.get(i32.buffer);
-  if (loan === undefined) return 0;
+function repay(loan: Loan, saved: number): number {
   const k = Math.min(loan.owed, saved);
   loan.owed -= k;
   loan.lent -= saved;
-  if (loan.lent <= 0) loans.delete(i32.buffer);
   return k;
 }
 
@@ -72,15 +70,18 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
   /** Makes the class nominal: a Lock and an RLock have the same public shape but are not interchangeable. */
   declare private readonly brand: "RLock";
 
+  /** This thread's levels lent to Condition waits (shared by every RLock object over the same buffer). */
+  declare private readonly loan: Loan;
+
   constructor() {
     super();
-    (this as { _core: Futex })._core = new Futex(allocate(Kind.RLock), this);
+    wire(this, allocate(Kind.RLock));
   }
 
   /** @internal A live RLock over a received buffer (see ./handle.ts). */
   static _attach(buffer: SharedArrayBuffer): RLock {
     const lock = Object.create(RLock.prototype) as RLock;
-    (lock as { _core: Futex })._core = new Futex(attach(buffer, Kind.RLock), lock);
+    wire(lock, attach(buffer, Kind.RLock));
     return lock;
   }
 
@@ -131,7 +132,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
   release(): void {
     const i32 = this._core.i32;
     if ((Atomics.load(i32, STATE) & VALUE_MASK) !== ME) {
-      if (owe(i32)) return; // a level that a Condition wait of this thread holds for now: see the class comment
+      if (owe(this.loan)) return; // a level that a Condition wait of this thread holds for now: see the class comment
       throw new RuntimeError("cannot release un-acquired lock");
     }
     const depth = Atomics.load(i32, RLOCK_COUNT);
@@ -179,14 +180,14 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
     const depth = Atomics.load(this._core.i32, RLOCK_COUNT);
     this.handOn();
-    lend(this._core.i32, depth);
+    this.loan.lent += depth;
     return depth;
   }
 
   /** @internal The Condition wait that lent `saved` levels holds the lock again: levels released meanwhile are let go. */
   _restored(saved: number): void {
     const i32 = this._core.i32;
-    const k = repay(i32, saved);
+    const k = repay(this.loan, saved);
     if (k === 0 || !this._isOwned()) return;
     const depth = Atomics.load(i32, RLOCK_COUNT) - k;
     if (depth > 0) Atomics.store(i32, RLOCK_COUNT, depth);
@@ -229,4 +230,9 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
       if (queued) return;
     }
   }
+}
+
+function wire(lock: RLock, i32: Int32Array): void {
+  (lock as unknown as { _core: Futex })._core = new Futex(i32, lock);
+  (lock as unknown as { loan: Loan }).loan = loanOf(i32);
 }
