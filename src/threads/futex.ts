@@ -115,12 +115,12 @@ export const TAKEN = -2;
 /** `enter()` found no free cell (all CAPACITY are taken): wait on ROOM, then enter again. */
 export const FULL = -3;
 
-/** Loads a thread spins before it sleeps: on GUARD, and on a word it waits on (blocking or async). */
+/** Loads a thread spins before it sleeps: on a mutex word, and on a word it waits on (blocking or async). */
 const SPIN_SYNC = 2000;
 const SPIN_ASYNC = 200;
 /** GUARD's low bit: someone sleeps on it. */
 const SLEEPERS = 1;
-/** How long a GUARD waiter sleeps before it looks whether the holder died (holds last microseconds). */
+/** How long a waiter on a mutex word sleeps before it looks whether the holder died (holds last microseconds). */
 const GUARD_SLICE = 50;
 /**
  * How often (ms) a waiter on a primitive with orphans wakes to see whether a death was recorded: it cannot
@@ -130,6 +130,42 @@ const SLICE = 100;
 
 export const TRUE: Promise<boolean> = Promise.resolve(true);
 export const FALSE: Promise<boolean> = Promise.resolve(false);
+
+/**
+ * Takes the mutex word `i32[index]` (GUARD, a queue's mutex): 0 free, else the holder's owner word << 1 |
+ * SLEEPERS (Drepper's futex mutex, with the holder named). It guards a few dozen instructions, so it spins
+ * first. `terminate()` can stop a thread anywhere, also while it holds such a word: so a waiter sleeps in
+ * slices (the main thread, which cannot sleep, spins) and, once that holder's death is recorded, takes the
+ * word over instead of hanging for good.
+ */
+export function lockWord(i32: Int32Array, index: number): void {
+  if (Atomics.compareExchange(i32, index, 0, ME << 1) !== 0) lockWordContended(i32, index);
+}
+
+function lockWordContended(i32: Int32Array, index: number): void {
+  const mine = ME << 1;
+  for (let i = 0; i < SPIN_SYNC; i++) {
+    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, mine) === 0) return;
+  }
+  for (;;) {
+    const s = Atomics.load(i32, index);
+    if (s === 0) {
+      // Taken as contended: others may be asleep on it, so our unlock must notify.
+      if (Atomics.compareExchange(i32, index, 0, mine | SLEEPERS) === 0) return;
+      continue;
+    }
+    const held = s | SLEEPERS;
+    if (s !== held && Atomics.compareExchange(i32, index, s, held) !== s) continue;
+    if (canBlock) Atomics.wait(i32, index, held, GUARD_SLICE);
+    if (Atomics.load(i32, index) === held && deaths() !== 0 && isDead(held >>> 1)) {
+      if (Atomics.compareExchange(i32, index, held, mine | SLEEPERS) === held) return; // its holder died
+    }
+  }
+}
+
+export function unlockWord(i32: Int32Array, index: number): void {
+  if ((Atomics.exchange(i32, index, 0) & SLEEPERS) !== 0) Atomics.notify(i32, index, 1);
+}
 
 /** The core over one primitive's buffer. Holds no state of its own: any number of them may share a buffer. */
 export class Futex {
@@ -146,36 +182,13 @@ export class Futex {
 
   // ---- the guard ----------------------------------------------------------------------------------------
 
-  /**
-   * Takes GUARD: 0 free, else the holder's owner word << 1 | SLEEPERS (Drepper's futex mutex, with the holder
-   * named). `terminate()` can stop a thread anywhere, also in its few instructions under GUARD: so a waiter
-   * sleeps in slices and, once that holder's death is recorded, takes GUARD over instead of hanging for good.
-   */
+  /** Takes GUARD (see `lockWord`). */
   lock(): void {
-    const i32 = this.i32;
-    const mine = ME << 1;
-    if (Atomics.compareExchange(i32, GUARD, 0, mine) === 0) return;
-    for (let i = 0; i < SPIN_SYNC; i++) {
-      if (Atomics.load(i32, GUARD) === 0 && Atomics.compareExchange(i32, GUARD, 0, mine) === 0) return;
-    }
-    for (;;) {
-      const s = Atomics.load(i32, GUARD);
-      if (s === 0) {
-        // Taken as contended: others may be asleep on it, so our unlock must notify.
-        if (Atomics.compareExchange(i32, GUARD, 0, mine | SLEEPERS) === 0) return;
-        continue;
-      }
-      const held = s | SLEEPERS;
-      if (s !== held && Atomics.compareExchange(i32, GUARD, s, held) !== s) continue;
-      if (canBlock) Atomics.wait(i32, GUARD, held, GUARD_SLICE);
-      if (Atomics.load(i32, GUARD) === held && deaths() !== 0 && isDead(held >>> 1)) {
-        if (Atomics.compareExchange(i32, GUARD, held, mine | SLEEPERS) === held) return; // its holder died
-      }
-    }
+    lockWord(this.i32, GUARD);
   }
 
   unlock(): void {
-    if ((Atomics.exchange(this.i32, GUARD, 0) & SLEEPERS) !== 0) Atomics.notify(this.i32, GUARD, 1);
+    unlockWord(this.i32, GUARD);
   }
 
   // ---- the FIFO (GUARD held) ----------------------------------------------------------------------------
@@ -192,10 +205,10 @@ export class Futex {
   }
 
   /**
-   * Unlinks the head live waiter and returns its cell (still WAITING: `grant` it), or NONE. Cells of waiters
-   * whose thread died on the way are unlinked and freed, never returned: they could never collect a grant,
-   * so nothing (a lock, a permit, an item, a round's index) is ever handed to the dead. One load of the
-   * deaths count per call while nobody has died.
+   * Unlinks the head live waiter and returns its cell (WAITING or SLEEPING: `grant` it), or NONE. Cells of
+   * waiters whose thread died on the way are unlinked and freed, never returned: they could never collect a
+   * grant, so nothing (a lock, a permit, an item, a round's index) is ever handed to the dead. One load of
+   * the deaths count per call while nobody has died.
    */
   shift(brought?: Brought): number {
     const i32 = this.i32;
@@ -355,7 +368,7 @@ export class Futex {
     const i32 = this.i32;
     this.lock();
     const state = Atomics.load(i32, cell);
-    if (state !== GRANTED) {
+    if (state === WAITING || state === SLEEPING) {
       this.unlink(cell);
       this.settleQueued();
       // An abandoned Atomics.waitAsync stays registered on the cell's word until notified; flush it now so

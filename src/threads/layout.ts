@@ -100,7 +100,7 @@ export type KindName = keyof typeof Kind;
  * getter) and ARENA (the bytes of the items that are not inline). Every word of META and every entry is
  * read and written only under Q_MUTEX, except Q_COUNT, which qsize() reads atomically.
  */
-export const Q_MUTEX = 0; // the queue's mutex: 0 free, 1 held, 2 held with sleepers
+export const Q_MUTEX = 0; // the queue's mutex: a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
 export const Q_ORDER = 1; // FIFO, LIFO or PRIORITY (below)
 export const Q_CAPACITY = 2; // the bound (ceil of maxsize), or 0 when unbounded
 export const Q_COUNT = 3; // items in ENTRIES

@@ -372,8 +372,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       }
       const capacity = m[Q_CAPACITY] as number;
       if (capacity === 0 || store.count < capacity) {
-        store.push();
-        m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
+        store.push(); // counts it unfinished too
         return OK;
       }
       if (!wait) return NO;
@@ -466,8 +465,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       const hand = puts.value(cell) - 1;
       const fits = store.order !== PRIORITY || store.count === 0 || store.handKeyKind(hand) === store.keyKind;
       if (fits) {
-        store.pushHand(hand);
-        m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
+        store.pushHand(hand); // counts it unfinished too
       }
       puts.settleQueued();
       puts.grant(cell, fits ? DONE : UNORDERED);

@@ -17,6 +17,7 @@
  * growable buffer ~15x slower.)
  */
 import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER } from "./codec.ts";
+import { lockWord, unlockWord } from "./futex.ts";
 import {
   ENTRY,
   ENTRY_KEY,
@@ -30,7 +31,6 @@ import {
   FIFO,
   KEY_NUMBER,
   KEY_STRING,
-  LIFO,
   NONE,
   PRIORITY,
   PRIORITY_ENTRY,
@@ -47,15 +47,13 @@ import {
   Q_MUTEX,
   Q_ORDER,
   Q_SEQ,
+  Q_UNFINISHED,
 } from "./layout.ts";
-import { canBlock } from "./runtime.ts";
 
 const MAX_BYTES = 2 ** 31;
 const FIRST_ENTRIES = 64;
 const FIRST_HANDS = 16;
 const FIRST_ARENA = 4096;
-/** Loads spent on a held mutex before sleeping: as the core's SPIN_SYNC (a sleep and wake costs ~10-55 us). */
-const MUTEX_SPIN = 2000;
 /** Items up to this many bytes are copied a word at a time (cheaper than a subarray and a set). */
 const WORD_COPY_MAX = 256;
 
@@ -63,7 +61,7 @@ const WORD_COPY_MAX = 256;
 export const key = { kind: 0, number: 0, string: "" };
 
 /** What `take`/`takeHand` read: the entry's tag and inline number (the bytes are in the codec's scratch). */
-const out = { tag: 0, number: 0, length: 0 };
+const out = { tag: 0, number: 0, length: 0, off: 0, size: 0 };
 
 interface SharedArrayBufferGrowable extends SharedArrayBuffer {
   grow(bytes: number): void;
@@ -86,6 +84,17 @@ export interface StoreBuffers {
   hands: SharedArrayBuffer;
   arena: SharedArrayBuffer;
 }
+
+/*
+ * Dying: `terminate()` can stop a thread inside the mutex. The mutex is then taken over (./futex.ts
+ * `lockWord`), so the queue must make sense as the dead thread left it. Each change is prepared first and
+ * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_COUNT
+ * and Q_UNFINISHED together); a take copies the item out, then drops it from the order, then frees its bytes;
+ * growth fills the new space, then publishes the size. A thread that dies before the commit leaves its
+ * operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
+ * Q_ARENA_LIVE); after it, done. Not covered: a death inside a PriorityQueue's reordering, or between taking
+ * a waiting thread off its FIFO and granting it (that waiter then waits for its timeout).
+ */
 
 export class Store {
   readonly meta: Int32Array;
@@ -143,29 +152,17 @@ export class Store {
   // ---- the mutex ----------------------------------------------------------------------------------------
 
   /**
-   * Takes the queue's mutex (Drepper's futex mutex). It guards a few dozen instructions and a memcpy of an
-   * item's bytes (growth and compaction, rarely, are linear), never a wait; so it spins first.
+   * Takes the queue's mutex (a mutex word of ./futex.ts: a thread that dies holding it is taken over from).
+   * It guards a few dozen instructions and a memcpy of an item's bytes (growth and compaction, rarely, are
+   * linear), never a wait.
    */
   lock(): void {
-    const m = this.meta;
-    if (Atomics.compareExchange(m, Q_MUTEX, 0, 1) !== 0) this.contended();
+    lockWord(this.meta, Q_MUTEX);
     this.refresh();
   }
 
-  private contended(): void {
-    const m = this.meta;
-    for (let i = 0; i < MUTEX_SPIN; i++) {
-      if (Atomics.load(m, Q_MUTEX) === 0 && Atomics.compareExchange(m, Q_MUTEX, 0, 1) === 0) return;
-    }
-    if (!canBlock) {
-      while (Atomics.compareExchange(m, Q_MUTEX, 0, 2) !== 0);
-      return;
-    }
-    while (Atomics.exchange(m, Q_MUTEX, 2) !== 0) Atomics.wait(m, Q_MUTEX, 2);
-  }
-
   unlock(): void {
-    if (Atomics.exchange(this.meta, Q_MUTEX, 0) === 2) Atomics.notify(this.meta, Q_MUTEX, 1);
+    unlockWord(this.meta, Q_MUTEX);
   }
 
   /** New views after another thread grew a buffer (the sizes in META changed). */
@@ -234,23 +231,17 @@ export class Store {
     const m = this.meta;
     const ew = this.ew;
     const count = m[Q_COUNT] as number;
-    let base: number;
-    if (this.order === FIFO) {
-      const head = m[Q_HEAD] as number;
-      base = head * ew;
-      m[Q_HEAD] = head + 1 === this.entryCap ? 0 : head + 1;
-    } else if (this.order === LIFO) {
-      base = (count - 1) * ew;
-    } else {
-      this.swap(0, count - 1);
-      base = (count - 1) * ew;
-    }
-    this.read(this.entries, this.entriesF64, base);
+    if (this.order === PRIORITY) this.swap(0, count - 1);
+    const head = m[Q_HEAD] as number;
+    this.read(this.entries, this.entriesF64, this.order === FIFO ? head * ew : (count - 1) * ew);
+    // The commit (see `Dying` above): the item leaves the order in these stores.
     m[Q_COUNT] = count - 1; // a plain store: see `publishCount`
     if (count === 1) {
       m[Q_KEY_KIND] = 0;
-      if (this.order === FIFO) m[Q_HEAD] = 0;
-    } else if (this.order === PRIORITY) this.siftDown(0, count - 1);
+      m[Q_HEAD] = 0;
+    } else if (this.order === FIFO) m[Q_HEAD] = head + 1 === this.entryCap ? 0 : head + 1;
+    this.freeRead();
+    if (count > 1 && this.order === PRIORITY) this.siftDown(0, count - 1);
   }
 
   /** Drops every item in the order; returns how many. */
@@ -271,6 +262,7 @@ export class Store {
     return count * this.ew;
   }
 
+  /** Commits a push: the item at `base` joins the order and counts as unfinished (see `Dying` above). */
   private pushed(base: number): void {
     const m = this.meta;
     const count = (m[Q_COUNT] as number) + 1;
@@ -282,6 +274,7 @@ export class Store {
       this.siftUp(count - 1);
     }
     m[Q_COUNT] = count; // a plain store: see `publishCount`
+    m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
   }
 
   private growEntries(): void {
@@ -290,13 +283,14 @@ export class Store {
     const next = old * 2;
     if (next * ew * 4 > MAX_BYTES) throw new RangeError("threadkit/threads queue: too many items");
     (this.buffers.entries as SharedArrayBufferGrowable).grow(next * ew * 4);
-    this.meta[Q_ENTRY_CAP] = next;
-    this.refresh();
     if (this.order === FIFO) {
+      // Unwrap the ring into the new half before the new capacity is published (see `Dying` above).
       const head = this.meta[Q_HEAD] as number;
       const wrapped = head + (this.meta[Q_COUNT] as number) - old;
-      if (wrapped > 0) this.entries.copyWithin(old * ew, 0, wrapped * ew);
+      if (wrapped > 0) new Int32Array(this.buffers.entries).copyWithin(old * ew, 0, wrapped * ew);
     }
+    this.meta[Q_ENTRY_CAP] = next;
+    this.refresh();
   }
 
   // ---- the heap (PRIORITY) ------------------------------------------------------------------------------
@@ -379,6 +373,7 @@ export class Store {
   takeHand(h: number): void {
     this.read(this.hands, this.handsF64, h * this.ew);
     this.freeHand(h);
+    this.freeRead();
   }
 
   /**
@@ -465,10 +460,16 @@ export class Store {
       } else {
         into.set(this.arena.subarray(off, off + length));
       }
-      this.release(off, size);
+      out.off = off;
     } else if (out.tag === TAG_NUMBER) {
       out.number = f[(base >> 1) + ENTRY_NUMBER] as number;
     }
+    out.size = size;
+  }
+
+  /** Frees the bytes of the item just read, once it has left the order or HANDS (the read copied them). */
+  private freeRead(): void {
+    if (out.size > 0) this.release(out.off, out.size);
   }
 
   private blockSize(e: Int32Array, base: number): number {
@@ -528,6 +529,7 @@ export class Store {
       top += size;
     }
     m[Q_ARENA_TOP] = top;
+    m[Q_ARENA_LIVE] = top; // exact again, also after a thread died between an allocation and its commit
   }
 
   private collectBlock(blocks: [Int32Array, number, number, number][], e: Int32Array, base: number): void {

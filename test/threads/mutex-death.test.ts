@@ -1,0 +1,92 @@
+/**
+ * A thread terminated inside a queue's mutex (every put and get holds it for a few instructions) does not
+ * hang the queue: the next thread that wants the mutex takes it over once the death is recorded, and the
+ * queue is as if the dead thread's put or get had happened entirely or not at all (./store.ts, "Dying").
+ * Every wait has a deadline; no test relies on where a terminate() lands.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { toHandle } from "../../src/threads/handle.ts";
+import { Q_MUTEX } from "../../src/threads/layout.ts";
+import { isDead } from "../../src/threads/liveness.ts";
+import { Queue } from "../../src/threads/queue.ts";
+import { sleep, within } from "../helpers.ts";
+import { startWorker, terminateAll } from "./spawn.ts";
+
+after(terminateAll);
+
+const entry = new URL("./mutex-death-worker.ts", import.meta.url);
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(2);
+  }
+}
+
+/** Starts `op` on `q` in a worker, waits until it is there (its flag), lets it run `ms`, and terminates it. */
+async function killed(op: "hold" | "churn", q: Queue<number>, ms = 0): Promise<number> {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const worker = startWorker(entry, { op, handle: toHandle(q), flag });
+  const owner = worker.threadId + 1;
+  await until(() => Atomics.load(flag, 0) === 1, `the worker's ${op}`);
+  if (ms > 0) await sleep(ms);
+  await within(worker.terminate(), 20_000, "terminate");
+  await until(() => isDead(owner), "the death is recorded");
+  return owner;
+}
+
+describe("threads Queue: a thread that dies inside the queue's mutex", () => {
+  it("a worker terminated holding the mutex: the main thread takes it over, and the queue works", async () => {
+    const q = new Queue<number>(10);
+    q.putNowait(1);
+    const dead = await killed("hold", q);
+    assert.equal(Atomics.load(q._store.meta, Q_MUTEX) >>> 1, dead, "the dead worker still holds it");
+    assert.equal(q.getNowait(), 1);
+    q.putNowait(2);
+    assert.equal(await within(q.get({ timeout: 5_000 })), 2);
+    assert.equal(Atomics.load(q._store.meta, Q_MUTEX), 0, "free again");
+  });
+
+  it("a worker blocked on the mutex before its holder died takes it over and gets its item", async () => {
+    const q = new Queue<number>(10);
+    const holder = new Int32Array(new SharedArrayBuffer(4));
+    const h = startWorker(entry, { op: "hold", handle: toHandle(q), flag: holder });
+    const owner = h.threadId + 1;
+    await until(() => Atomics.load(holder, 0) === 1, "the holder inside the mutex");
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const getter = startWorker(entry, { op: "get", handle: toHandle(q), flag });
+    const got = new Promise((resolve, reject) => {
+      getter.once("message", resolve);
+      getter.once("error", reject);
+    });
+    await until(() => Atomics.load(flag, 0) === 1, "the getter started");
+    // The getter now spins, then sleeps in slices, on the mutex word (it cannot get past it).
+    await until(() => (Atomics.load(q._store.meta, Q_MUTEX) & 1) === 1, "the getter asleep on the mutex");
+    await within(h.terminate(), 20_000, "terminate");
+    await until(() => isDead(owner), "the death is recorded");
+    // The main thread must not touch the queue here (it would take the mutex over itself): the getter does.
+    await until(() => Atomics.load(q._store.meta, Q_MUTEX) >>> 1 !== owner, "the getter took the mutex over");
+    q.putNowait(7);
+    assert.equal(await within(got, 20_000, "the getter's item"), 7);
+  });
+
+  it("workers terminated anywhere in a put/get loop leave the queue consistent and usable", async () => {
+    const q = new Queue<number>(4);
+    for (let round = 0; round < 12; round++) {
+      await killed("churn", q, 2 + (round % 4));
+      const n = q.qsize();
+      assert.ok(n === 0 || n === 1, `round ${round}: ${n} items after a put/get pair was cut short`);
+      const left: unknown[] = [];
+      while (!q.empty()) left.push(q.getNowait());
+      assert.ok(
+        left.every((x) => typeof x === "number"),
+        `round ${round}: what was left is an item: ${left}`,
+      );
+      q.putNowait(-1);
+      assert.equal(q.getNowait(), -1);
+      assert.equal(Atomics.load(q._store.meta, Q_MUTEX), 0);
+    }
+  });
+});
