@@ -5,7 +5,7 @@ import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
 import { reportError } from "../internal/runtime.ts";
 import { admitSync } from "./admit.ts";
-import { FULL, Futex, type Taker } from "./futex.ts";
+import { FULL, Futex, SPIN_SYNC, type Taker } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -17,7 +17,6 @@ import {
   Kind,
   ROOM,
   STATE,
-  WAITING,
 } from "./layout.ts";
 import { deaths } from "./liveness.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
@@ -292,7 +291,7 @@ export class Barrier implements BarrierApi {
 
   /** Parks on a ticket, blocking, until granted; the timeout breaks the barrier (under GUARD). */
   private parkSync(cell: number, deadline: number): number {
-    if (this._core.spinOn(cell, WAITING, 2000)) return this._core.collect(cell);
+    if (this._core.spinGranted(cell, SPIN_SYNC)) return this._core.collect(cell);
     for (;;) {
       if (this._core.granted(cell)) return this._core.collect(cell);
       const rest = deadline - now();

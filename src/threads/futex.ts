@@ -116,7 +116,7 @@ export const TAKEN = -2;
 export const FULL = -3;
 
 /** Loads a thread spins before it sleeps: on a mutex word, and on a word it waits on (blocking or async). */
-const SPIN_SYNC = 2000;
+export const SPIN_SYNC = 2000;
 const SPIN_ASYNC = 200;
 /** GUARD's low bit: someone sleeps on it. */
 const SLEEPERS = 1;
@@ -440,10 +440,10 @@ export class Futex {
 
   // ---- spinning -----------------------------------------------------------------------------------------
 
-  /** Spins while `i32[index] === expected`, at most `max` loads; true if it changed. */
-  spinOn(index: number, expected: number, max: number): boolean {
+  /** A waiter spins on its queued cell, at most `max` loads: true once it is GRANTED (then `collect` it). */
+  spinGranted(cell: number, max: number): boolean {
     const i32 = this.i32;
-    for (let i = 0; i < max; i++) if (Atomics.load(i32, index) !== expected) return true;
+    for (let i = 0; i < max; i++) if (Atomics.load(i32, cell) === GRANTED) return true;
     return false;
   }
 
@@ -553,7 +553,7 @@ export class Futex {
    */
   parkSync(cell: number, deadline: number): number {
     const i32 = this.i32;
-    if (this.spinOn(cell, WAITING, SPIN_SYNC)) return this.collect(cell);
+    if (this.spinGranted(cell, SPIN_SYNC)) return this.collect(cell);
     const orphans = this.orphans;
     let seen = 0;
     for (;;) {
@@ -580,7 +580,7 @@ export class Futex {
    * on timeout, signal.reason on abort.
    */
   parkAsync(cell: number, deadline: number, signal?: AbortSignal): Promise<number> {
-    if (this.spinOn(cell, WAITING, SPIN_ASYNC)) return Promise.resolve(this.collect(cell));
+    if (this.spinGranted(cell, SPIN_ASYNC)) return Promise.resolve(this.collect(cell));
     return new AsyncWait(this, null, 0, 0, deadline, signal, cell).promise as Promise<number>;
   }
 
@@ -662,7 +662,7 @@ class AsyncWait {
     else if (cell === FULL) this.sleep(ROOM, seq);
     else {
       this.cell = cell;
-      if (core.spinOn(cell, WAITING, SPIN_ASYNC)) this.settle(core.collect(cell));
+      if (core.spinGranted(cell, SPIN_ASYNC)) this.settle(core.collect(cell));
       else this.sleep(cell);
     }
   }
