@@ -110,6 +110,9 @@ export interface Brought {
   dropDead(cell: number): void;
 }
 
+/** CELL_PREV of a cell taken off the FIFO (until it is linked again). */
+const UNLINKED = -2;
+
 /** `enter()` took without queueing. */
 export const TAKEN = -2;
 /** `enter()` found no free cell (all CAPACITY are taken): wait on ROOM, then enter again. */
@@ -369,7 +372,9 @@ export class Futex {
     this.lock();
     const state = Atomics.load(i32, cell);
     if (state === WAITING || state === SLEEPING) {
-      this.unlink(cell);
+      // Off the FIFO but not granted, with GUARD ours: its granter died between the two (GUARD was taken
+      // over from it). Nothing came: leave, without unlinking it twice.
+      if (Atomics.load(i32, cell + CELL_PREV) !== UNLINKED) this.unlink(cell);
       this.settleQueued();
       // An abandoned Atomics.waitAsync stays registered on the cell's word until notified; flush it now so
       // that the cell's next waiter is the only one a grant can wake.
@@ -435,6 +440,7 @@ export class Futex {
     else Atomics.store(i32, prev + CELL_NEXT, next);
     if (next === NONE) Atomics.store(i32, TAIL, prev);
     else Atomics.store(i32, next + CELL_PREV, prev);
+    Atomics.store(i32, cell + CELL_PREV, UNLINKED);
     Atomics.sub(i32, SIZE, 1);
   }
 

@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { toHandle } from "../../src/threads/handle.ts";
-import { Q_MUTEX } from "../../src/threads/layout.ts";
+import { CAPACITY, CELL, FREE, HEADER, Q_MUTEX, QUEUED, SIZE, STATE } from "../../src/threads/layout.ts";
 import { isDead } from "../../src/threads/liveness.ts";
 import { Queue } from "../../src/threads/queue.ts";
+import { Semaphore } from "../../src/threads/semaphore.ts";
 import { sleep, within } from "../helpers.ts";
 import { startWorker, terminateAll } from "./spawn.ts";
 
@@ -26,7 +27,11 @@ async function until(check: () => boolean, what: string, ms = 20_000): Promise<v
 }
 
 /** Starts `op` on `q` in a worker, waits until it is there (its flag), lets it run `ms`, and terminates it. */
-async function killed(op: "hold" | "churn", q: Queue<number>, ms = 0): Promise<number> {
+async function killed(
+  op: "hold" | "churn" | "orphan",
+  q: Queue<number> | Semaphore,
+  ms = 0,
+): Promise<number> {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const worker = startWorker(entry, { op, handle: toHandle(q), flag });
   const owner = worker.threadId + 1;
@@ -70,6 +75,21 @@ describe("threads Queue: a thread that dies inside the queue's mutex", () => {
     await until(() => Atomics.load(q._store.meta, Q_MUTEX) >>> 1 !== owner, "the getter took the mutex over");
     q.putNowait(7);
     assert.equal(await within(got, 20_000, "the getter's item"), 7);
+  });
+
+  it("a waiter taken off the FIFO by a releaser that died before granting it times out cleanly", async () => {
+    const sem = new Semaphore(0);
+    const i32 = sem._core.i32;
+    const orphaned = sem.acquire({ timeout: 1_000 });
+    await killed("orphan", sem);
+    assert.equal(await within(orphaned, 20_000), false, "nothing came: its timeout");
+    assert.equal(Atomics.load(i32, SIZE), 0, "the FIFO was not unlinked twice");
+    assert.equal(Atomics.load(i32, STATE) & QUEUED, 0);
+    for (let k = 0; k < CAPACITY; k++) assert.equal(Atomics.load(i32, HEADER + k * CELL), FREE);
+    const next = sem.acquire({ timeout: 5_000 });
+    sem.release();
+    assert.equal(await within(next), true, "the semaphore still works");
+    assert.equal(sem.value, 0);
   });
 
   it("workers terminated anywhere in a put/get loop leave the queue consistent and usable", async () => {
