@@ -352,16 +352,12 @@ export class Queue<T> implements QueueApi<T>, Brought {
       if (store.order === PRIORITY && store.count > 0 && store.keyKind !== key.kind) throw unordered();
       const gets = this._gets;
       if ((Atomics.load(gets.i32, STATE) & QUEUED) !== 0) {
+        // The item is placed first (that may throw, or be cut short by a terminate()), so that a getter
+        // taken off its FIFO is granted a few instructions later, never left waiting.
+        const hand = store.hand();
         gets.lock();
         const cell = gets.shift();
         if (cell !== NONE) {
-          let hand: number;
-          try {
-            hand = store.hand();
-          } catch (error) {
-            gets.unlock();
-            throw error;
-          }
           m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
           gets.settleQueued();
           gets.grant(cell, hand + 1);
@@ -369,6 +365,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
           return OK;
         }
         gets.unlock();
+        store.dropHand(hand); // every waiting getter had died: the item is queued as usual below
       }
       const capacity = m[Q_CAPACITY] as number;
       if (capacity === 0 || store.count < capacity) {
