@@ -121,10 +121,10 @@ export const FULL = -3;
 /** Loads a thread spins before it sleeps: on a mutex word, and on a word it waits on (blocking or async). */
 export const SPIN_SYNC = 2000;
 const SPIN_ASYNC = 200;
-/** GUARD's low bit: someone sleeps on it. */
+/** A mutex word's low bit: someone sleeps on it. */
 const SLEEPERS = 1;
 /** How long a waiter on a mutex word sleeps before it looks whether the holder died (holds last microseconds). */
-const GUARD_SLICE = 50;
+const MUTEX_SLICE = 50;
 /**
  * How often (ms) a waiter on a primitive with orphans wakes to see whether a death was recorded: it cannot
  * block on its cell and the registry at once. A slice costs one wake-up and one load while nobody dies.
@@ -159,7 +159,7 @@ function lockWordContended(i32: Int32Array, index: number): void {
     }
     const held = s | SLEEPERS;
     if (s !== held && Atomics.compareExchange(i32, index, s, held) !== s) continue;
-    if (canBlock) Atomics.wait(i32, index, held, GUARD_SLICE);
+    if (canBlock) Atomics.wait(i32, index, held, MUTEX_SLICE);
     if (Atomics.load(i32, index) === held && deaths() !== 0 && isDead(held >>> 1)) {
       if (Atomics.compareExchange(i32, index, held, mine | SLEEPERS) === held) return; // its holder died
     }
