@@ -300,8 +300,12 @@ export class Futex {
    * SLEEPING first, and does not sleep if the grant came first. What Atomics.wait returned, or "not-equal".
    */
   sleepOn(cell: number, ms: number): "ok" | "not-equal" | "timed-out" {
-    if (Atomics.compareExchange(this.i32, cell, WAITING, SLEEPING) === GRANTED) return "not-equal";
-    return Atomics.wait(this.i32, cell, SLEEPING, ms);
+    return this.markSleeping(cell) ? Atomics.wait(this.i32, cell, SLEEPING, ms) : "not-equal";
+  }
+
+  /** The waiter of `cell` is about to sleep on it (blocking or async): marks it SLEEPING; false if granted. */
+  markSleeping(cell: number): boolean {
+    return Atomics.compareExchange(this.i32, cell, WAITING, SLEEPING) !== GRANTED;
   }
 
   /** Clears QUEUED once the FIFO is empty. */
@@ -558,12 +562,11 @@ export class Futex {
    * `deadline` passed first. With orphans it wakes every SLICE to recover from a holder that died.
    */
   parkSync(cell: number, deadline: number): number {
-    const i32 = this.i32;
     if (this.spinGranted(cell, SPIN_SYNC)) return this.collect(cell);
     const orphans = this.orphans;
     let seen = 0;
     for (;;) {
-      if (Atomics.load(i32, cell) === GRANTED) return this.collect(cell);
+      if (this.granted(cell)) return this.collect(cell);
       const rest = deadline - now();
       if (rest <= 0) return this.leave(cell);
       if (orphans === undefined) this.sleepOn(cell, rest);
@@ -678,12 +681,8 @@ class AsyncWait {
     const i32 = this.core.i32;
     let rest = this.deadline - now();
     if (rest > SLICE && this.cell !== NONE && this.core.orphans !== undefined) rest = SLICE;
-    let value = seq;
-    if (value === undefined) {
-      value = SLEEPING;
-      if (Atomics.compareExchange(i32, index, WAITING, SLEEPING) === GRANTED) rest = 0; // granted first
-    }
-    const result = rest > 0 ? waitAsync(i32, index, value, rest) : null;
+    if (seq === undefined && !this.core.markSleeping(index)) rest = 0; // granted first
+    const result = rest > 0 ? waitAsync(i32, index, seq ?? SLEEPING, rest) : null;
     if (result?.async) result.value.then(this.wake);
     else this.wake();
   }
