@@ -103,8 +103,11 @@ export async function timed(body: () => Promise<void> | void): Promise<number> {
 // ---------------------------------------------------------------------------------------------- progress
 
 const tty = process.stderr.isTTY === true;
-const started = Date.now();
+// A workload's process counts from when the whole run started (run.ts passes it on).
+const started = Number(process.env.BENCH_STARTED) || Date.now();
 let lastLine = "";
+
+export const startedAt = (): number => started;
 
 /** The one progress line (stderr): redrawn in place on a terminal, printed once per change of step elsewhere. */
 export function progress(text: string): void {
