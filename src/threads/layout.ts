@@ -97,26 +97,31 @@ export type KindName = keyof typeof Kind;
  * A queue (./queue.ts, ./store.ts) has, besides its three FIFO buffers, a fixed META buffer of Int32 words
  * (below) and three growable buffers: ENTRIES (the items in queue order: a ring, a stack or a heap of
  * entries), HANDS (entries held outside that order: a waiting putter's item, an item handed to a waiting
- * getter) and ARENA (the bytes of the items that are not inline). Every word of META and every entry is
- * read and written only under Q_MUTEX, except Q_COUNT, which qsize() reads atomically.
+ * getter) and ARENA (the bytes of the items that are not inline).
+ *
+ * META is three groups, 64 bytes apart, so that a producer and a consumer write no cache line in common:
+ * what rarely changes; the put side's words; the get side's words. Which mutex guards which word, and
+ * why, is said in ./store.ts.
  */
-export const Q_MUTEX = 0; // the queue's mutex: a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
-export const Q_ORDER = 1; // FIFO, LIFO or PRIORITY (below)
-export const Q_CAPACITY = 2; // the bound (ceil of maxsize), or 0 when unbounded
-export const Q_COUNT = 3; // items in ENTRIES
-export const Q_HEAD = 4; // FIFO: the ring's first entry
-export const Q_UNFINISHED = 5; // items put and not yet marked done
-export const Q_SHUTDOWN = 6; // 1 once shut down
-export const Q_ENTRY_CAP = 7; // how many entries ENTRIES holds now
-export const Q_HAND_CAP = 8; // how many entries HANDS holds now
-export const Q_HAND_FREE = 9; // the first free entry of HANDS (a list through ENTRY_NEXT), or NONE
-export const Q_ARENA_CAP = 10; // bytes in ARENA now
-export const Q_ARENA_TOP = 11; // ARENA is allocated below this offset
-export const Q_ARENA_LIVE = 12; // bytes of ARENA that live entries hold
-export const Q_KEY_KIND = 13; // PRIORITY: the kind of the queued keys (KEY_*), 0 while empty
-export const Q_SEQ = 14; // PRIORITY: the next put's sequence number (ties keep put order)
-export const Q_MAXSIZE = 8; // Float64 index (words 16, 17): maxsize as given, for a rebuilt handle
-export const Q_META_WORDS = 18;
+export const Q_ORDER = 0; // FIFO, LIFO or PRIORITY (below)
+export const Q_CAPACITY = 1; // the bound (ceil of maxsize), or 0 when unbounded
+export const Q_SHUTDOWN = 2; // 1 once shut down
+export const Q_ENTRY_CAP = 3; // how many entries ENTRIES holds now (a power of 2)
+export const Q_MAXSIZE = 2; // Float64 index (words 4, 5): maxsize as given, for a rebuilt handle
+export const Q_HAND_CAP = 6; // how many entries HANDS holds now
+export const Q_ARENA_CAP = 7; // bytes in ARENA now
+export const Q_KEY_KIND = 8; // PRIORITY: the kind of the queued keys (KEY_*), 0 while empty
+export const Q_SEQ = 9; // PRIORITY: the next put's sequence number (ties keep put order)
+export const Q_PUT_MUTEX = 16; // a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
+export const Q_PUTS = 17; // items that ever joined the order (mod 2^32)
+export const Q_UNFINISHED = 18; // items put and not yet marked done
+export const Q_ARENA_TOP = 19; // ARENA is allocated below this offset
+export const Q_ARENA_ALLOC = 20; // bytes of ARENA ever allocated (mod 2^32)
+export const Q_GET_MUTEX = 32; // a mutex word, as Q_PUT_MUTEX
+export const Q_TAKES = 33; // items that ever left the order (mod 2^32): Q_PUTS - Q_TAKES are queued
+export const Q_ARENA_FREED = 34; // bytes of ARENA ever freed (mod 2^32): Q_ARENA_ALLOC - this are live
+export const Q_HAND_FREE = 35; // the first free entry of HANDS (a list through ENTRY_NEXT), or NONE
+export const Q_META_WORDS = 48;
 
 export const FIFO = 0;
 export const LIFO = 1;

@@ -3,13 +3,15 @@
  * thread and any number of workers: an item put on one thread is got on any other.
  *
  * Design (Python's queue.Queue, with the futex core for waiting):
- * - One mutex (Q_MUTEX, ./store.ts) guards the items, the counters and the shutdown flag; it is held for a
- *   few dozen instructions and never while waiting. Uncontended, a put or a get is one compareExchange and
- *   one exchange on it, and nothing else atomic: the waiter FIFOs are looked at through one load of their
- *   QUEUED bit.
+ * - The items, the counters and the shutdown flag are guarded by the store's mutexes (./store.ts): a FIFO
+ *   put that finds room and nobody waiting holds only the put side's, a FIFO get that finds an item and
+ *   nobody waiting only the get side's, so a producer and a consumer do not contend. Everything else holds
+ *   both ("the mutex" below), for a few dozen instructions and never while waiting. The waiter FIFOs are
+ *   looked at through one load of their QUEUED bit.
  * - Three FIFOs of the futex core, one buffer each: getters, putters, joiners. A caller that must wait
  *   queues its cell under the mutex (take your ticket before you let go), so no put, get, taskDone or
- *   shutdown can slip between its check and its wait.
+ *   shutdown can slip between its check and its wait (a one-sided put or get checks QUEUED under its own
+ *   mutex, and nobody queues without holding it).
  * - Direct hand-off, first come first served: an item put while getters wait goes to the longest-waiting
  *   getter (into a HANDS entry whose index is the grant), never into the queue; a slot freed while
  *   putters wait takes the longest-waiting putter's item (already in a HANDS entry) into the queue. So
@@ -40,7 +42,6 @@ import {
   NONE,
   PRIORITY,
   Q_CAPACITY,
-  Q_COUNT,
   Q_MAXSIZE,
   Q_SHUTDOWN,
   Q_UNFINISHED,
@@ -154,7 +155,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   /** How many items are queued now (approximate while other threads work, as in Python). */
   qsize(): number {
-    return Atomics.load(this._store.meta, Q_COUNT);
+    return this._store.size();
   }
   empty(): boolean {
     return this.qsize() === 0;
@@ -255,14 +256,14 @@ export class Queue<T> implements QueueApi<T>, Brought {
   taskDone(): void {
     const store = this._store;
     const m = store.meta;
-    store.lock();
+    store.lockPut(); // Q_UNFINISHED is the put side's, and joiners queue under it
     try {
       const left = (m[Q_UNFINISHED] as number) - 1;
       if (left < 0) throw new ValueError("taskDone() called too many times");
       m[Q_UNFINISHED] = left;
       if (left === 0) grantAll(this._joins, DONE);
     } finally {
-      store.unlock();
+      store.unlockPut();
     }
   }
 
@@ -346,7 +347,27 @@ export class Queue<T> implements QueueApi<T>, Brought {
     const store = this._store;
     if (store.order === PRIORITY) setKey(item);
     const m = store.meta;
-    store.lock();
+    if (store.order === FIFO) {
+      store.lockPut();
+      // The put side alone: open, no getter to hand the item to, and room. Full: watch for a slot first.
+      if (m[Q_SHUTDOWN] === 0 && (Atomics.load(this._gets.i32, STATE) & QUEUED) === 0) {
+        if (store.fits()) {
+          try {
+            store.push(); // counts it unfinished too
+          } finally {
+            store.unlockPut();
+          }
+          return OK;
+        }
+        if (wait && spin > 0 && store.full()) {
+          store.unlockPut();
+          this.began = now();
+          this.watch(spin, true);
+          return RETRY;
+        }
+      }
+      store.widen();
+    } else store.lock();
     try {
       if (m[Q_SHUTDOWN] !== 0) throw new QueueShutDown();
       if (store.order === PRIORITY && store.count > 0 && store.keyKind !== key.kind) throw unordered();
@@ -376,11 +397,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       if (spin > 0) {
         this.began = now();
         store.unlock();
-        for (
-          let i = 0;
-          i < spin && Atomics.load(m, Q_COUNT) >= capacity && Atomics.load(m, Q_SHUTDOWN) === 0;
-          i++
-        );
+        this.watch(spin, true);
         store.lock();
         if (store.count < capacity || m[Q_SHUTDOWN] !== 0) return RETRY;
       }
@@ -400,6 +417,17 @@ export class Queue<T> implements QueueApi<T>, Brought {
     }
   }
 
+  /** Up to `spin` loads, no mutex held, until the queue is no longer full (`full`) or empty, or shut down. */
+  private watch(spin: number, full: boolean): void {
+    const store = this._store;
+    const m = store.meta;
+    const capacity = m[Q_CAPACITY] as number;
+    for (let i = 0; i < spin && Atomics.load(m, Q_SHUTDOWN) === 0; i++) {
+      const n = store.size();
+      if (full ? n < capacity : n > 0) return;
+    }
+  }
+
   /** Takes the next item for decoding: OK, NO (empty, and `wait` false), ENDED, NO_CELL, or a cell to wait on. */
   private tryGet(wait: boolean, spin = 0): number {
     const got = this.tryGetOnce(wait, spin);
@@ -409,6 +437,27 @@ export class Queue<T> implements QueueApi<T>, Brought {
   private tryGetOnce(wait: boolean, spin: number): number {
     const store = this._store;
     const m = store.meta;
+    if (store.order === FIFO) {
+      store.lockGet();
+      // The get side alone: an item, and no putter waiting for the slot it frees. Empty: watch first.
+      if ((Atomics.load(this._puts.i32, STATE) & QUEUED) === 0) {
+        if (store.ready()) {
+          try {
+            store.take();
+          } finally {
+            store.unlockGet();
+          }
+          return OK;
+        }
+        if (wait && spin > 0) {
+          store.unlockGet();
+          this.began = now();
+          this.watch(spin, false);
+          return RETRY;
+        }
+      }
+      store.unlockGet();
+    }
     store.lock();
     try {
       if (store.count > 0) {
@@ -421,7 +470,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       if (spin > 0) {
         this.began = now();
         store.unlock();
-        for (let i = 0; i < spin && Atomics.load(m, Q_COUNT) === 0 && Atomics.load(m, Q_SHUTDOWN) === 0; i++);
+        this.watch(spin, false);
         store.lock();
         if (store.count > 0 || m[Q_SHUTDOWN] !== 0) return RETRY;
       }
@@ -473,7 +522,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   private tryJoin(wait: boolean): number {
     const store = this._store;
-    store.lock();
+    store.lockPut();
     try {
       if (store.meta[Q_UNFINISHED] === 0) return OK;
       if (!wait) return NO;
@@ -483,7 +532,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       if (cell === FULL) this.seq = seq;
       return cell === FULL ? NO_CELL : cell;
     } finally {
-      store.unlock();
+      store.unlockPut();
     }
   }
 
@@ -500,9 +549,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   private drop(hand: number): void {
     const store = this._store;
-    store.lock();
+    store.lockGet();
     store.dropHand(hand);
-    store.unlock();
+    store.unlockGet();
   }
 
   /** A getter's wait ended with `granted` (0: timed out): the item handed to it, or the error. */
@@ -510,9 +559,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
     if (granted === 0) throw new QueueEmpty();
     if (granted === SHUT) throw new QueueShutDown();
     const store = this._store;
-    store.lock();
+    store.lockGet();
     store.takeHand(granted - 1);
-    store.unlock();
+    store.unlockGet();
     return decodeTaken() as T;
   }
 

@@ -1,18 +1,33 @@
 /**
  * The shared storage of a threads-tier queue: every thread that holds the queue has a Store over the same
- * buffers (slots named in ./layout.ts), and every call below runs under the queue's mutex (`lock()`).
+ * buffers (slots named in ./layout.ts).
  *
  * - ENTRIES holds the items in the queue's order: a ring (FIFO), a stack (LIFO) or a binary min-heap on
  *   (key, sequence number) (PRIORITY, stable). An entry is a few words: the codec's tag, an inline number,
- *   or where the item's bytes are in ARENA.
+ *   or where the item's bytes are in ARENA. Q_PUTS - Q_TAKES entries are queued; in the ring the entry of
+ *   the item put `c`-th is at `c & (capacity - 1)`.
  * - HANDS holds entries outside that order, each owned by one waiter: a waiting putter's item (moved into
  *   ENTRIES when a slot frees) and an item handed straight to a waiting getter (it takes the bytes out).
- * - ARENA holds the bytes, bump-allocated. It resets when nothing is live, reclaims a freed block at its
- *   top (so a LIFO stays compact), and when the top reaches the end it either compacts (moves the live
- *   blocks down, oldest position first) or grows.
+ * - ARENA holds the bytes, bump-allocated. It starts again from the bottom when nothing is live, a LIFO
+ *   or a PriorityQueue reclaims a freed block at its top, and when the top reaches the end it either
+ *   compacts (moves the live blocks down, oldest position first) or grows.
+ *
+ * Two mutexes (mutex words of ./futex.ts), PUT before GET when both are taken, each held for a few dozen
+ * instructions and never while waiting:
+ * - PUT guards what producers write: Q_PUTS, Q_UNFINISHED, the ring's free slots, and ARENA above
+ *   Q_ARENA_TOP (Q_ARENA_TOP, Q_ARENA_ALLOC). A FIFO put that finds room and no waiting getter holds it
+ *   alone, and so do taskDone and join.
+ * - GET guards what consumers write: Q_TAKES, Q_ARENA_FREED, and HANDS. A FIFO get that finds an item and
+ *   no waiting putter holds it alone, and so does taking or dropping a HANDS entry.
+ * So a producer and a consumer share no mutex and write no cache line in common, and each caches the
+ * other side's count, reading it again only when the cache says full (or empty). Everything else (waiting,
+ * hand-offs, shutdown, growth, compaction, and every LIFO and PRIORITY put and get) holds both
+ * (`lock()`), as one mutex: whoever holds both sees the whole queue still. Q_SHUTDOWN, the sizes and the
+ * FIFOs' QUEUED bits change only then, so either mutex alone keeps them still; the bytes of a queued item
+ * move only then (compaction), so a consumer holding GET can copy them.
  *
  * Unbounded means unbounded: the three buffers are growable SharedArrayBuffers (Node 20 has them), grown
- * under the mutex; their size lives in META, so another thread sees a growth the next time it takes the
+ * under the mutexes; their size lives in META, so another thread sees a growth the next time it takes the
  * mutex and makes new views then. (Views of fixed length, because V8 11 runs length-tracking views of a
  * growable buffer ~15x slower.)
  */
@@ -34,19 +49,22 @@ import {
   NONE,
   PRIORITY,
   PRIORITY_ENTRY,
+  Q_ARENA_ALLOC,
   Q_ARENA_CAP,
-  Q_ARENA_LIVE,
+  Q_ARENA_FREED,
   Q_ARENA_TOP,
-  Q_COUNT,
+  Q_CAPACITY,
   Q_ENTRY_CAP,
+  Q_GET_MUTEX,
   Q_HAND_CAP,
   Q_HAND_FREE,
-  Q_HEAD,
   Q_KEY_KIND,
   Q_META_WORDS,
-  Q_MUTEX,
   Q_ORDER,
+  Q_PUT_MUTEX,
+  Q_PUTS,
   Q_SEQ,
+  Q_TAKES,
   Q_UNFINISHED,
 } from "./layout.ts";
 
@@ -86,13 +104,13 @@ export interface StoreBuffers {
 }
 
 /*
- * Dying: `terminate()` can stop a thread inside the mutex. The mutex is then taken over (./futex.ts
+ * Dying: `terminate()` can stop a thread inside a mutex. The mutex is then taken over (./futex.ts
  * `lockWord`), so the queue must make sense as the dead thread left it. Each change is prepared first and
- * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_COUNT
- * and Q_UNFINISHED together); a take copies the item out, then drops it from the order, then frees its bytes;
- * growth fills the new space, then publishes the size. A thread that dies before the commit leaves its
- * operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
- * Q_ARENA_LIVE); after it, done. Not covered: a death inside a PriorityQueue's reordering, or between taking
+ * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_PUTS
+ * and Q_UNFINISHED together); a take copies the item out, then counts it taken (Q_TAKES), then frees its
+ * bytes; growth fills the new space, then publishes the size. A thread that dies before the commit leaves
+ * its operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
+ * the live count); after it, done. Not covered: a death inside a PriorityQueue's reordering, or between taking
  * a waiting thread off its FIFO and granting it (that waiter then waits for its timeout).
  */
 
@@ -112,6 +130,9 @@ export class Store {
   private arenaU16!: Uint16Array;
   private arena32!: Int32Array;
   private readonly tmp = new Int32Array(PRIORITY_ENTRY);
+  /** Q_TAKES and Q_PUTS as this thread last read them: the other side's count, read again only when needed. */
+  private takesSeen = 0;
+  private putsSeen = 0;
 
   /** A new, empty store of `order`. */
   static create(order: number): Store {
@@ -132,6 +153,7 @@ export class Store {
     });
   }
 
+  /** Views are made when a mutex is first taken (attaching a handle waits for nobody). */
   constructor(readonly buffers: StoreBuffers) {
     for (const b of [buffers.entries, buffers.hands, buffers.arena]) {
       if (!(b instanceof SharedArrayBuffer) || !(b as { growable?: boolean }).growable) {
@@ -144,28 +166,48 @@ export class Store {
     this.meta = new Int32Array(buffers.meta);
     this.order = Atomics.load(this.meta, Q_ORDER);
     this.ew = this.order === PRIORITY ? PRIORITY_ENTRY : ENTRY;
-    this.lock();
-    this.refresh();
-    this.unlock();
   }
 
-  // ---- the mutex ----------------------------------------------------------------------------------------
+  // ---- the mutexes (see the top of this file) -----------------------------------------------------------
 
-  /**
-   * Takes the queue's mutex (a mutex word of ./futex.ts: a thread that dies holding it is taken over from).
-   * It guards a few dozen instructions and a memcpy of an item's bytes (growth and compaction, rarely, are
-   * linear), never a wait.
-   */
+  /** PUT and GET: the whole queue holds still. */
   lock(): void {
-    lockWord(this.meta, Q_MUTEX);
+    lockWord(this.meta, Q_PUT_MUTEX);
+    lockWord(this.meta, Q_GET_MUTEX);
     this.refresh();
   }
 
   unlock(): void {
-    unlockWord(this.meta, Q_MUTEX);
+    unlockWord(this.meta, Q_GET_MUTEX);
+    unlockWord(this.meta, Q_PUT_MUTEX);
   }
 
-  /** New views after another thread grew a buffer (the sizes in META changed). */
+  /** PUT alone. */
+  lockPut(): void {
+    lockWord(this.meta, Q_PUT_MUTEX);
+    this.refresh();
+  }
+
+  unlockPut(): void {
+    unlockWord(this.meta, Q_PUT_MUTEX);
+  }
+
+  /** From PUT alone to both (GET comes after PUT, so this keeps the order). */
+  widen(): void {
+    lockWord(this.meta, Q_GET_MUTEX);
+  }
+
+  /** GET alone. */
+  lockGet(): void {
+    lockWord(this.meta, Q_GET_MUTEX);
+    this.refresh();
+  }
+
+  unlockGet(): void {
+    unlockWord(this.meta, Q_GET_MUTEX);
+  }
+
+  /** New views after another thread grew a buffer (the sizes in META changed, both mutexes held). */
   private refresh(): void {
     const m = this.meta;
     const b = this.buffers;
@@ -187,17 +229,61 @@ export class Store {
     }
   }
 
-  // ---- the queue's order (mutex held) -------------------------------------------------------------------
+  // ---- the queue's order ---------------------------------------------------------------------------------
 
   /*
-   * publishCount: Q_COUNT is written with plain stores under the mutex (a seq-cst Atomics.store costs an
-   * exchange, as much as the lock itself). Readers outside the mutex (qsize, a spinning getter or putter)
-   * use Atomics.load: an aligned Int32 is never torn, so they see the old or the new count, and the
-   * unlock's exchange publishes it at once. Every decision on the count is made again under the mutex.
+   * Q_PUTS and Q_TAKES are written with Atomics.store by their own side's mutex holder, so that the other
+   * side, reading them with Atomics.load, also sees the entry written (or read) before. Every decision on
+   * the count is made again under the mutexes it needs.
    */
 
+  /** Items queued, exact while both mutexes are held. */
   get count(): number {
-    return this.meta[Q_COUNT] as number;
+    return ((this.meta[Q_PUTS] as number) - (this.meta[Q_TAKES] as number)) | 0;
+  }
+
+  /** Items queued now, read without a mutex (qsize, a spinning getter or putter): approximate. */
+  size(): number {
+    const taken = Atomics.load(this.meta, Q_TAKES); // first, so that the difference is never negative
+    const n = (Atomics.load(this.meta, Q_PUTS) - taken) | 0;
+    const capacity = this.meta[Q_CAPACITY] as number;
+    return capacity > 0 && n > capacity ? capacity : n;
+  }
+
+  /**
+   * PUT held (FIFO): whether the last encoded item can be pushed with PUT alone: the ring has room (within
+   * the bound, without growing) and ARENA has room for its bytes (without compacting or growing).
+   */
+  fits(): boolean {
+    const m = this.meta;
+    const capacity = m[Q_CAPACITY] as number;
+    const limit = capacity > 0 && capacity < this.entryCap ? capacity : this.entryCap;
+    const puts = m[Q_PUTS] as number;
+    if (((puts - this.takesSeen) | 0) >= limit) {
+      this.takesSeen = Atomics.load(m, Q_TAKES);
+      if (((puts - this.takesSeen) | 0) >= limit) return false;
+    }
+    const size = round8(encoded.length);
+    if (size === 0 || (m[Q_ARENA_TOP] as number) + size <= this.arenaCap) return true;
+    if (this.live() !== 0 || size > this.arenaCap) return false;
+    m[Q_ARENA_TOP] = 0; // nothing is live: start again from the bottom
+    return true;
+  }
+
+  /** PUT held, after `fits()`: whether the queue is at its bound. */
+  full(): boolean {
+    const capacity = this.meta[Q_CAPACITY] as number;
+    return capacity > 0 && (((this.meta[Q_PUTS] as number) - this.takesSeen) | 0) >= capacity;
+  }
+
+  /** GET held (FIFO): whether an item is queued. */
+  ready(): boolean {
+    const m = this.meta;
+    const takes = m[Q_TAKES] as number;
+    // The cache may lag behind Q_TAKES too (other consumers took what it saw): only "ahead" counts.
+    if (((this.putsSeen - takes) | 0) > 0) return true;
+    this.putsSeen = Atomics.load(m, Q_PUTS);
+    return this.putsSeen !== takes;
   }
 
   /** The kind of the keys queued now (PRIORITY), 0 while empty. */
@@ -205,14 +291,14 @@ export class Store {
     return this.meta[Q_KEY_KIND] as number;
   }
 
-  /** Puts the last encoded item (and `key`) into the queue's order. */
+  /** Puts the last encoded item (and `key`) into the queue's order. PUT held; both if it may grow. */
   push(): void {
     const base = this.slotForPush();
     this.write(this.entries, this.entriesF64, base);
     this.pushed(base);
   }
 
-  /** Moves a HANDS entry (a putter's item) into the queue's order; its bytes stay where they are. */
+  /** Moves a HANDS entry (a putter's item) into the queue's order; its bytes stay where they are. Both held. */
   pushHand(h: number): void {
     const ew = this.ew;
     const base = this.slotForPush();
@@ -226,25 +312,30 @@ export class Store {
     return this.hands[h * this.ew + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
   }
 
-  /** Takes the next item out of the order and decodes it (call after `unlock`: see `decodeTaken`). */
+  /**
+   * Takes the next item out of the order and reads it (decode after `unlock`: see `decodeTaken`). GET held
+   * (FIFO, an item queued), else both.
+   */
   take(): void {
     const m = this.meta;
     const ew = this.ew;
-    const count = m[Q_COUNT] as number;
+    const takes = m[Q_TAKES] as number;
+    const count = this.count;
     if (this.order === PRIORITY) this.swap(0, count - 1);
-    const head = m[Q_HEAD] as number;
-    this.read(this.entries, this.entriesF64, this.order === FIFO ? head * ew : (count - 1) * ew);
-    // The commit (see `Dying` above): the item leaves the order in these stores.
-    m[Q_COUNT] = count - 1; // a plain store: see `publishCount`
-    if (count === 1) {
-      m[Q_KEY_KIND] = 0;
-      m[Q_HEAD] = 0;
-    } else if (this.order === FIFO) m[Q_HEAD] = head + 1 === this.entryCap ? 0 : head + 1;
+    const base = this.order === FIFO ? (takes & (this.entryCap - 1)) * ew : (count - 1) * ew;
+    this.read(this.entries, this.entriesF64, base);
+    this.taken(takes, count); // the commit (see `Dying` above), then the bytes are freed
     this.freeRead();
     if (count > 1 && this.order === PRIORITY) this.siftDown(0, count - 1);
   }
 
-  /** Drops every item in the order; returns how many. */
+  /** Commits a take: the item leaves the order in these stores. */
+  private taken(takes: number, count: number): void {
+    if (count === 1 && this.order === PRIORITY) this.meta[Q_KEY_KIND] = 0;
+    Atomics.store(this.meta, Q_TAKES, (takes + 1) | 0);
+  }
+
+  /** Drops every item in the order; returns how many. Both held. */
   clear(): number {
     const n = this.count;
     for (let i = 0; i < n; i++) this.take();
@@ -253,30 +344,26 @@ export class Store {
 
   private slotForPush(): number {
     const m = this.meta;
-    const count = m[Q_COUNT] as number;
-    if (count === this.entryCap) this.growEntries();
-    if (this.order === FIFO) {
-      const at = (m[Q_HEAD] as number) + count;
-      return (at >= this.entryCap ? at - this.entryCap : at) * this.ew;
-    }
-    return count * this.ew;
+    if (this.count === this.entryCap) this.growEntries();
+    if (this.order === FIFO) return ((m[Q_PUTS] as number) & (this.entryCap - 1)) * this.ew;
+    return this.count * this.ew;
   }
 
   /** Commits a push: the item at `base` joins the order and counts as unfinished (see `Dying` above). */
   private pushed(base: number): void {
     const m = this.meta;
-    const count = (m[Q_COUNT] as number) + 1;
     if (this.order === PRIORITY) {
       const e = this.entries;
       e[base + ENTRY_SEQ] = m[Q_SEQ] as number;
       m[Q_SEQ] = ((m[Q_SEQ] as number) + 1) | 0;
       m[Q_KEY_KIND] = e[base + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
-      this.siftUp(count - 1);
+      this.siftUp(this.count);
     }
-    m[Q_COUNT] = count; // a plain store: see `publishCount`
+    Atomics.store(m, Q_PUTS, ((m[Q_PUTS] as number) + 1) | 0);
     m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
   }
 
+  /** Both held. */
   private growEntries(): void {
     const ew = this.ew;
     const old = this.entryCap;
@@ -284,10 +371,14 @@ export class Store {
     if (next * ew * 4 > MAX_BYTES) throw new RangeError("threadkit/threads queue: too many items");
     (this.buffers.entries as SharedArrayBufferGrowable).grow(next * ew * 4);
     if (this.order === FIFO) {
-      // Unwrap the ring into the new half before the new capacity is published (see `Dying` above).
-      const head = this.meta[Q_HEAD] as number;
-      const wrapped = head + (this.meta[Q_COUNT] as number) - old;
-      if (wrapped > 0) new Int32Array(this.buffers.entries).copyWithin(old * ew, 0, wrapped * ew);
+      // The item put c-th moves from c & (old - 1) to c & (next - 1): half of them to the new half, which
+      // is filled before the new capacity is published (see `Dying` above).
+      const e = new Int32Array(this.buffers.entries);
+      const puts = this.meta[Q_PUTS] as number;
+      for (let c = this.meta[Q_TAKES] as number; c !== puts; c = (c + 1) | 0) {
+        if ((c & old) !== 0)
+          e.copyWithin((c & (next - 1)) * ew, (c & (old - 1)) * ew, ((c & (old - 1)) + 1) * ew);
+      }
     }
     this.meta[Q_ENTRY_CAP] = next;
     this.refresh();
@@ -359,7 +450,7 @@ export class Store {
 
   // ---- HANDS --------------------------------------------------------------------------------------------
 
-  /** Puts the last encoded item into a free HANDS entry and returns its index. */
+  /** Puts the last encoded item into a free HANDS entry and returns its index. Both held. */
   hand(): number {
     let h = this.meta[Q_HAND_FREE] as number;
     if (h === NONE) h = this.growHands();
@@ -369,7 +460,7 @@ export class Store {
     return h;
   }
 
-  /** Takes the item of a HANDS entry out (decode it after `unlock`), freeing the entry. */
+  /** Takes the item of a HANDS entry out (decode it after GET is let go: see `decodeTaken`). GET held. */
   takeHand(h: number): void {
     this.read(this.hands, this.handsF64, h * this.ew);
     this.freeHand(h);
@@ -478,26 +569,34 @@ export class Store {
     return round8(length) + (units > 0 ? round8(units * 2) : 0);
   }
 
+  /** Bytes of ARENA that live entries hold (Q_ARENA_FREED is the get side's: read atomically). */
+  private live(): number {
+    return ((this.meta[Q_ARENA_ALLOC] as number) - Atomics.load(this.meta, Q_ARENA_FREED)) | 0;
+  }
+
+  /** PUT held; both unless `fits()` said the block fits above the top. */
   private alloc(size: number): number {
     const m = this.meta;
-    const top = m[Q_ARENA_TOP] as number;
-    const live = m[Q_ARENA_LIVE] as number;
-    if (top + size > this.arenaCap) {
+    if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) {
+      const live = this.live();
+      if (live === 0) m[Q_ARENA_TOP] = 0;
       if ((live + size) * 2 > this.arenaCap) this.growArena(Math.max(this.arenaCap * 2, (live + size) * 2));
       if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) this.compact();
     }
     const at = m[Q_ARENA_TOP] as number;
     m[Q_ARENA_TOP] = at + size;
-    m[Q_ARENA_LIVE] = (m[Q_ARENA_LIVE] as number) + size;
+    m[Q_ARENA_ALLOC] = ((m[Q_ARENA_ALLOC] as number) + size) | 0;
     return at;
   }
 
+  /**
+   * GET held. The block is counted freed; a LIFO or PriorityQueue (both held) also takes back a block at
+   * the top, so that a stack of items stays compact.
+   */
   private release(off: number, size: number): void {
     const m = this.meta;
-    const live = (m[Q_ARENA_LIVE] as number) - size;
-    m[Q_ARENA_LIVE] = live;
-    if (live === 0) m[Q_ARENA_TOP] = 0;
-    else if (off + size === m[Q_ARENA_TOP]) m[Q_ARENA_TOP] = off;
+    Atomics.store(m, Q_ARENA_FREED, ((m[Q_ARENA_FREED] as number) + size) | 0);
+    if (this.order !== FIFO && off + size === m[Q_ARENA_TOP]) m[Q_ARENA_TOP] = off;
   }
 
   private growArena(bytes: number): void {
@@ -508,15 +607,21 @@ export class Store {
     this.refresh();
   }
 
-  /** Moves every live block down to the start of ARENA, in the order of their offsets (so none is overwritten). */
+  /**
+   * Moves every live block down to the start of ARENA, in the order of their offsets (so none is
+   * overwritten). Both held.
+   */
   private compact(): void {
     const blocks: [Int32Array, number, number, number][] = [];
     const ew = this.ew;
     const m = this.meta;
-    const count = m[Q_COUNT] as number;
-    for (let i = 0; i < count; i++) {
-      const at = this.order === FIFO ? ((m[Q_HEAD] as number) + i) % this.entryCap : i;
-      this.collectBlock(blocks, this.entries, at * ew);
+    if (this.order === FIFO) {
+      const puts = m[Q_PUTS] as number;
+      for (let c = m[Q_TAKES] as number; c !== puts; c = (c + 1) | 0) {
+        this.collectBlock(blocks, this.entries, (c & (this.entryCap - 1)) * ew);
+      }
+    } else {
+      for (let i = 0, n = this.count; i < n; i++) this.collectBlock(blocks, this.entries, i * ew);
     }
     for (let h = 0; h < this.handCap; h++) {
       if (this.hands[h * ew + ENTRY_TAG] !== 0) this.collectBlock(blocks, this.hands, h * ew);
@@ -528,8 +633,10 @@ export class Store {
       e[base + ENTRY_OFFSET] = top;
       top += size;
     }
+    // Exact again, also after a thread died between an allocation and its commit.
     m[Q_ARENA_TOP] = top;
-    m[Q_ARENA_LIVE] = top; // exact again, also after a thread died between an allocation and its commit
+    m[Q_ARENA_ALLOC] = top;
+    Atomics.store(m, Q_ARENA_FREED, 0);
   }
 
   private collectBlock(blocks: [Int32Array, number, number, number][], e: Int32Array, base: number): void {

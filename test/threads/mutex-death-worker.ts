@@ -29,7 +29,7 @@ if (op === "orphan") {
   core.shift();
   stay();
 } else if (op === "get") {
-  Atomics.store(flag, 0, 1); // first: attaching a queue takes its mutex too (to read its sizes)
+  Atomics.store(flag, 0, 1);
   const q = fromHandle(handle) as Queue<number>;
   parentPort!.postMessage(q.getSync({ timeout: 30_000 }));
 } else {

@@ -7,7 +7,17 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { toHandle } from "../../src/threads/handle.ts";
-import { CAPACITY, CELL, FREE, HEADER, Q_MUTEX, QUEUED, SIZE, STATE } from "../../src/threads/layout.ts";
+import {
+  CAPACITY,
+  CELL,
+  FREE,
+  HEADER,
+  Q_GET_MUTEX,
+  Q_PUT_MUTEX,
+  QUEUED,
+  SIZE,
+  STATE,
+} from "../../src/threads/layout.ts";
 import { isDead } from "../../src/threads/liveness.ts";
 import { Queue } from "../../src/threads/queue.ts";
 import { Semaphore } from "../../src/threads/semaphore.ts";
@@ -26,6 +36,10 @@ async function until(check: () => boolean, what: string, ms = 20_000): Promise<v
   }
 }
 
+/** The queue's two mutex words (./store.ts): each 0 once nobody holds it. */
+const words = (q: Queue<number>): number[] =>
+  [Q_PUT_MUTEX, Q_GET_MUTEX].map((w) => Atomics.load(q._store.meta, w));
+
 /** Starts `op` on `q` in a worker, waits until it is there (its flag), lets it run `ms`, and terminates it. */
 async function killed(
   op: "hold" | "churn" | "orphan",
@@ -42,16 +56,20 @@ async function killed(
   return owner;
 }
 
-describe("threads Queue: a thread that dies inside the queue's mutex", () => {
-  it("a worker terminated holding the mutex: the main thread takes it over, and the queue works", async () => {
+describe("threads Queue: a thread that dies inside the queue's mutexes", () => {
+  it("a worker terminated holding the mutexes: the main thread takes them over, and the queue works", async () => {
     const q = new Queue<number>(10);
     q.putNowait(1);
     const dead = await killed("hold", q);
-    assert.equal(Atomics.load(q._store.meta, Q_MUTEX) >>> 1, dead, "the dead worker still holds it");
+    assert.deepEqual(
+      words(q).map((w) => w >>> 1),
+      [dead, dead],
+      "the dead worker still holds PUT and GET",
+    );
     assert.equal(q.getNowait(), 1);
     q.putNowait(2);
     assert.equal(await within(q.get({ timeout: 5_000 })), 2);
-    assert.equal(Atomics.load(q._store.meta, Q_MUTEX), 0, "free again");
+    assert.deepEqual(words(q), [0, 0], "free again");
   });
 
   it("a worker blocked on the mutex before its holder died takes it over and gets its item", async () => {
@@ -67,12 +85,15 @@ describe("threads Queue: a thread that dies inside the queue's mutex", () => {
       getter.once("error", reject);
     });
     await until(() => Atomics.load(flag, 0) === 1, "the getter started");
-    // The getter now spins, then sleeps in slices, on the mutex word (it cannot get past it).
-    await until(() => (Atomics.load(q._store.meta, Q_MUTEX) & 1) === 1, "the getter asleep on the mutex");
+    // The getter now spins, then sleeps in slices, on the GET mutex word (it cannot get past it).
+    await until(() => (Atomics.load(q._store.meta, Q_GET_MUTEX) & 1) === 1, "the getter asleep on the mutex");
     await within(h.terminate(), 20_000, "terminate");
     await until(() => isDead(owner), "the death is recorded");
     // The main thread must not touch the queue here (it would take the mutex over itself): the getter does.
-    await until(() => Atomics.load(q._store.meta, Q_MUTEX) >>> 1 !== owner, "the getter took the mutex over");
+    await until(
+      () => Atomics.load(q._store.meta, Q_GET_MUTEX) >>> 1 !== owner,
+      "the getter took the mutex over",
+    );
     q.putNowait(7);
     assert.equal(await within(got, 20_000, "the getter's item"), 7);
   });
@@ -106,7 +127,7 @@ describe("threads Queue: a thread that dies inside the queue's mutex", () => {
       );
       q.putNowait(-1);
       assert.equal(q.getNowait(), -1);
-      assert.equal(Atomics.load(q._store.meta, Q_MUTEX), 0);
+      assert.deepEqual(words(q), [0, 0]);
     }
   });
 });

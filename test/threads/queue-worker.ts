@@ -84,6 +84,26 @@ export function putStrings(q: Queue<string>, count: number, max: number) {
   return count;
 }
 
+/** The `i`-th item of putMixed: every third a number, the others strings of up to `max` characters. */
+export function mixed(i: number, max: number): number | string {
+  return i % 3 === 0 ? i : `${i}:${"é".repeat(i % max)}`;
+}
+
+/** Puts `count` mixed items with putSync. */
+export function putMixed(q: Queue<number | string>, count: number, max: number) {
+  for (let i = 0; i < count; i++) q.putSync(mixed(i, max));
+  return count;
+}
+
+/** Gets `count` items with getSync and checks each against putMixed's; returns the first wrong one, or null. */
+export function checkMixed(q: Queue<number | string>, count: number, max: number) {
+  for (let i = 0; i < count; i++) {
+    const got = q.getSync({ timeout: 30_000 });
+    if (got !== mixed(i, max)) return { i, got };
+  }
+  return null;
+}
+
 if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string })?.queueTask) {
   const { queueTask, args } = workerData as { queueTask: string; args: unknown[] };
   const live = args.map((a) => (isHandle(a) ? fromHandle(a) : a));
@@ -96,6 +116,8 @@ if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string 
       echo,
       putUncloneable,
       putStrings,
+      putMixed,
+      checkMixed,
     };
     parentPort.postMessage({ ok: await table[queueTask]!(...(live as never[])) });
   } catch (e) {

@@ -210,6 +210,25 @@ describe("threads Queue: storage", () => {
     assert.equal(got.length, 50_000);
   });
 
+  it("a producer and a consumer on two threads (each on its own side's mutex) keep every item whole and in order while the storage wraps, compacts and grows", async () => {
+    // Bounded: the bytes wrap around ARENA and compact again and again under a consumer copying others out.
+    // Unbounded: the ring and ARENA grow while the consumer reads. Every third item is inline (a number).
+    for (const [q, count, max] of [
+      [new Queue<number | string>(50), 20_000, 300],
+      [new Queue<number | string>(), 30_000, 40],
+    ] as const) {
+      const [put, wrong] = await within(
+        Promise.all([run("putMixed", q, count, max), run("checkMixed", q, count, max)]),
+        60_000,
+      );
+      assert.equal(put, count);
+      assert.equal(wrong, null);
+      assert.equal(q.qsize(), 0);
+      q.putNowait("after");
+      assert.equal(q.getNowait(), "after");
+    }
+  });
+
   it("keeps order while its storage wraps, compacts and grows under interleaved puts and gets", () => {
     for (const q of [new Queue<string>(), new LifoQueue<string>(), new PriorityQueue<[number, string]>()]) {
       const model: string[] = [];
