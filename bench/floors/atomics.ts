@@ -49,35 +49,55 @@ export function pingPong(a: Int32Array, i: number, me: 0 | 1, n: number, spins: 
 }
 
 /**
- * A single-producer single-consumer ring of int32 (baselines B11, one item per publish): slots
- * [HEAD, TAIL, data...]. Each side spins `spins` loads, then sleeps, when it must wait.
+ * A single-producer single-consumer ring of int32 (baselines B11, one item per publish), written as well
+ * as such a ring is: the two indices 64 bytes apart (no false sharing), each side caching the other's
+ * index and reading it again only when the cache says full (or empty), and a publish notifies only a side
+ * that said it sleeps. Each side spins `spins` loads, then sleeps, when it must wait. Words: [HEAD, ...],
+ * [TAIL, ...], [the producer sleeps, the consumer sleeps], data from RING_DATA.
  */
 export const RING_HEAD = 0;
-export const RING_TAIL = 1;
-export const RING_DATA = 2;
+export const RING_TAIL = 16;
+const RING_SLEEP = 32;
+export const RING_DATA = 48;
 
-export function ringPush(a: Int32Array, cap: number, x: number, spins: number): void {
-  const tail = Atomics.load(a, RING_TAIL);
-  if (tail - Atomics.load(a, RING_HEAD) === cap) {
-    for (let h = Atomics.load(a, RING_HEAD), k = 0; tail - h === cap; h = Atomics.load(a, RING_HEAD), k++) {
-      if (k >= spins) Atomics.wait(a, RING_HEAD, h);
+/** One side's cache of the other side's index. */
+export interface RingSide {
+  seen: number;
+}
+
+/** Spins, then sleeps, until `a[index]` is no longer `value`; `me` is this side's sleep flag. */
+function ringWait(a: Int32Array, index: number, value: number, me: number, spins: number): number {
+  for (let k = 0; ; k++) {
+    const now = Atomics.load(a, index);
+    if (now !== value) return now;
+    if (k >= spins) {
+      Atomics.store(a, RING_SLEEP + me, 1);
+      Atomics.wait(a, index, value);
+      Atomics.store(a, RING_SLEEP + me, 0);
     }
+  }
+}
+
+export function ringPush(a: Int32Array, cap: number, x: number, spins: number, side: RingSide): void {
+  const tail = a[RING_TAIL] as number;
+  if (tail - side.seen === cap) {
+    side.seen = Atomics.load(a, RING_HEAD);
+    if (tail - side.seen === cap) side.seen = ringWait(a, RING_HEAD, side.seen, 0, spins);
   }
   a[RING_DATA + (tail % cap)] = x;
   Atomics.store(a, RING_TAIL, tail + 1);
-  Atomics.notify(a, RING_TAIL, 1);
+  if (Atomics.load(a, RING_SLEEP + 1) !== 0) Atomics.notify(a, RING_TAIL, 1);
 }
 
-export function ringPop(a: Int32Array, cap: number, spins: number): number {
-  const head = Atomics.load(a, RING_HEAD);
-  if (Atomics.load(a, RING_TAIL) === head) {
-    for (let t = Atomics.load(a, RING_TAIL), k = 0; t === head; t = Atomics.load(a, RING_TAIL), k++) {
-      if (k >= spins) Atomics.wait(a, RING_TAIL, t);
-    }
+export function ringPop(a: Int32Array, cap: number, spins: number, side: RingSide): number {
+  const head = a[RING_HEAD] as number;
+  if (side.seen === head) {
+    side.seen = Atomics.load(a, RING_TAIL);
+    if (side.seen === head) side.seen = ringWait(a, RING_TAIL, head, 1, spins);
   }
-  const x = a[RING_DATA + (head % cap)]!;
+  const x = a[RING_DATA + (head % cap)] as number;
   Atomics.store(a, RING_HEAD, head + 1);
-  Atomics.notify(a, RING_HEAD, 1);
+  if (Atomics.load(a, RING_SLEEP) !== 0) Atomics.notify(a, RING_HEAD, 1);
   return x;
 }
 

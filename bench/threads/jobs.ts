@@ -11,6 +11,7 @@ import {
   futexLock,
   futexUnlock,
   pingPong,
+  RING_DATA,
   ringPop,
   ringPush,
   spinFutexLock,
@@ -316,9 +317,10 @@ export async function transfer(a: QueueArgs): Promise<Span> {
       break;
     }
     case "int32 ring, spin 2000": {
-      const cap = a.ring.length - 2;
-      if (side === "producer") for (let i = 0; i < n; i++) ringPush(a.ring, cap, i, 2000);
-      else for (let i = 0; i < n; i++) sum += ringPop(a.ring, cap, 2000);
+      const cap = a.ring.length - RING_DATA;
+      const cache = { seen: 0 };
+      if (side === "producer") for (let i = 0; i < n; i++) ringPush(a.ring, cap, i, 2000, cache);
+      else for (let i = 0; i < n; i++) sum += ringPop(a.ring, cap, 2000, cache);
       break;
     }
     default:

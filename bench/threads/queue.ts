@@ -8,6 +8,7 @@
  */
 import { MessageChannel } from "node:worker_threads";
 import * as threads from "threadkit/threads";
+import { RING_DATA } from "../floors/atomics.ts";
 import { atMost, type Contender, speedup, type Workload } from "../harness.ts";
 import { python } from "../python/python.ts";
 import type { QueueArgs } from "./jobs.ts";
@@ -49,7 +50,7 @@ function transfer(items: QueueArgs["items"], queueHandle: () => threads.Handle |
     ...extra,
     run: async (n) => {
       const g = words(1);
-      const ring = words(2 + 1024);
+      const ring = words(RING_DATA + 1024);
       const queue = queueHandle();
       const { port1, port2 } = new MessageChannel();
       const spans = await Promise.all(
@@ -86,7 +87,7 @@ async function queueContenders(items: QueueArgs["items"], quick: boolean): Promi
       ops: quick ? 50_000 : 150_000,
     }),
     ...(items === "numbers"
-      ? [row("int32 ring, spin 2000", "floor", { note: "hand-written SPSC ring, cap 1024" })]
+      ? [row("int32 ring, spin 2000", "floor", { note: "hand-written SPSC ring, cap 1024, cached indices" })]
       : []),
     python(
       "CPython queue.Queue(100)",

@@ -99,9 +99,10 @@ export type KindName = keyof typeof Kind;
  * entries), HANDS (entries held outside that order: a waiting putter's item, an item handed to a waiting
  * getter) and ARENA (the bytes of the items that are not inline).
  *
- * META is three groups, 64 bytes apart, so that a producer and a consumer write no cache line in common:
- * what rarely changes; the put side's words; the get side's words. Which mutex guards which word, and
- * why, is said in ./store.ts.
+ * META is five groups, 64 bytes apart, so that a producer and a consumer write no cache line in common:
+ * what rarely changes; the put side's words; the count of items put, alone, as the other side polls it;
+ * the get side's words; the count of items taken, alone. Which mutex guards which word, and why, is said
+ * in ./store.ts.
  */
 export const Q_ORDER = 0; // FIFO, LIFO or PRIORITY (below)
 export const Q_CAPACITY = 1; // the bound (ceil of maxsize), or 0 when unbounded
@@ -113,15 +114,15 @@ export const Q_ARENA_CAP = 7; // bytes in ARENA now
 export const Q_KEY_KIND = 8; // PRIORITY: the kind of the queued keys (KEY_*), 0 while empty
 export const Q_SEQ = 9; // PRIORITY: the next put's sequence number (ties keep put order)
 export const Q_PUT_MUTEX = 16; // a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
-export const Q_PUTS = 17; // items that ever joined the order (mod 2^32)
-export const Q_UNFINISHED = 18; // items put and not yet marked done
-export const Q_ARENA_TOP = 19; // ARENA is allocated below this offset
-export const Q_ARENA_ALLOC = 20; // bytes of ARENA ever allocated (mod 2^32)
-export const Q_GET_MUTEX = 32; // a mutex word, as Q_PUT_MUTEX
-export const Q_TAKES = 33; // items that ever left the order (mod 2^32): Q_PUTS - Q_TAKES are queued
-export const Q_ARENA_FREED = 34; // bytes of ARENA ever freed (mod 2^32): Q_ARENA_ALLOC - this are live
-export const Q_HAND_FREE = 35; // the first free entry of HANDS (a list through ENTRY_NEXT), or NONE
-export const Q_META_WORDS = 48;
+export const Q_UNFINISHED = 17; // items put and not yet marked done
+export const Q_ARENA_TOP = 18; // ARENA is allocated below this offset
+export const Q_ARENA_ALLOC = 19; // bytes of ARENA ever allocated (mod 2^32)
+export const Q_PUTS = 32; // items that ever joined the order (mod 2^32)
+export const Q_GET_MUTEX = 48; // a mutex word, as Q_PUT_MUTEX
+export const Q_ARENA_FREED = 49; // bytes of ARENA ever freed (mod 2^32): Q_ARENA_ALLOC - this are live
+export const Q_HAND_FREE = 50; // the first free entry of HANDS (a list through ENTRY_NEXT), or NONE
+export const Q_TAKES = 64; // items that ever left the order (mod 2^32): Q_PUTS - Q_TAKES are queued
+export const Q_META_WORDS = 80;
 
 export const FIFO = 0;
 export const LIFO = 1;

@@ -350,7 +350,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
     if (store.order === FIFO) {
       store.lockPut();
       // The put side alone: open, no getter to hand the item to, and room. Full: watch for a slot first.
-      if (m[Q_SHUTDOWN] === 0 && (Atomics.load(this._gets.i32, STATE) & QUEUED) === 0) {
+      // (QUEUED is set only under both mutexes, so PUT's compareExchange made it visible: a plain read
+      // sees it, or at worst a bit a leaving waiter is clearing, which only sends this put the long way.)
+      if (m[Q_SHUTDOWN] === 0 && ((this._gets.i32[STATE] as number) & QUEUED) === 0) {
         if (store.fits()) {
           try {
             store.push(); // counts it unfinished too
@@ -440,7 +442,8 @@ export class Queue<T> implements QueueApi<T>, Brought {
     if (store.order === FIFO) {
       store.lockGet();
       // The get side alone: an item, and no putter waiting for the slot it frees. Empty: watch first.
-      if ((Atomics.load(this._puts.i32, STATE) & QUEUED) === 0) {
+      // (A plain read of QUEUED, as in tryPutOnce.)
+      if (((this._puts.i32[STATE] as number) & QUEUED) === 0) {
         if (store.ready()) {
           try {
             store.take();

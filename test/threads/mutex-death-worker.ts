@@ -1,10 +1,10 @@
 /**
- * Worker entry of ./mutex-death.test.ts, on a primitive sent as a handle. On a queue: `hold` takes the
- * queue's mutex (as any put or get does, for a few instructions) and stays inside until terminated; `churn`
- * puts and gets numbers forever, so a terminate() lands anywhere, often inside the mutex; `get` attaches the
- * queue and blocks in one getSync, and posts what it got. On a Semaphore: `orphan` takes the head waiter off
- * the FIFO under GUARD, as a release does just before it grants, and stays there until terminated.
- * `flag[0]` is set to 1 once the worker is where the test wants it.
+ * Worker entry of ./mutex-death.test.ts, on a primitive sent as a handle. On a queue: `hold` takes both of
+ * the queue's mutexes (as any put or get that must wait does, for a few instructions) and stays inside
+ * until terminated; `churn` puts and gets numbers and strings forever, so a terminate() lands anywhere,
+ * often inside a mutex; `get` attaches the queue and blocks in one getSync, and posts what it got. On a
+ * Semaphore: `orphan` takes the head waiter off the FIFO under GUARD, as a release does just before it
+ * grants, and stays there until terminated. `flag[0]` is set to 1 once the worker is where the test wants it.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { fromHandle, type Handle } from "../../src/threads/handle.ts";
@@ -30,17 +30,19 @@ if (op === "orphan") {
   stay();
 } else if (op === "get") {
   Atomics.store(flag, 0, 1);
-  const q = fromHandle(handle) as Queue<number>;
+  const q = fromHandle(handle) as Queue<number | string>;
   parentPort!.postMessage(q.getSync({ timeout: 30_000 }));
 } else {
-  const q = fromHandle(handle) as Queue<number>;
+  const q = fromHandle(handle) as Queue<number | string>;
   if (op === "hold") {
     q._store.lock();
     stay();
   } else {
     Atomics.store(flag, 0, 1);
+    // Numbers (inline entries) and strings (bytes in ARENA, compacted as it wraps) in turn.
+    const pad = "x".repeat(200);
     for (let i = 0; ; i++) {
-      q.putSync(i);
+      q.putSync(i % 2 === 0 ? i : `${i}${pad}`);
       q.getSync();
     }
   }
