@@ -23,9 +23,11 @@ export class Drain<T> implements AsyncIterator<T> {
     try {
       this.settle();
       // An item already there is taken without a waiting get. Another thread may take it first (threads
-      // tier): then QueueEmpty says so, and the waiting get below follows.
+      // tier): then QueueEmpty says so, and the waiting get below follows; or QueueShutDown, if the queue
+      // was shut down meanwhile (it is drained, as when the waiting get rejects with it).
       if (this.queue.qsize() > 0) return Promise.resolve(this.yielded(this.queue.getNowait()));
     } catch (error) {
+      if (error instanceof QueueShutDown) return Promise.resolve({ done: true, value: undefined });
       if (!(error instanceof QueueEmpty)) return Promise.reject(error);
     }
     return this.queue.get().then(

@@ -113,6 +113,7 @@ export const Q_HAND_CAP = 6; // how many entries HANDS holds now
 export const Q_ARENA_CAP = 7; // bytes in ARENA now
 export const Q_KEY_KIND = 8; // PRIORITY: the kind of the queued keys (KEY_*), 0 while empty
 export const Q_SEQ = 9; // PRIORITY: the next put's sequence number (ties keep put order)
+export const Q_EPOCH = 10; // bumped each time Q_PUTS or Q_TAKES passes a multiple of 2^30 (see ./store.ts)
 export const Q_PUT_MUTEX = 16; // a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
 export const Q_UNFINISHED = 17; // items put and not yet marked done
 export const Q_ARENA_TOP = 18; // ARENA is allocated below this offset

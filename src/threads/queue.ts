@@ -349,10 +349,8 @@ export class Queue<T> implements QueueApi<T>, Brought {
     const m = store.meta;
     if (store.order === FIFO) {
       store.lockPut();
-      // The put side alone: open, no getter to hand the item to, and room. Full: watch for a slot first.
-      // (QUEUED is set only under both mutexes, so PUT's compareExchange made it visible: a plain read
-      // sees it, or at worst a bit a leaving waiter is clearing, which only sends this put the long way.)
-      if (m[Q_SHUTDOWN] === 0 && ((this._gets.i32[STATE] as number) & QUEUED) === 0) {
+      // The put side alone: open, no getter to hand the item to, and room. Full: no, or watch for a slot.
+      if (m[Q_SHUTDOWN] === 0 && (Atomics.load(this._gets.i32, STATE) & QUEUED) === 0) {
         if (store.fits()) {
           try {
             store.push(); // counts it unfinished too
@@ -361,8 +359,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
           }
           return OK;
         }
-        if (wait && spin > 0 && store.full()) {
+        if (store.full() && (!wait || spin > 0)) {
           store.unlockPut();
+          if (!wait) return NO;
           this.began = now();
           this.watch(spin, true);
           return RETRY;
@@ -387,8 +386,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
           gets.unlock();
           return OK;
         }
+        gets.settleQueued(); // every waiting getter had died: QUEUED must not keep puts off the fast path
         gets.unlock();
-        store.dropHand(hand); // every waiting getter had died: the item is queued as usual below
+        store.dropHand(hand); // and the item is queued as usual below
       }
       const capacity = m[Q_CAPACITY] as number;
       if (capacity === 0 || store.count < capacity) {
@@ -441,9 +441,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
     const m = store.meta;
     if (store.order === FIFO) {
       store.lockGet();
-      // The get side alone: an item, and no putter waiting for the slot it frees. Empty: watch first.
-      // (A plain read of QUEUED, as in tryPutOnce.)
-      if (((this._puts.i32[STATE] as number) & QUEUED) === 0) {
+      // The get side alone: an item, and no putter waiting for the slot it frees. Empty: shut down, no,
+      // or watch for an item.
+      if ((Atomics.load(this._puts.i32, STATE) & QUEUED) === 0) {
         if (store.ready()) {
           try {
             store.take();
@@ -452,8 +452,11 @@ export class Queue<T> implements QueueApi<T>, Brought {
           }
           return OK;
         }
-        if (wait && spin > 0) {
+        const ended = m[Q_SHUTDOWN] !== 0; // read while GET keeps it still, as the emptiness
+        if (ended || !wait || spin > 0) {
           store.unlockGet();
+          if (ended) return ENDED;
+          if (!wait) return NO;
           this.began = now();
           this.watch(spin, false);
           return RETRY;
@@ -508,6 +511,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       puts.lock();
       const cell = puts.shift(this);
       if (cell === NONE) {
+        puts.settleQueued(); // every waiting putter had died
         puts.unlock();
         return;
       }

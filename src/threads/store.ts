@@ -55,6 +55,7 @@ import {
   Q_ARENA_TOP,
   Q_CAPACITY,
   Q_ENTRY_CAP,
+  Q_EPOCH,
   Q_GET_MUTEX,
   Q_HAND_CAP,
   Q_HAND_FREE,
@@ -95,6 +96,9 @@ function growable(bytes: number): SharedArrayBufferGrowable {
 
 const round8 = (n: number): number => (n + 7) & ~7;
 
+/** Q_EPOCH moves when a count's low 30 bits come back to 0. */
+const EPOCH_MASK = 2 ** 30 - 1;
+
 /** The buffers a Store works on: what a queue's handle carries besides its FIFOs. */
 export interface StoreBuffers {
   meta: SharedArrayBuffer;
@@ -106,12 +110,13 @@ export interface StoreBuffers {
 /*
  * Dying: `terminate()` can stop a thread inside a mutex. The mutex is then taken over (./futex.ts
  * `lockWord`), so the queue must make sense as the dead thread left it. Each change is prepared first and
- * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_PUTS
- * and Q_UNFINISHED together); a take copies the item out, then counts it taken (Q_TAKES), then frees its
+ * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_PUTS,
+ * then Q_UNFINISHED); a take copies the item out, then counts it taken (Q_TAKES), then frees its
  * bytes; growth fills the new space, then publishes the size. A thread that dies before the commit leaves
  * its operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
- * the live count); after it, done. Not covered: a death inside a PriorityQueue's reordering, or between taking
- * a waiting thread off its FIFO and granting it (that waiter then waits for its timeout).
+ * the live count); after it, done. Not covered: a death between a push's two counts (the item is queued but not
+ * counted unfinished, so a join() may return before it is done), inside a PriorityQueue's reordering, or
+ * between taking a waiting thread off its FIFO and granting it (that waiter then waits for its timeout).
  */
 
 export class Store {
@@ -130,9 +135,16 @@ export class Store {
   private arenaU16!: Uint16Array;
   private arena32!: Int32Array;
   private readonly tmp = new Int32Array(PRIORITY_ENTRY);
-  /** Q_TAKES and Q_PUTS as this thread last read them: the other side's count, read again only when needed. */
+  /**
+   * Q_TAKES and Q_PUTS as this thread last read them: the other side's count, read again only when it says
+   * full (or empty), and whenever Q_EPOCH moved. The counts wrap at 2^32 and are compared as differences,
+   * which is sound while a cache is less than 2^31 behind; Q_EPOCH moves at least once every 2^30 commits
+   * of either count, so a cache read under the same epoch is at most about 2^30 behind, however long this
+   * thread was idle.
+   */
   private takesSeen = 0;
   private putsSeen = 0;
+  private epochSeen = -1;
 
   /** A new, empty store of `order`. */
   static create(order: number): Store {
@@ -211,6 +223,11 @@ export class Store {
   private refresh(): void {
     const m = this.meta;
     const b = this.buffers;
+    if (m[Q_EPOCH] !== this.epochSeen) {
+      this.epochSeen = Atomics.load(m, Q_EPOCH);
+      this.takesSeen = Atomics.load(m, Q_TAKES);
+      this.putsSeen = Atomics.load(m, Q_PUTS);
+    }
     if (m[Q_ENTRY_CAP] !== this.entryCap) {
       this.entryCap = m[Q_ENTRY_CAP] as number;
       this.entries = new Int32Array(b.entries, 0, this.entryCap * this.ew);
@@ -333,6 +350,7 @@ export class Store {
   private taken(takes: number, count: number): void {
     if (count === 1 && this.order === PRIORITY) this.meta[Q_KEY_KIND] = 0;
     Atomics.store(this.meta, Q_TAKES, (takes + 1) | 0);
+    if (((takes + 1) & EPOCH_MASK) === 0) Atomics.add(this.meta, Q_EPOCH, 1);
   }
 
   /** Drops every item in the order; returns how many. Both held. */
@@ -359,8 +377,10 @@ export class Store {
       m[Q_KEY_KIND] = e[base + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
       this.siftUp(this.count);
     }
-    Atomics.store(m, Q_PUTS, ((m[Q_PUTS] as number) + 1) | 0);
+    const puts = ((m[Q_PUTS] as number) + 1) | 0;
+    Atomics.store(m, Q_PUTS, puts);
     m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
+    if ((puts & EPOCH_MASK) === 0) Atomics.add(m, Q_EPOCH, 1);
   }
 
   /** Both held. */
@@ -590,8 +610,9 @@ export class Store {
   }
 
   /**
-   * GET held. The block is counted freed; a LIFO or PriorityQueue (both held) also takes back a block at
-   * the top, so that a stack of items stays compact.
+   * GET held. The block is counted freed; a LIFO or PriorityQueue also takes back a block at the top, so
+   * that a stack of items stays compact: Q_ARENA_TOP is the put side's, but every LIFO and PRIORITY put
+   * holds GET too, so GET alone keeps it still there.
    */
   private release(off: number, size: number): void {
     const m = this.meta;

@@ -8,7 +8,7 @@ import { after, describe, it } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { Barrier } from "../../src/threads/barrier.ts";
 import { toHandle } from "../../src/threads/handle.ts";
-import { HEAD, Q_HAND_FREE } from "../../src/threads/layout.ts";
+import { HEAD, Q_HAND_FREE, QUEUED, STATE } from "../../src/threads/layout.ts";
 import { isDead } from "../../src/threads/liveness.ts";
 import { Queue } from "../../src/threads/queue.ts";
 import { sleep, within } from "../helpers.ts";
@@ -52,6 +52,7 @@ describe("threads: nothing is handed to a waiter whose thread died", () => {
     await parkedThenKilled("get", q);
     q.putNowait("precious");
     assert.equal(q.qsize(), 1, "not handed to the dead getter");
+    assert.equal(Atomics.load(q._gets.i32, STATE) & QUEUED, 0, "nobody waits: puts take the fast path again");
     assert.equal(await within(q.get({ timeout: 5_000 })), "precious");
     q.taskDone();
     assert.equal(await within(q.join({ timeout: 5_000 })), true);
@@ -68,6 +69,7 @@ describe("threads: nothing is handed to a waiter whose thread died", () => {
     await parked;
     assert.equal(q.getNowait(), "first"); // frees the slot: the dead putter is skipped
     assert.equal(q.qsize(), 0, "the dead putter's item did not join the queue");
+    assert.equal(Atomics.load(puts.i32, STATE) & QUEUED, 0, "nobody waits: gets take the fast path again");
     const meta = (q as unknown as { _store: { meta: Int32Array } })._store.meta;
     assert.equal(meta[Q_HAND_FREE], hand, "its HANDS entry is back on the free list");
     q.putNowait("second");

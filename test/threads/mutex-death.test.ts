@@ -1,8 +1,8 @@
 /**
- * A thread terminated inside a queue's mutex (every put and get holds it for a few instructions) does not
- * hang the queue: the next thread that wants the mutex takes it over once the death is recorded, and the
- * queue is as if the dead thread's put or get had happened entirely or not at all (./store.ts, "Dying").
- * Every wait has a deadline; no test relies on where a terminate() lands.
+ * A thread terminated inside one of a queue's mutexes (every put and get holds one for a few instructions)
+ * does not hang the queue: the next thread that wants that mutex takes it over once the death is recorded,
+ * and the queue is as if the dead thread's put or get had happened entirely or not at all (./store.ts,
+ * "Dying"). Every wait has a deadline; no test relies on where a terminate() lands.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";

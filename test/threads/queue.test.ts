@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { QueueShutDown } from "../../src/api/errors.ts";
+import { QueueEmpty, QueueFull, QueueShutDown } from "../../src/api/errors.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
+import { Q_EPOCH, Q_PUTS, Q_TAKES } from "../../src/threads/layout.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
 import { within } from "../helpers.ts";
 import type * as tasks from "./queue-worker.ts";
@@ -263,6 +264,39 @@ describe("threads Queue: storage", () => {
       Array.from({ length: 150 }, (_, i) => i),
     );
     assert.equal(q.qsize(), 50);
+  });
+
+  it("the counts of items put and taken wrap at 2^32: a handle made late and one idle meanwhile still see the queue as it is", () => {
+    const q = new Queue<number>(4);
+    const idle = fromHandle(toHandle(q)); // another Queue object over the same buffers, with its own caches
+    idle.putNowait(-1);
+    assert.equal(idle.getNowait(), -1);
+    const m = q._store.meta;
+    for (const start of [2 ** 31 - 8, -8]) {
+      // As if that many items had passed through (real commits move Q_EPOCH on the way), then cross it.
+      Atomics.store(m, Q_PUTS, start);
+      Atomics.store(m, Q_TAKES, start);
+      Atomics.add(m, Q_EPOCH, 1);
+      const epoch = Atomics.load(m, Q_EPOCH);
+      for (let i = 0; i < 16; i++) {
+        q.putNowait(i);
+        assert.equal(q.getNowait(), i);
+      }
+      assert.equal(
+        Atomics.load(m, Q_EPOCH),
+        epoch + 2,
+        "each count moved the epoch as it passed 2^31 (or 0)",
+      );
+      const late = fromHandle(toHandle(q));
+      for (const h of [late, idle]) assert.throws(() => h.getNowait(), QueueEmpty, "empty, for every handle");
+      for (let i = 0; i < 4; i++) q.putNowait(i);
+      for (const h of [late, idle]) assert.throws(() => h.putNowait(9), QueueFull, "full, for every handle");
+      assert.deepEqual(
+        [idle.getNowait(), late.getNowait(), idle.getNowait(), late.getNowait()],
+        [0, 1, 2, 3],
+      );
+      assert.equal(q.qsize(), 0);
+    }
   });
 
   it("a handle made live twice on one thread is the same queue", () => {
