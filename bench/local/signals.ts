@@ -181,7 +181,7 @@ export const rlock: Workload = {
   reference: "threadkit RLock await acquire()",
   notes: [
     "The nested run() row turns on AsyncLocalStorage in its first warm-up, so every row here is measured " +
-      "with it on (it slows every promise in Node 20); this workload runs last for that reason.",
+      "with it on (it slows every promise in Node 20); the other workloads run in processes of their own, without it.",
   ],
   async prepare() {
     const list: Contender[] = [
