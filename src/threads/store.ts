@@ -335,11 +335,11 @@ export class Store {
    */
   take(): void {
     const m = this.meta;
-    const ew = this.ew;
     const takes = m[Q_TAKES] as number;
-    const count = this.count;
+    // A FIFO take never reads Q_PUTS here: the put side writes its line for every item.
+    const count = this.order === FIFO ? 0 : this.count;
     if (this.order === PRIORITY) this.swap(0, count - 1);
-    const base = this.order === FIFO ? (takes & (this.entryCap - 1)) * ew : (count - 1) * ew;
+    const base = (this.order === FIFO ? takes & (this.entryCap - 1) : count - 1) * this.ew;
     this.read(this.entries, this.entriesF64, base);
     this.taken(takes, count); // the commit (see `Dying` above), then the bytes are freed
     this.freeRead();
@@ -362,9 +362,18 @@ export class Store {
 
   private slotForPush(): number {
     const m = this.meta;
-    if (this.count === this.entryCap) this.growEntries();
-    if (this.order === FIFO) return ((m[Q_PUTS] as number) & (this.entryCap - 1)) * this.ew;
-    return this.count * this.ew;
+    if (this.order !== FIFO) {
+      if (this.count === this.entryCap) this.growEntries();
+      return this.count * this.ew;
+    }
+    // Through the cached count, so that a push with PUT alone (`fits()` said there is room) never reads
+    // Q_TAKES, whose line the get side writes for every item; when it says full, both are held: exact.
+    const puts = m[Q_PUTS] as number;
+    if (((puts - this.takesSeen) | 0) >= this.entryCap) {
+      this.takesSeen = m[Q_TAKES] as number;
+      if (((puts - this.takesSeen) | 0) === this.entryCap) this.growEntries();
+    }
+    return (puts & (this.entryCap - 1)) * this.ew;
   }
 
   /** Commits a push: the item at `base` joins the order and counts as unfinished (see `Dying` above). */
