@@ -22,9 +22,12 @@
  * So a producer and a consumer share no mutex and write no cache line in common, and each caches the
  * other side's count, reading it again only when the cache says full (or empty). Everything else (waiting,
  * hand-offs, shutdown, growth, compaction, and every LIFO and PRIORITY put and get) holds both
- * (`lock()`), as one mutex: whoever holds both sees the whole queue still. Q_SHUTDOWN, the sizes and the
- * FIFOs' QUEUED bits change only then, so either mutex alone keeps them still; the bytes of a queued item
- * move only then (compaction), so a consumer holding GET can copy them.
+ * (`lock()`), as one mutex: whoever holds both sees the whole queue still. Q_SHUTDOWN and the sizes change
+ * only then, and the FIFOs' QUEUED bits are set only then (a waiter that leaves may clear its FIFO's at any
+ * time, which only sends a put or get the long way), so either mutex alone keeps them from changing
+ * (from being set); the bytes of
+ * a queued item move only then (compaction), so a consumer holding GET can copy them. taskDone holds PUT,
+ * as the push that counted the item did: a consumer that marks every item done shares PUT with producers.
  *
  * Unbounded means unbounded: the three buffers are growable SharedArrayBuffers (Node 20 has them), grown
  * under the mutexes; their size lives in META, so another thread sees a growth the next time it takes the
@@ -223,7 +226,7 @@ export class Store {
   private refresh(): void {
     const m = this.meta;
     const b = this.buffers;
-    if (m[Q_EPOCH] !== this.epochSeen) {
+    if (Atomics.load(m, Q_EPOCH) !== this.epochSeen) {
       this.epochSeen = Atomics.load(m, Q_EPOCH);
       this.takesSeen = Atomics.load(m, Q_TAKES);
       this.putsSeen = Atomics.load(m, Q_PUTS);
@@ -349,8 +352,9 @@ export class Store {
   /** Commits a take: the item leaves the order in these stores. */
   private taken(takes: number, count: number): void {
     if (count === 1 && this.order === PRIORITY) this.meta[Q_KEY_KIND] = 0;
-    Atomics.store(this.meta, Q_TAKES, (takes + 1) | 0);
+    // The epoch first: a thread that dies between the two leaves an extra move, which is harmless.
     if (((takes + 1) & EPOCH_MASK) === 0) Atomics.add(this.meta, Q_EPOCH, 1);
+    Atomics.store(this.meta, Q_TAKES, (takes + 1) | 0);
   }
 
   /** Drops every item in the order; returns how many. Both held. */
@@ -387,9 +391,9 @@ export class Store {
       this.siftUp(this.count);
     }
     const puts = ((m[Q_PUTS] as number) + 1) | 0;
+    if ((puts & EPOCH_MASK) === 0) Atomics.add(m, Q_EPOCH, 1); // first, as in `taken`
     Atomics.store(m, Q_PUTS, puts);
     m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
-    if ((puts & EPOCH_MASK) === 0) Atomics.add(m, Q_EPOCH, 1);
   }
 
   /** Both held. */
