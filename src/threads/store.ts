@@ -25,9 +25,9 @@
  * (`lock()`), as one mutex: whoever holds both sees the whole queue still. Q_SHUTDOWN and the sizes change
  * only then, and the FIFOs' QUEUED bits are set only then (a waiter that leaves may clear its FIFO's at any
  * time, which only sends a put or get the long way), so either mutex alone keeps them from changing
- * (from being set); the bytes of
- * a queued item move only then (compaction), so a consumer holding GET can copy them. taskDone holds PUT,
- * as the push that counted the item did: a consumer that marks every item done shares PUT with producers.
+ * (from being set). The bytes of a queued item move only then (compaction), so a consumer holding GET can
+ * copy them. taskDone holds PUT, as the push that counted the item did: a consumer that marks every item
+ * done shares PUT with producers.
  *
  * Unbounded means unbounded: the three buffers are growable SharedArrayBuffers (Node 20 has them), grown
  * under the mutexes; their size lives in META, so another thread sees a growth the next time it takes the
