@@ -42,9 +42,9 @@ import {
   NONE,
   PRIORITY,
   Q_CAPACITY,
+  Q_HANDED,
   Q_MAXSIZE,
   Q_SHUTDOWN,
-  Q_UNFINISHED,
   QUEUED,
   ROOM,
   STATE,
@@ -252,19 +252,11 @@ export class Queue<T> implements QueueApi<T>, Brought {
     throw got === ENDED ? new QueueShutDown() : new QueueEmpty();
   }
 
-  /** Marks one gotten item as handled; when none is left, every `join()` resolves. */
+  /** Marks one gotten item as handled; when none is left, every `join()` resolves. Takes no mutex. */
   taskDone(): void {
-    const store = this._store;
-    const m = store.meta;
-    store.lockPut(); // Q_UNFINISHED is the put side's, and joiners queue under it
-    try {
-      const left = (m[Q_UNFINISHED] as number) - 1;
-      if (left < 0) throw new ValueError("taskDone() called too many times");
-      m[Q_UNFINISHED] = left;
-      if (left === 0) grantAll(this._joins, DONE);
-    } finally {
-      store.unlockPut();
-    }
+    const left = this._store.markDone(1);
+    if (left < 0) throw new ValueError("taskDone() called too many times");
+    if (left === 0) this.releaseJoiners();
   }
 
   /**
@@ -306,12 +298,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
     store.lock();
     try {
       m[Q_SHUTDOWN] = 1;
-      if (immediate) {
-        const dropped = store.clear();
-        const left = Math.max(0, (m[Q_UNFINISHED] as number) - dropped);
-        m[Q_UNFINISHED] = left;
-        if (left === 0) grantAll(this._joins, DONE);
-      }
+      if (immediate && store.markDone(store.clear()) <= 0) this.releaseJoiners();
       grantAll(this._puts, SHUT, this);
       grantAll(this._gets, SHUT);
     } finally {
@@ -380,7 +367,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
         gets.lock();
         const cell = gets.shift();
         if (cell !== NONE) {
-          m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
+          Atomics.add(m, Q_HANDED, 1); // counted unfinished before the getter can mark it done
           gets.settleQueued();
           gets.grant(cell, hand + 1);
           gets.unlock();
@@ -527,20 +514,30 @@ export class Queue<T> implements QueueApi<T>, Brought {
     }
   }
 
+  /** OK (nothing unfinished), NO (and `wait` false), NO_CELL, or the cell the joiner waits on. No mutex. */
   private tryJoin(wait: boolean): number {
     const store = this._store;
-    store.lockPut();
-    try {
-      if (store.meta[Q_UNFINISHED] === 0) return OK;
-      if (!wait) return NO;
-      const joins = this._joins;
-      const seq = Atomics.load(joins.i32, ROOM);
-      const cell = joins.enter(QUEUE_UP, ME, 0);
-      if (cell === FULL) this.seq = seq;
-      return cell === FULL ? NO_CELL : cell;
-    } finally {
-      store.unlockPut();
+    if (store.unfinished() === 0) return OK;
+    if (!wait) return NO;
+    const joins = this._joins;
+    const seq = Atomics.load(joins.i32, ROOM);
+    const cell = joins.enter(QUEUE_UP, ME, 0);
+    if (cell === FULL) {
+      this.seq = seq;
+      return NO_CELL;
     }
+    // The last taskDone may have come between the look above and the queueing, and seen no joiner: look
+    // again now that this one is queued (its QUEUED bit and Q_DONE are both seq-cst).
+    if (store.unfinished() === 0) {
+      joins.leave(cell);
+      return OK;
+    }
+    return cell;
+  }
+
+  /** Every joiner resolves, if nothing is unfinished now (a put may already have come after the last done). */
+  private releaseJoiners(): void {
+    if (this._store.unfinished() === 0) grantAll(this._joins, DONE);
   }
 
   // ---- after a wait -------------------------------------------------------------------------------------
@@ -634,7 +631,10 @@ function wire(q: Queue<unknown>, store: Store, gets: Int32Array, puts: Int32Arra
   w._joins = new Futex(joins);
 }
 
-/** Grants every waiter of `core` (mutex held); `brought` lets go of what a dead waiter brought. */
+/**
+ * Grants every waiter of `core` (under its GUARD). `brought` lets go of what a dead waiter brought (a
+ * putter's HANDS entry: the caller holds the mutex then).
+ */
 function grantAll(core: Futex, value: number, brought?: Brought): void {
   if ((Atomics.load(core.i32, STATE) & QUEUED) === 0) return;
   core.lock();

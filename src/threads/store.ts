@@ -14,9 +14,8 @@
  *
  * Two mutexes (mutex words of ./futex.ts), PUT before GET when both are taken, each held for a few dozen
  * instructions and never while waiting:
- * - PUT guards what producers write: Q_PUTS, Q_UNFINISHED, the ring's free slots, and ARENA above
- *   Q_ARENA_TOP (Q_ARENA_TOP, Q_ARENA_ALLOC). A FIFO put that finds room and no waiting getter holds it
- *   alone, and so do taskDone and join.
+ * - PUT guards what producers write: Q_PUTS, the ring's free slots, and ARENA above Q_ARENA_TOP
+ *   (Q_ARENA_TOP, Q_ARENA_ALLOC). A FIFO put that finds room and no waiting getter holds it alone.
  * - GET guards what consumers write: Q_TAKES, Q_ARENA_FREED, and HANDS. A FIFO get that finds an item and
  *   no waiting putter holds it alone, and so does taking or dropping a HANDS entry.
  * So a producer and a consumer share no mutex and write no cache line in common, and each caches the
@@ -26,8 +25,8 @@
  * only then, and the FIFOs' QUEUED bits are set only then (a waiter that leaves may clear its FIFO's at any
  * time, which only sends a put or get the long way), so either mutex alone keeps them from changing
  * (from being set). The bytes of a queued item move only then (compaction), so a consumer holding GET can
- * copy them. taskDone holds PUT, as the push that counted the item did: a consumer that marks every item
- * done shares PUT with producers.
+ * copy them. Marking items done takes no mutex: unfinished is Q_PUTS + Q_HANDED - Q_DONE, and taskDone
+ * moves Q_DONE with a compareExchange (`markDone`).
  *
  * Unbounded means unbounded: the three buffers are growable SharedArrayBuffers (Node 20 has them), grown
  * under the mutexes; their size lives in META, so another thread sees a growth the next time it takes the
@@ -57,11 +56,13 @@ import {
   Q_ARENA_FREED,
   Q_ARENA_TOP,
   Q_CAPACITY,
+  Q_DONE,
   Q_ENTRY_CAP,
   Q_EPOCH,
   Q_GET_MUTEX,
   Q_HAND_CAP,
   Q_HAND_FREE,
+  Q_HANDED,
   Q_KEY_KIND,
   Q_META_WORDS,
   Q_ORDER,
@@ -69,7 +70,6 @@ import {
   Q_PUTS,
   Q_SEQ,
   Q_TAKES,
-  Q_UNFINISHED,
 } from "./layout.ts";
 
 const MAX_BYTES = 2 ** 31;
@@ -114,11 +114,10 @@ export interface StoreBuffers {
  * Dying: `terminate()` can stop a thread inside a mutex. The mutex is then taken over (./futex.ts
  * `lockWord`), so the queue must make sense as the dead thread left it. Each change is prepared first and
  * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_PUTS,
- * then Q_UNFINISHED); a take copies the item out, then counts it taken (Q_TAKES), then frees its
+ * which also counts it unfinished); a take copies the item out, then counts it taken (Q_TAKES), then frees its
  * bytes; growth fills the new space, then publishes the size. A thread that dies before the commit leaves
  * its operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
- * the live count); after it, done. Not covered: a death between a push's two counts (the item is queued but not
- * counted unfinished, so a join() may return before it is done), inside a PriorityQueue's reordering, or
+ * the live count); after it, done. Not covered: a death inside a PriorityQueue's reordering, or
  * between taking a waiting thread off its FIFO and granting it (that waiter then waits for its timeout).
  */
 
@@ -306,6 +305,28 @@ export class Store {
     return this.putsSeen !== takes;
   }
 
+  /** Items put (into the order, or handed to a getter) and not yet marked done. No mutex needed. */
+  unfinished(): number {
+    const m = this.meta;
+    const done = Atomics.load(m, Q_DONE); // first: the counts of items put only grow
+    return (Atomics.load(m, Q_PUTS) + Atomics.load(m, Q_HANDED) - done) | 0;
+  }
+
+  /**
+   * Marks up to `n` unfinished items done, with no mutex (a compareExchange on Q_DONE); returns how many
+   * are left unfinished, or -1 if none was.
+   */
+  markDone(n: number): number {
+    const m = this.meta;
+    for (;;) {
+      const done = Atomics.load(m, Q_DONE);
+      const left = (Atomics.load(m, Q_PUTS) + Atomics.load(m, Q_HANDED) - done) | 0;
+      if (left <= 0) return -1;
+      const k = Math.min(n, left);
+      if (Atomics.compareExchange(m, Q_DONE, done, (done + k) | 0) === done) return left - k;
+    }
+  }
+
   /** The kind of the keys queued now (PRIORITY), 0 while empty. */
   get keyKind(): number {
     return this.meta[Q_KEY_KIND] as number;
@@ -393,7 +414,6 @@ export class Store {
     const puts = ((m[Q_PUTS] as number) + 1) | 0;
     if ((puts & EPOCH_MASK) === 0) Atomics.add(m, Q_EPOCH, 1); // first, as in `taken`
     Atomics.store(m, Q_PUTS, puts);
-    m[Q_UNFINISHED] = (m[Q_UNFINISHED] as number) + 1;
   }
 
   /** Both held. */

@@ -104,6 +104,16 @@ export function checkMixed(q: Queue<number | string>, count: number, max: number
   return null;
 }
 
+/** Gets `n` items, counting each in `counter[0]` just before its taskDone(). */
+export function getAndDone(q: Queue<unknown>, n: number, counter: Int32Array) {
+  for (let i = 0; i < n; i++) {
+    q.getSync({ timeout: 30_000 });
+    Atomics.add(counter, 0, 1);
+    q.taskDone();
+  }
+  return n;
+}
+
 if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string })?.queueTask) {
   const { queueTask, args } = workerData as { queueTask: string; args: unknown[] };
   const live = args.map((a) => (isHandle(a) ? fromHandle(a) : a));
@@ -118,6 +128,7 @@ if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string 
       putStrings,
       putMixed,
       checkMixed,
+      getAndDone,
     };
     parentPort.postMessage({ ok: await table[queueTask]!(...(live as never[])) });
   } catch (e) {

@@ -56,6 +56,21 @@ describe("threads Queue: blocking calls from workers", () => {
     assert.equal(q.qsize(), 0);
   });
 
+  it("join against a taskDone on another thread (neither takes a mutex): each join resolves, and only once every item is done", async () => {
+    const q = new Queue<number>(1);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const n = 2_000;
+    const worker = run("getAndDone", q, n, counter);
+    for (let i = 0; i < n; i++) {
+      await q.put(i);
+      // The worker's last taskDone races this join: whichever comes first, the join must resolve.
+      assert.equal(await within(q.join({ timeout: 20_000 })), true, `join ${i}`);
+      assert.ok(Atomics.load(counter, 0) >= i + 1, `join ${i} resolved before item ${i} was done`);
+    }
+    assert.equal(await within(worker), n);
+    assert.throws(() => q.taskDone(), { name: "ValueError" });
+  });
+
   it("joinSync waits for every taskDone and returns false on timeout", () => {
     const q = new Queue<number>();
     assert.equal(q.joinSync(), true);
