@@ -535,9 +535,19 @@ export class Queue<T> implements QueueApi<T>, Brought {
     return cell;
   }
 
-  /** Every joiner resolves, if nothing is unfinished now (a put may already have come after the last done). */
+  /**
+   * Every queued joiner resolves, if nothing is unfinished now: looked at under the joiners' GUARD, which a
+   * joiner takes to queue, so that one that queued after a put that came since the last taskDone (and saw
+   * that item unfinished) is not woken by it.
+   */
   private releaseJoiners(): void {
-    if (this._store.unfinished() === 0) grantAll(this._joins, DONE);
+    const joins = this._joins;
+    if ((Atomics.load(joins.i32, STATE) & QUEUED) === 0) return;
+    joins.lock();
+    if (this._store.unfinished() === 0)
+      for (let c = joins.shift(); c !== NONE; c = joins.shift()) joins.grant(c, DONE);
+    joins.settleQueued();
+    joins.unlock();
   }
 
   // ---- after a wait -------------------------------------------------------------------------------------

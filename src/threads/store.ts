@@ -117,8 +117,10 @@ export interface StoreBuffers {
  * which also counts it unfinished); a take copies the item out, then counts it taken (Q_TAKES), then frees its
  * bytes; growth fills the new space, then publishes the size. A thread that dies before the commit leaves
  * its operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
- * the live count); after it, done. Not covered: a death inside a PriorityQueue's reordering, or
- * between taking a waiting thread off its FIFO and granting it (that waiter then waits for its timeout).
+ * the live count); after it, done. Not covered: a death inside a PriorityQueue's reordering; between taking a
+ * waiting thread off its FIFO and granting it (that waiter then waits for its timeout; a getter's item,
+ * already counted unfinished, then keeps every later join() waiting); or inside a taskDone after its count
+ * and before it woke the joiners (those already waiting wait on; later joins see the count).
  */
 
 export class Store {

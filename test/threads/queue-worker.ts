@@ -114,6 +114,23 @@ export function getAndDone(q: Queue<unknown>, n: number, counter: Int32Array) {
   return n;
 }
 
+/**
+ * One taskDone() that pauses wherever it looks at the unfinished count and finds 0 (`flag[0]` 1, until the
+ * test sets 2): the gap between that look and the wake-up of the joiners, held open. `flag[0]` is 3 after.
+ */
+export function taskDonePaused(q: Queue<unknown>, flag: Int32Array) {
+  const store = (q as unknown as { _store: { unfinished(): number } })._store;
+  const real = store.unfinished.bind(store);
+  store.unfinished = () => {
+    const n = real();
+    if (n === 0 && Atomics.compareExchange(flag, 0, 0, 1) === 0) Atomics.wait(flag, 0, 1, 20_000);
+    return n;
+  };
+  q.taskDone();
+  Atomics.store(flag, 0, 3);
+  return true;
+}
+
 if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string })?.queueTask) {
   const { queueTask, args } = workerData as { queueTask: string; args: unknown[] };
   const live = args.map((a) => (isHandle(a) ? fromHandle(a) : a));
@@ -129,6 +146,7 @@ if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string 
       putMixed,
       checkMixed,
       getAndDone,
+      taskDonePaused,
     };
     parentPort.postMessage({ ok: await table[queueTask]!(...(live as never[])) });
   } catch (e) {

@@ -9,7 +9,7 @@ import { QueueEmpty, QueueFull, QueueShutDown } from "../../src/api/errors.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
 import { Q_EPOCH, Q_PUTS, Q_TAKES } from "../../src/threads/layout.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
-import { within } from "../helpers.ts";
+import { sleep, within } from "../helpers.ts";
 import type * as tasks from "./queue-worker.ts";
 import { runIn, terminateAll, wire } from "./spawn.ts";
 
@@ -69,6 +69,28 @@ describe("threads Queue: blocking calls from workers", () => {
     }
     assert.equal(await within(worker), n);
     assert.throws(() => q.taskDone(), { name: "ValueError" });
+  });
+
+  it("a join that queues after a later put is not woken by the taskDone that came before that put", async () => {
+    const q = new Queue<string>();
+    q.putNowait("A");
+    q.getNowait();
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const done = run("taskDonePaused", q, flag); // marks A done on a worker
+    const deadline = performance.now() + 20_000;
+    while (Atomics.load(flag, 0) !== 1 && Atomics.load(flag, 0) !== 3) {
+      if (performance.now() > deadline) assert.fail("the worker's taskDone neither paused nor ended");
+      await sleep(1);
+    }
+    q.putNowait("B"); // unfinished again
+    const joined = q.join({ timeout: 300 }); // queues now, while the taskDone may be paused after its zero
+    Atomics.store(flag, 0, 2);
+    Atomics.notify(flag, 0);
+    assert.equal(await within(joined), false, "B is still unfinished: the join waits, then times out");
+    assert.equal(await within(done), true);
+    assert.equal(q.getNowait(), "B");
+    q.taskDone();
+    assert.equal(await within(q.join({ timeout: 5_000 })), true);
   });
 
   it("joinSync waits for every taskDone and returns false on timeout", () => {
