@@ -62,7 +62,9 @@ const quick = args.includes("--quick");
 const repsAt = args.indexOf("--reps");
 const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : quick ? 3 : 9;
 const childAt = args.indexOf("--child");
-const filters = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--reps" && args[i - 1] !== "--child");
+const filters = args.filter(
+  (a, i) => !a.startsWith("--") && args[i - 1] !== "--reps" && args[i - 1] !== "--child",
+);
 
 /** A workload in a process of its own; its result, or why it produced none. */
 function inChild(name: string, label: string): Promise<Result> {
