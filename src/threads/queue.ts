@@ -8,10 +8,11 @@
  *   nobody waiting only the get side's, so a producer and a consumer do not contend. Everything else holds
  *   both ("the mutex" below), for a few dozen instructions and never while waiting. The waiter FIFOs are
  *   looked at through one load of their QUEUED bit.
- * - Three FIFOs of the futex core, one buffer each: getters, putters, joiners. A caller that must wait
- *   queues its cell under the mutex (take your ticket before you let go), so no put, get, taskDone or
+ * - Three FIFOs of the futex core, one buffer each: getters, putters, joiners. A getter or putter that
+ *   must wait queues its cell under the mutex (take your ticket before you let go), so no put, get or
  *   shutdown can slip between its check and its wait (a one-sided put or get checks QUEUED under its own
- *   mutex, and nobody queues without holding it).
+ *   mutex, and nobody queues without holding it). taskDone and join take no mutex: a joiner queues, then
+ *   looks at the unfinished count again, and the last taskDone looks again under the joiners' guard.
  * - Direct hand-off, first come first served: an item put while getters wait goes to the longest-waiting
  *   getter (into a HANDS entry whose index is the grant), never into the queue; a slot freed while
  *   putters wait takes the longest-waiting putter's item (already in a HANDS entry) into the queue. So
