@@ -118,6 +118,10 @@ export const Q_PUT_MUTEX = 16; // a mutex word of ./futex.ts (0 free, else the h
 export const Q_HANDED = 17; // items ever handed straight to a waiting getter (mod 2^32)
 export const Q_ARENA_TOP = 18; // ARENA is allocated below this offset
 export const Q_ARENA_ALLOC = 19; // bytes of ARENA ever allocated (mod 2^32)
+// A LIFO or PRIORITY queue holds both mutexes for every put and get, so its counts of items put and taken
+// sit on its one mutex's line instead of lines of their own (Q_PUTS, Q_TAKES below are the FIFO's).
+export const Q_PUTS_BESIDE = 20;
+export const Q_TAKES_BESIDE = 21;
 export const Q_PUTS = 32; // items that ever joined the order (mod 2^32)
 export const Q_GET_MUTEX = 48; // a mutex word, as Q_PUT_MUTEX
 export const Q_ARENA_FREED = 49; // bytes of ARENA ever freed (mod 2^32): Q_ARENA_ALLOC - this are live

@@ -13,7 +13,8 @@
  *   compacts (moves the live blocks down, oldest position first) or grows.
  *
  * Two mutexes (mutex words of ./futex.ts), PUT before GET when both are taken, each held for a few dozen
- * instructions and never while waiting:
+ * instructions and never while waiting (in a LIFO or PRIORITY queue, which has no one-sided calls, the two
+ * are one word):
  * - PUT guards what producers write: Q_PUTS, the ring's free slots, and ARENA above Q_ARENA_TOP
  *   (Q_ARENA_TOP, Q_ARENA_ALLOC). A FIFO put that finds room and no waiting getter holds it alone.
  * - GET guards what consumers write: Q_TAKES, Q_ARENA_FREED, and HANDS. A FIFO get that finds an item and
@@ -68,8 +69,10 @@ import {
   Q_ORDER,
   Q_PUT_MUTEX,
   Q_PUTS,
+  Q_PUTS_BESIDE,
   Q_SEQ,
   Q_TAKES,
+  Q_TAKES_BESIDE,
 } from "./layout.ts";
 
 const MAX_BYTES = 2 ** 31;
@@ -149,6 +152,14 @@ export class Store {
   private takesSeen = 0;
   private putsSeen = 0;
   private epochSeen = -1;
+  /**
+   * The GET mutex word: Q_GET_MUTEX in a FIFO. A LIFO or PRIORITY queue has no one-sided puts or gets, so
+   * its two mutexes are one word, Q_PUT_MUTEX: taking both costs what one did.
+   */
+  private readonly get: number;
+  /** Where the counts of items put and taken are: lines of their own in a FIFO, else beside PUT. */
+  private readonly putsAt: number;
+  private readonly takesAt: number;
 
   /** A new, empty store of `order`. */
   static create(order: number): Store {
@@ -182,6 +193,9 @@ export class Store {
     this.meta = new Int32Array(buffers.meta);
     this.order = Atomics.load(this.meta, Q_ORDER);
     this.ew = this.order === PRIORITY ? PRIORITY_ENTRY : ENTRY;
+    this.get = this.order === FIFO ? Q_GET_MUTEX : Q_PUT_MUTEX;
+    this.putsAt = this.order === FIFO ? Q_PUTS : Q_PUTS_BESIDE;
+    this.takesAt = this.order === FIFO ? Q_TAKES : Q_TAKES_BESIDE;
   }
 
   // ---- the mutexes (see the top of this file) -----------------------------------------------------------
@@ -189,12 +203,12 @@ export class Store {
   /** PUT and GET: the whole queue holds still. */
   lock(): void {
     lockWord(this.meta, Q_PUT_MUTEX);
-    lockWord(this.meta, Q_GET_MUTEX);
+    if (this.get !== Q_PUT_MUTEX) lockWord(this.meta, this.get);
     this.refresh();
   }
 
   unlock(): void {
-    unlockWord(this.meta, Q_GET_MUTEX);
+    if (this.get !== Q_PUT_MUTEX) unlockWord(this.meta, this.get);
     unlockWord(this.meta, Q_PUT_MUTEX);
   }
 
@@ -210,17 +224,17 @@ export class Store {
 
   /** From PUT alone to both (GET comes after PUT, so this keeps the order). */
   widen(): void {
-    lockWord(this.meta, Q_GET_MUTEX);
+    if (this.get !== Q_PUT_MUTEX) lockWord(this.meta, this.get);
   }
 
   /** GET alone. */
   lockGet(): void {
-    lockWord(this.meta, Q_GET_MUTEX);
+    lockWord(this.meta, this.get);
     this.refresh();
   }
 
   unlockGet(): void {
-    unlockWord(this.meta, Q_GET_MUTEX);
+    unlockWord(this.meta, this.get);
   }
 
   /** New views after another thread grew a buffer (the sizes in META changed, both mutexes held). */
@@ -229,8 +243,8 @@ export class Store {
     const b = this.buffers;
     if (Atomics.load(m, Q_EPOCH) !== this.epochSeen) {
       this.epochSeen = Atomics.load(m, Q_EPOCH);
-      this.takesSeen = Atomics.load(m, Q_TAKES);
-      this.putsSeen = Atomics.load(m, Q_PUTS);
+      this.takesSeen = Atomics.load(m, this.takesAt);
+      this.putsSeen = Atomics.load(m, this.putsAt);
     }
     if (m[Q_ENTRY_CAP] !== this.entryCap) {
       this.entryCap = m[Q_ENTRY_CAP] as number;
@@ -260,13 +274,13 @@ export class Store {
 
   /** Items queued, exact while both mutexes are held. */
   get count(): number {
-    return ((this.meta[Q_PUTS] as number) - (this.meta[Q_TAKES] as number)) | 0;
+    return ((this.meta[this.putsAt] as number) - (this.meta[this.takesAt] as number)) | 0;
   }
 
   /** Items queued now, read without a mutex (qsize, a spinning getter or putter): approximate. */
   size(): number {
-    const taken = Atomics.load(this.meta, Q_TAKES); // first, so that the difference is never negative
-    const n = (Atomics.load(this.meta, Q_PUTS) - taken) | 0;
+    const taken = Atomics.load(this.meta, this.takesAt); // first, so that the difference is never negative
+    const n = (Atomics.load(this.meta, this.putsAt) - taken) | 0;
     const capacity = this.meta[Q_CAPACITY] as number;
     return capacity > 0 && n > capacity ? capacity : n;
   }
@@ -279,9 +293,9 @@ export class Store {
     const m = this.meta;
     const capacity = m[Q_CAPACITY] as number;
     const limit = capacity > 0 && capacity < this.entryCap ? capacity : this.entryCap;
-    const puts = m[Q_PUTS] as number;
+    const puts = m[this.putsAt] as number;
     if (((puts - this.takesSeen) | 0) >= limit) {
-      this.takesSeen = Atomics.load(m, Q_TAKES);
+      this.takesSeen = Atomics.load(m, this.takesAt);
       if (((puts - this.takesSeen) | 0) >= limit) return false;
     }
     const size = round8(encoded.length);
@@ -294,16 +308,16 @@ export class Store {
   /** PUT held, after `fits()`: whether the queue is at its bound. */
   full(): boolean {
     const capacity = this.meta[Q_CAPACITY] as number;
-    return capacity > 0 && (((this.meta[Q_PUTS] as number) - this.takesSeen) | 0) >= capacity;
+    return capacity > 0 && (((this.meta[this.putsAt] as number) - this.takesSeen) | 0) >= capacity;
   }
 
   /** GET held (FIFO): whether an item is queued. */
   ready(): boolean {
     const m = this.meta;
-    const takes = m[Q_TAKES] as number;
+    const takes = m[this.takesAt] as number;
     // The cache may lag behind Q_TAKES too (other consumers took what it saw): only "ahead" counts.
     if (((this.putsSeen - takes) | 0) > 0) return true;
-    this.putsSeen = Atomics.load(m, Q_PUTS);
+    this.putsSeen = Atomics.load(m, this.putsAt);
     return this.putsSeen !== takes;
   }
 
@@ -311,7 +325,7 @@ export class Store {
   unfinished(): number {
     const m = this.meta;
     const done = Atomics.load(m, Q_DONE); // first: the counts of items put only grow
-    return (Atomics.load(m, Q_PUTS) + Atomics.load(m, Q_HANDED) - done) | 0;
+    return (Atomics.load(m, this.putsAt) + Atomics.load(m, Q_HANDED) - done) | 0;
   }
 
   /**
@@ -322,7 +336,7 @@ export class Store {
     const m = this.meta;
     for (;;) {
       const done = Atomics.load(m, Q_DONE);
-      const left = (Atomics.load(m, Q_PUTS) + Atomics.load(m, Q_HANDED) - done) | 0;
+      const left = (Atomics.load(m, this.putsAt) + Atomics.load(m, Q_HANDED) - done) | 0;
       if (left <= 0) return -1;
       const k = Math.min(n, left);
       if (Atomics.compareExchange(m, Q_DONE, done, (done + k) | 0) === done) return left - k;
@@ -361,7 +375,7 @@ export class Store {
    */
   take(): void {
     const m = this.meta;
-    const takes = m[Q_TAKES] as number;
+    const takes = m[this.takesAt] as number;
     // A FIFO take never reads Q_PUTS here: the put side writes its line for every item.
     const count = this.order === FIFO ? 0 : this.count;
     if (this.order === PRIORITY) this.swap(0, count - 1);
@@ -377,7 +391,9 @@ export class Store {
     if (count === 1 && this.order === PRIORITY) this.meta[Q_KEY_KIND] = 0;
     // The epoch first: a thread that dies between the two leaves an extra move, which is harmless.
     if (((takes + 1) & EPOCH_MASK) === 0) Atomics.add(this.meta, Q_EPOCH, 1);
-    Atomics.store(this.meta, Q_TAKES, (takes + 1) | 0);
+    if (this.order === FIFO)
+      Atomics.store(this.meta, this.takesAt, (takes + 1) | 0); // as in `pushed`
+    else this.meta[this.takesAt] = (takes + 1) | 0;
   }
 
   /** Drops every item in the order; returns how many. Both held. */
@@ -395,9 +411,9 @@ export class Store {
     }
     // Through the cached count, so that a push with PUT alone (`fits()` said there is room) never reads
     // Q_TAKES, whose line the get side writes for every item; when it says full, both are held: exact.
-    const puts = m[Q_PUTS] as number;
+    const puts = m[this.putsAt] as number;
     if (((puts - this.takesSeen) | 0) >= this.entryCap) {
-      this.takesSeen = m[Q_TAKES] as number;
+      this.takesSeen = m[this.takesAt] as number;
       if (((puts - this.takesSeen) | 0) === this.entryCap) this.growEntries();
     }
     return (puts & (this.entryCap - 1)) * this.ew;
@@ -413,9 +429,12 @@ export class Store {
       m[Q_KEY_KIND] = e[base + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
       this.siftUp(this.count);
     }
-    const puts = ((m[Q_PUTS] as number) + 1) | 0;
+    const puts = ((m[this.putsAt] as number) + 1) | 0;
     if ((puts & EPOCH_MASK) === 0) Atomics.add(m, Q_EPOCH, 1); // first, as in `taken`
-    Atomics.store(m, Q_PUTS, puts);
+    // A FIFO's get side reads the count without PUT (Atomics.load), so it is published with Atomics.store;
+    // in a LIFO or PRIORITY queue everyone reads it under the one mutex, whose unlock publishes it.
+    if (this.order === FIFO) Atomics.store(m, this.putsAt, puts);
+    else m[this.putsAt] = puts;
   }
 
   /** Both held. */
@@ -429,8 +448,8 @@ export class Store {
       // The item put c-th moves from c & (old - 1) to c & (next - 1): half of them to the new half, which
       // is filled before the new capacity is published (see `Dying` above).
       const e = new Int32Array(this.buffers.entries);
-      const puts = this.meta[Q_PUTS] as number;
-      for (let c = this.meta[Q_TAKES] as number; c !== puts; c = (c + 1) | 0) {
+      const puts = this.meta[this.putsAt] as number;
+      for (let c = this.meta[this.takesAt] as number; c !== puts; c = (c + 1) | 0) {
         if ((c & old) !== 0)
           e.copyWithin((c & (next - 1)) * ew, (c & (old - 1)) * ew, ((c & (old - 1)) + 1) * ew);
       }
@@ -672,8 +691,8 @@ export class Store {
     const ew = this.ew;
     const m = this.meta;
     if (this.order === FIFO) {
-      const puts = m[Q_PUTS] as number;
-      for (let c = m[Q_TAKES] as number; c !== puts; c = (c + 1) | 0) {
+      const puts = m[this.putsAt] as number;
+      for (let c = m[this.takesAt] as number; c !== puts; c = (c + 1) | 0) {
         this.collectBlock(blocks, this.entries, (c & (this.entryCap - 1)) * ew);
       }
     } else {
