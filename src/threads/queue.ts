@@ -542,13 +542,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * that item unfinished) is not woken by it.
    */
   private releaseJoiners(): void {
-    const joins = this._joins;
-    if ((Atomics.load(joins.i32, STATE) & QUEUED) === 0) return;
-    joins.lock();
-    if (this._store.unfinished() === 0)
-      for (let c = joins.shift(); c !== NONE; c = joins.shift()) joins.grant(c, DONE);
-    joins.settleQueued();
-    joins.unlock();
+    grantAll(this._joins, DONE, undefined, this._store);
   }
 
   // ---- after a wait -------------------------------------------------------------------------------------
@@ -644,12 +638,15 @@ function wire(q: Queue<unknown>, store: Store, gets: Int32Array, puts: Int32Arra
 
 /**
  * Grants every waiter of `core` (under its GUARD). `brought` lets go of what a dead waiter brought (a
- * putter's HANDS entry: the caller holds the mutex then).
+ * putter's HANDS entry: the caller holds the mutex then). `ifDone`: only if nothing of that store is
+ * unfinished, as seen under the GUARD.
  */
-function grantAll(core: Futex, value: number, brought?: Brought): void {
+function grantAll(core: Futex, value: number, brought?: Brought, ifDone?: Store): void {
   if ((Atomics.load(core.i32, STATE) & QUEUED) === 0) return;
   core.lock();
-  for (let cell = core.shift(brought); cell !== NONE; cell = core.shift(brought)) core.grant(cell, value);
+  if (ifDone === undefined || ifDone.unfinished() === 0) {
+    for (let cell = core.shift(brought); cell !== NONE; cell = core.shift(brought)) core.grant(cell, value);
+  }
   core.settleQueued();
   core.unlock();
 }
