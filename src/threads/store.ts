@@ -267,9 +267,9 @@ export class Store {
   // ---- the queue's order ---------------------------------------------------------------------------------
 
   /*
-   * Q_PUTS and Q_TAKES are written with Atomics.store by their own side's mutex holder, so that the other
-   * side, reading them with Atomics.load, also sees the entry written (or read) before. Every decision on
-   * the count is made again under the mutexes it needs.
+   * In a FIFO, Q_PUTS and Q_TAKES are written with Atomics.store by their own side's mutex holder, so that
+   * the other side, reading them with Atomics.load, also sees the entry written (or read) before. Every
+   * decision on the count is made again under the mutexes it needs.
    */
 
   /** Items queued, exact while both mutexes are held. */
@@ -323,9 +323,13 @@ export class Store {
 
   /** Items put (into the order, or handed to a getter) and not yet marked done. No mutex needed. */
   unfinished(): number {
-    const m = this.meta;
-    const done = Atomics.load(m, Q_DONE); // first: the counts of items put only grow
-    return (Atomics.load(m, this.putsAt) + Atomics.load(m, Q_HANDED) - done) | 0;
+    const done = Atomics.load(this.meta, Q_DONE); // first: the counts of items put only grow
+    return (this.everPut() - done) | 0;
+  }
+
+  /** Items ever put: into the order, or straight to a waiting getter (mod 2^32). */
+  private everPut(): number {
+    return (Atomics.load(this.meta, this.putsAt) + Atomics.load(this.meta, Q_HANDED)) | 0;
   }
 
   /**
@@ -336,7 +340,7 @@ export class Store {
     const m = this.meta;
     for (;;) {
       const done = Atomics.load(m, Q_DONE);
-      const left = (Atomics.load(m, this.putsAt) + Atomics.load(m, Q_HANDED) - done) | 0;
+      const left = (this.everPut() - done) | 0;
       if (left <= 0) return -1;
       const k = Math.min(n, left);
       if (Atomics.compareExchange(m, Q_DONE, done, (done + k) | 0) === done) return left - k;
