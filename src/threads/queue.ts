@@ -392,19 +392,22 @@ export class Queue<T> implements QueueApi<T>, Brought {
         if (store.count < capacity || m[Q_SHUTDOWN] !== 0) return RETRY;
       }
       const hand = store.hand();
-      const puts = this._puts;
-      const seq = Atomics.load(puts.i32, ROOM);
-      const cell = puts.enter(QUEUE_UP, ME, hand + 1);
-      if (cell === FULL) {
-        store.dropHand(hand);
-        this.seq = seq;
-        return NO_CELL;
-      }
-      this.pending = hand;
+      const cell = this.queueUp(this._puts, hand + 1);
+      if (cell === NO_CELL) store.dropHand(hand);
+      else this.pending = hand;
       return cell;
     } finally {
       store.unlock();
     }
+  }
+
+  /** Queues a cell on `core` bringing `value`: the cell, or NO_CELL (then `seq` holds ROOM as read before). */
+  private queueUp(core: Futex, value: number): number {
+    const seq = Atomics.load(core.i32, ROOM);
+    const cell = core.enter(QUEUE_UP, ME, value);
+    if (cell !== FULL) return cell;
+    this.seq = seq;
+    return NO_CELL;
   }
 
   /** Up to `spin` loads, no mutex held, until the queue is no longer full (`full`) or empty, or shut down. */
@@ -468,14 +471,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
         store.lock();
         if (store.count > 0 || m[Q_SHUTDOWN] !== 0) return RETRY;
       }
-      const gets = this._gets;
-      const seq = Atomics.load(gets.i32, ROOM);
-      const cell = gets.enter(QUEUE_UP, ME, 0);
-      if (cell === FULL) {
-        this.seq = seq;
-        return NO_CELL;
-      }
-      return cell;
+      return this.queueUp(this._gets, 0);
     } finally {
       store.unlock();
     }
@@ -520,17 +516,12 @@ export class Queue<T> implements QueueApi<T>, Brought {
     const store = this._store;
     if (store.unfinished() === 0) return OK;
     if (!wait) return NO;
-    const joins = this._joins;
-    const seq = Atomics.load(joins.i32, ROOM);
-    const cell = joins.enter(QUEUE_UP, ME, 0);
-    if (cell === FULL) {
-      this.seq = seq;
-      return NO_CELL;
-    }
+    const cell = this.queueUp(this._joins, 0);
+    if (cell === NO_CELL) return NO_CELL;
     // The last taskDone may have come between the look above and the queueing, and seen no joiner: look
     // again now that this one is queued (its QUEUED bit and Q_DONE are both seq-cst).
     if (store.unfinished() === 0) {
-      joins.leave(cell);
+      this._joins.leave(cell);
       return OK;
     }
     return cell;
