@@ -113,21 +113,21 @@ export const Q_HAND_CAP = 6; // how many entries HANDS holds now
 export const Q_ARENA_CAP = 7; // bytes in ARENA now
 export const Q_KEY_KIND = 8; // PRIORITY: the kind of the queued keys (KEY_*), 0 while empty
 export const Q_SEQ = 9; // PRIORITY: the next put's sequence number (ties keep put order)
-export const Q_EPOCH = 10; // bumped each time Q_PUTS or Q_TAKES passes a multiple of 2^30 (see ./store.ts)
 export const Q_PUT_MUTEX = 16; // a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
 export const Q_HANDED = 17; // items ever handed straight to a waiting getter (mod 2^32)
 export const Q_ARENA_TOP = 18; // ARENA is allocated below this offset
 export const Q_ARENA_ALLOC = 19; // bytes of ARENA ever allocated (mod 2^32)
 // A LIFO or PRIORITY queue holds both mutexes for every put and get, so its counts of items put and taken
-// sit on its one mutex's line instead of lines of their own (Q_PUTS, Q_TAKES below are the FIFO's).
+// sit on its one mutex's line instead of lines of their own (Q_PUTS, Q_TAKES below are the FIFO's). Each
+// count's next word holds how many times it wrapped, written and read only by its own side (see ./store.ts).
 export const Q_PUTS_BESIDE = 20;
-export const Q_TAKES_BESIDE = 21;
-export const Q_PUTS = 32; // items that ever joined the order (mod 2^32)
+export const Q_TAKES_BESIDE = 22;
+export const Q_PUTS = 32; // items that ever joined the order (mod 2^32; word 33: how many times it wrapped)
 export const Q_GET_MUTEX = 48; // a mutex word, as Q_PUT_MUTEX
 export const Q_ARENA_FREED = 49; // bytes of ARENA ever freed (mod 2^32): Q_ARENA_ALLOC - this are live
 export const Q_HAND_FREE = 50; // the first free entry of HANDS (a list through ENTRY_NEXT), or NONE
 export const Q_DONE = 51; // items ever marked done (mod 2^32): Q_PUTS + Q_HANDED - this are unfinished
-export const Q_TAKES = 64; // items that ever left the order (mod 2^32): Q_PUTS - Q_TAKES are queued
+export const Q_TAKES = 64; // items that ever left the order (as Q_PUTS, 65): Q_PUTS - Q_TAKES are queued
 export const Q_META_WORDS = 80;
 
 export const FIFO = 0;

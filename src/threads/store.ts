@@ -59,7 +59,6 @@ import {
   Q_CAPACITY,
   Q_DONE,
   Q_ENTRY_CAP,
-  Q_EPOCH,
   Q_GET_MUTEX,
   Q_HAND_CAP,
   Q_HAND_FREE,
@@ -102,8 +101,7 @@ function growable(bytes: number): SharedArrayBufferGrowable {
 
 const round8 = (n: number): number => (n + 7) & ~7;
 
-/** Q_EPOCH moves when a count's low 30 bits come back to 0. */
-const EPOCH_MASK = 2 ** 30 - 1;
+const WRAP = 2 ** 32;
 
 /** The buffers a Store works on: what a queue's handle carries besides its FIFOs. */
 export interface StoreBuffers {
@@ -143,15 +141,12 @@ export class Store {
   private arena32!: Int32Array;
   private readonly tmp = new Int32Array(PRIORITY_ENTRY);
   /**
-   * Q_TAKES and Q_PUTS as this thread last read them: the other side's count, read again only when it says
-   * full (or empty), and whenever Q_EPOCH moved. The counts wrap at 2^32 and are compared as differences,
-   * which is sound while a cache is less than 2^31 behind; Q_EPOCH moves at least once every 2^30 commits
-   * of either count, so a cache read under the same epoch is at most about 2^30 behind, however long this
-   * thread was idle.
+   * The other side's count as this thread last read it, in full (`puts()`, `takes()`): read again only when
+   * it says full (or empty). A count only grows and never wraps in full, so however long this thread was
+   * idle, a cache is behind, never ahead: it can only make the queue look fuller (emptier) than it is.
    */
   private takesSeen = 0;
   private putsSeen = 0;
-  private epochSeen = -1;
   /**
    * The GET mutex word: Q_GET_MUTEX in a FIFO. A LIFO or PRIORITY queue has no one-sided puts or gets, so
    * its two mutexes are one word, Q_PUT_MUTEX: taking both costs what one did.
@@ -241,11 +236,6 @@ export class Store {
   private refresh(): void {
     const m = this.meta;
     const b = this.buffers;
-    if (Atomics.load(m, Q_EPOCH) !== this.epochSeen) {
-      this.epochSeen = Atomics.load(m, Q_EPOCH);
-      this.takesSeen = Atomics.load(m, this.takesAt);
-      this.putsSeen = Atomics.load(m, this.putsAt);
-    }
     if (m[Q_ENTRY_CAP] !== this.entryCap) {
       this.entryCap = m[Q_ENTRY_CAP] as number;
       this.entries = new Int32Array(b.entries, 0, this.entryCap * this.ew);
@@ -270,7 +260,36 @@ export class Store {
    * In a FIFO, Q_PUTS and Q_TAKES are written with Atomics.store by their own side's mutex holder, so that
    * the other side, reading them with Atomics.load, also sees the entry written (or read) before. Every
    * decision on the count is made again under the mutexes it needs.
+   *
+   * Each count wraps at 2^32, and the word after it counts its wraps: the two are the count in full (53
+   * bits: centuries of items), which only its own side reads, under its mutex. The other side reads the low
+   * word alone and recovers the full count from its own, since the two never differ by 2^32 or more (at
+   * most ENTRIES' capacity are queued).
    */
+
+  /** Items ever put, in full: exact while PUT is held. */
+  private puts(): number {
+    const m = this.meta;
+    return (m[this.putsAt + 1] as number) * WRAP + ((m[this.putsAt] as number) >>> 0);
+  }
+
+  /** Items ever taken, in full: exact while GET is held. */
+  private takes(): number {
+    const m = this.meta;
+    return (m[this.takesAt + 1] as number) * WRAP + ((m[this.takesAt] as number) >>> 0);
+  }
+
+  /** PUT held: reads Q_TAKES into the cache. Taken is at most put, and less by under 2^32. */
+  private seeTakes(puts: number): void {
+    const m = this.meta;
+    this.takesSeen = puts - (((m[this.putsAt] as number) - Atomics.load(m, this.takesAt)) >>> 0);
+  }
+
+  /** GET held: reads Q_PUTS into the cache. */
+  private seePuts(takes: number): void {
+    const m = this.meta;
+    this.putsSeen = takes + ((Atomics.load(m, this.putsAt) - (m[this.takesAt] as number)) >>> 0);
+  }
 
   /** Items queued, exact while both mutexes are held. */
   get count(): number {
@@ -293,10 +312,10 @@ export class Store {
     const m = this.meta;
     const capacity = m[Q_CAPACITY] as number;
     const limit = capacity > 0 && capacity < this.entryCap ? capacity : this.entryCap;
-    const puts = m[this.putsAt] as number;
-    if (((puts - this.takesSeen) | 0) >= limit) {
-      this.takesSeen = Atomics.load(m, this.takesAt);
-      if (((puts - this.takesSeen) | 0) >= limit) return false;
+    const puts = this.puts();
+    if (puts - this.takesSeen >= limit) {
+      this.seeTakes(puts);
+      if (puts - this.takesSeen >= limit) return false;
     }
     const size = round8(encoded.length);
     if (size === 0 || (m[Q_ARENA_TOP] as number) + size <= this.arenaCap) return true;
@@ -308,17 +327,16 @@ export class Store {
   /** PUT held, after `fits()`: whether the queue is at its bound. */
   full(): boolean {
     const capacity = this.meta[Q_CAPACITY] as number;
-    return capacity > 0 && (((this.meta[this.putsAt] as number) - this.takesSeen) | 0) >= capacity;
+    return capacity > 0 && this.puts() - this.takesSeen >= capacity;
   }
 
   /** GET held (FIFO): whether an item is queued. */
   ready(): boolean {
-    const m = this.meta;
-    const takes = m[this.takesAt] as number;
-    // The cache may lag behind Q_TAKES too (other consumers took what it saw): only "ahead" counts.
-    if (((this.putsSeen - takes) | 0) > 0) return true;
-    this.putsSeen = Atomics.load(m, this.putsAt);
-    return this.putsSeen !== takes;
+    const takes = this.takes();
+    // The cache may be behind Q_TAKES too (other consumers took what it saw): only "ahead" counts.
+    if (this.putsSeen > takes) return true;
+    this.seePuts(takes);
+    return this.putsSeen > takes;
   }
 
   /** Items put (into the order, or handed to a getter) and not yet marked done. No mutex needed. */
@@ -392,12 +410,12 @@ export class Store {
 
   /** Commits a take: the item leaves the order in these stores. */
   private taken(takes: number, count: number): void {
-    if (count === 1 && this.order === PRIORITY) this.meta[Q_KEY_KIND] = 0;
-    // The epoch first: a thread that dies between the two leaves an extra move, which is harmless.
-    if (((takes + 1) & EPOCH_MASK) === 0) Atomics.add(this.meta, Q_EPOCH, 1);
+    const m = this.meta;
+    if (count === 1 && this.order === PRIORITY) m[Q_KEY_KIND] = 0;
+    if (((takes + 1) | 0) === 0) m[this.takesAt + 1] = ((m[this.takesAt + 1] as number) + 1) | 0; // as in `pushed`
     if (this.order === FIFO)
-      Atomics.store(this.meta, this.takesAt, (takes + 1) | 0); // as in `pushed`
-    else this.meta[this.takesAt] = (takes + 1) | 0;
+      Atomics.store(m, this.takesAt, (takes + 1) | 0); // as in `pushed`
+    else m[this.takesAt] = (takes + 1) | 0;
   }
 
   /** Drops every item in the order; returns how many. Both held. */
@@ -415,12 +433,12 @@ export class Store {
     }
     // Through the cached count, so that a push with PUT alone (`fits()` said there is room) never reads
     // Q_TAKES, whose line the get side writes for every item; when it says full, both are held: exact.
-    const puts = m[this.putsAt] as number;
-    if (((puts - this.takesSeen) | 0) >= this.entryCap) {
-      this.takesSeen = m[this.takesAt] as number;
-      if (((puts - this.takesSeen) | 0) === this.entryCap) this.growEntries();
+    const puts = this.puts();
+    if (puts - this.takesSeen >= this.entryCap) {
+      this.seeTakes(puts);
+      if (puts - this.takesSeen === this.entryCap) this.growEntries();
     }
-    return (puts & (this.entryCap - 1)) * this.ew;
+    return ((m[this.putsAt] as number) & (this.entryCap - 1)) * this.ew;
   }
 
   /** Commits a push: the item at `base` joins the order and counts as unfinished (see `Dying` above). */
@@ -434,7 +452,9 @@ export class Store {
       this.siftUp(this.count);
     }
     const puts = ((m[this.putsAt] as number) + 1) | 0;
-    if ((puts & EPOCH_MASK) === 0) Atomics.add(m, Q_EPOCH, 1); // first, as in `taken`
+    // The wrap first: a thread that dies between the two leaves the count in full 2^32 too high, which
+    // only sends every cache of it to read it again (never the other way, which would make it look ahead).
+    if (puts === 0) m[this.putsAt + 1] = ((m[this.putsAt + 1] as number) + 1) | 0;
     // A FIFO's get side reads the count without PUT (Atomics.load), so it is published with Atomics.store;
     // in a LIFO or PRIORITY queue everyone reads it under the one mutex, whose unlock publishes it.
     if (this.order === FIFO) Atomics.store(m, this.putsAt, puts);

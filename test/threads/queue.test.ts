@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { QueueEmpty, QueueFull, QueueShutDown } from "../../src/api/errors.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
-import { Q_EPOCH, Q_PUTS, Q_TAKES } from "../../src/threads/layout.ts";
+import { Q_PUTS, Q_TAKES } from "../../src/threads/layout.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
 import { sleep, within } from "../helpers.ts";
 import type * as tasks from "./queue-worker.ts";
@@ -310,20 +310,13 @@ describe("threads Queue: storage", () => {
     assert.equal(idle.getNowait(), -1);
     const m = q._store.meta;
     for (const start of [2 ** 31 - 8, -8]) {
-      // As if that many items had passed through (real commits move Q_EPOCH on the way), then cross it.
+      // As if that many items had passed through, then cross it.
       Atomics.store(m, Q_PUTS, start);
       Atomics.store(m, Q_TAKES, start);
-      Atomics.add(m, Q_EPOCH, 1);
-      const epoch = Atomics.load(m, Q_EPOCH);
       for (let i = 0; i < 16; i++) {
         q.putNowait(i);
         assert.equal(q.getNowait(), i);
       }
-      assert.equal(
-        Atomics.load(m, Q_EPOCH),
-        epoch + 2,
-        "each count moved the epoch as it passed 2^31 (or 0)",
-      );
       const late = fromHandle(toHandle(q));
       for (const h of [late, idle]) assert.throws(() => h.getNowait(), QueueEmpty, "empty, for every handle");
       for (let i = 0; i < 4; i++) q.putNowait(i);
@@ -334,6 +327,30 @@ describe("threads Queue: storage", () => {
       );
       assert.equal(q.qsize(), 0);
     }
+    assert.equal(m[Q_PUTS + 1], 1, "the count of items put wrapped once");
+    assert.equal(m[Q_TAKES + 1], 1, "and so did the count of items taken");
+  });
+
+  it("a handle idle while 2^32 items pass trusts nothing it saw before: no phantom item, no overfill", () => {
+    const q = new Queue<number>(4);
+    const idle = fromHandle(toHandle(q));
+    for (let i = 0; i < 4; i++) idle.putNowait(i);
+    assert.equal(idle.getNowait(), 0); // idle has seen 4 items put
+    idle.putNowait(4); // and, as the queue was full, 1 taken
+    for (let i = 1; i <= 4; i++) assert.equal(q.getNowait(), i);
+    // As if 2^32 - 8 items had passed through since: compared by their low 32 bits alone, what idle saw
+    // would say "3 items queued" once the queue is empty, and "room" once it is full again.
+    const m = q._store.meta;
+    for (const at of [Q_PUTS, Q_TAKES]) {
+      const full = (m[at + 1] as number) * 2 ** 32 + ((m[at] as number) >>> 0) + 2 ** 32 - 8;
+      m[at + 1] = Math.floor(full / 2 ** 32);
+      Atomics.store(m, at, full | 0);
+    }
+    for (let i = 0; i < 4; i++) q.putNowait(i);
+    assert.throws(() => idle.putNowait(9), QueueFull, "full");
+    for (let i = 0; i < 4; i++) assert.equal(q.getNowait(), i);
+    assert.throws(() => idle.getNowait(), QueueEmpty, "empty");
+    assert.equal(q.qsize(), 0);
   });
 
   it("a handle made live twice on one thread is the same queue", () => {
