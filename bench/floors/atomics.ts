@@ -58,7 +58,9 @@ export function pingPong(a: Int32Array, i: number, me: 0 | 1, n: number, spins: 
 export const RING_HEAD = 0;
 export const RING_TAIL = 16;
 const RING_SLEEP = 32;
-export const RING_DATA = 48;
+const RING_PUT_LOCK = 48;
+const RING_GET_LOCK = 64;
+export const RING_DATA = 80;
 
 /** One side's cache of the other side's index. */
 export interface RingSide {
@@ -98,6 +100,24 @@ export function ringPop(a: Int32Array, cap: number, spins: number, side: RingSid
   const x = a[RING_DATA + (head % cap)] as number;
   Atomics.store(a, RING_HEAD, head + 1);
   if (Atomics.load(a, RING_SLEEP) !== 0) Atomics.notify(a, RING_HEAD, 1);
+  return x;
+}
+
+/**
+ * The same ring with each side's index under a futex mutex of its own (on a line of its own): the least a
+ * queue pays that lets any number of threads put and get, as a mutex per side does (threadkit's FIFO). The
+ * ring waits holding it, which is fine with one thread per side.
+ */
+export function ringPushLocked(a: Int32Array, cap: number, x: number, spins: number, side: RingSide): void {
+  spinFutexLock(a, RING_PUT_LOCK);
+  ringPush(a, cap, x, spins, side);
+  futexUnlock(a, RING_PUT_LOCK);
+}
+
+export function ringPopLocked(a: Int32Array, cap: number, spins: number, side: RingSide): number {
+  spinFutexLock(a, RING_GET_LOCK);
+  const x = ringPop(a, cap, spins, side);
+  futexUnlock(a, RING_GET_LOCK);
   return x;
 }
 

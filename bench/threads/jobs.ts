@@ -13,7 +13,9 @@ import {
   pingPong,
   RING_DATA,
   ringPop,
+  ringPopLocked,
   ringPush,
+  ringPushLocked,
   spinFutexLock,
 } from "../floors/atomics.ts";
 
@@ -316,11 +318,15 @@ export async function transfer(a: QueueArgs): Promise<Span> {
       }
       break;
     }
-    case "int32 ring, spin 2000": {
+    case "int32 ring, spin 2000":
+    case "int32 ring, a mutex per side": {
       const cap = a.ring.length - RING_DATA;
       const cache = { seen: 0 };
-      if (side === "producer") for (let i = 0; i < n; i++) ringPush(a.ring, cap, i, 2000, cache);
-      else for (let i = 0; i < n; i++) sum += ringPop(a.ring, cap, 2000, cache);
+      const locked = contender === "int32 ring, a mutex per side";
+      const push = locked ? ringPushLocked : ringPush;
+      const pop = locked ? ringPopLocked : ringPop;
+      if (side === "producer") for (let i = 0; i < n; i++) push(a.ring, cap, i, 2000, cache);
+      else for (let i = 0; i < n; i++) sum += pop(a.ring, cap, 2000, cache);
       break;
     }
     default:

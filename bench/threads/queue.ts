@@ -87,7 +87,12 @@ async function queueContenders(items: QueueArgs["items"], quick: boolean): Promi
       ops: quick ? 50_000 : 150_000,
     }),
     ...(items === "numbers"
-      ? [row("int32 ring, spin 2000", "floor", { note: "hand-written SPSC ring, cap 1024, cached indices" })]
+      ? [
+          row("int32 ring, spin 2000", "floor", { note: "hand-written SPSC ring, cap 1024, cached indices" }),
+          row("int32 ring, a mutex per side", "floor", {
+            note: "the same ring, each side under a futex mutex, as an MPMC queue with locks",
+          }),
+        ]
       : []),
     python(
       "CPython queue.Queue(100)",
