@@ -28,7 +28,7 @@ export class Barrier implements BarrierApi {
   private readonly arrived = new WaiterQueue<number>(() => {
     this.abort();
     throw new BrokenBarrierError();
-  });
+  }, true); // rejects its waiters: on timeout, and by fail
   /** Newcomers waiting for an async action of the previous round to finish. */
   private readonly entering = new WaiterQueue<void>(() => undefined);
 
