@@ -6,7 +6,9 @@
  * contender once, in an order rotated by one per round, so drift (turbo, a noisy neighbour, GC) hits all
  * of them alike. The first rounds are warm-up and are not recorded. A sample is one timed batch of `ops`
  * operations, timed with process.hrtime.bigint; its figure is nanoseconds per operation. We report the
- * median of the samples and their min–max, never a mean.
+ * median of the samples and their min–max, never a mean. A target is judged on the medians; a speed-up
+ * target also says the median of the per-round ratios (two contenders' samples of the same round), which
+ * drift slower than a round does not move, as a check on the first when the machine is noisy.
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -25,10 +27,13 @@ export interface Contender {
   note?: string;
 }
 
-/** A target from the issue, checked on the medians. */
+/** A target from the issue, checked on the medians (`samples`: each contender's, in round order). */
 export interface Target {
   text: string;
-  check(medians: ReadonlyMap<string, number>): { ok: boolean | null; detail: string };
+  check(
+    medians: ReadonlyMap<string, number>,
+    samples: ReadonlyMap<string, readonly number[]>,
+  ): { ok: boolean | null; detail: string };
 }
 
 export interface Workload {
@@ -171,8 +176,10 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
         ratio: s.length && Number.isFinite(refMedian) ? m / refMedian : null,
       });
     }
-    const medians = new Map(result.rows.filter((r) => r.samples.length).map((r) => [r.name, r.median]));
-    for (const t of w.targets ?? []) result.targets.push({ text: t.text, ...t.check(medians) });
+    const measured = result.rows.filter((r) => r.samples.length);
+    const medians = new Map(measured.map((r) => [r.name, r.median]));
+    const byRound = new Map(measured.map((r) => [r.name, r.samples]));
+    for (const t of w.targets ?? []) result.targets.push({ text: t.text, ...t.check(medians, byRound) });
   } catch (error) {
     result.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
   } finally {
@@ -210,14 +217,19 @@ export function speedup(
 ): Target {
   return {
     text,
-    check(m) {
+    check(m, samples) {
       const a = pick(m, of);
       const b = pick(m, than);
       if (a === null || b === null) return { ok: null, detail: "not measured" };
       const s = b[1] / a[1];
+      const as = samples.get(a[0]) ?? [];
+      const bs = samples.get(b[0]) ?? [];
+      const paired = median(as.map((x, i) => (bs[i] ?? Number.NaN) / x).filter(Number.isFinite));
       return {
         ok: s >= k,
-        detail: `${a[0]} ${fmtNs(a[1])} vs ${b[0]} ${fmtNs(b[1])}: ${s.toFixed(2)}x as fast (need >= ${k.toFixed(2)}x)`,
+        detail:
+          `${a[0]} ${fmtNs(a[1])} vs ${b[0]} ${fmtNs(b[1])}: ${s.toFixed(2)}x as fast (need >= ${k.toFixed(2)}x;` +
+          ` round by round ${paired.toFixed(2)}x)`,
       };
     },
   };
