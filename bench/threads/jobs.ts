@@ -18,6 +18,7 @@ import {
   ringPushLocked,
   spinFutexLock,
 } from "../floors/atomics.ts";
+import { importMultithreading } from "./multithreading.ts";
 
 export interface Span {
   start: number;
@@ -85,7 +86,7 @@ export async function uncontended({ contender, n, word, lock: h }: UncontendedAr
       break;
     }
     case "multithreading Mutex blockingLock()": {
-      const { Mutex } = await import("multithreading");
+      const { Mutex } = await importMultithreading();
       const m = new Mutex(undefined, word.buffer as SharedArrayBuffer);
       for (let i = 0; i < n; i++) m.blockingLock().dispose();
       break;
@@ -112,7 +113,7 @@ export async function count({ contender, n, gate: g, words, lock: h }: CountArgs
   const lock = fromHandle(h);
   const mt =
     contender === "multithreading Mutex blockingLock()"
-      ? new (await import("multithreading")).Mutex(undefined, words.buffer as SharedArrayBuffer) // words[0]
+      ? new (await importMultithreading()).Mutex(undefined, words.buffer as SharedArrayBuffer) // words[0]
       : undefined;
   gate(g, 2);
   const start = now();

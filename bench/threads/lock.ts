@@ -6,14 +6,16 @@
 import { Lock, toHandle } from "threadkit/threads";
 import { type Contender, speedup, type Workload } from "../harness.ts";
 import { python } from "../python/python.ts";
-import { across, BenchWorker, multithreadingMissing, words } from "./pool.ts";
+import { multithreadingMissing, polyfilled } from "./multithreading.ts";
+import { across, BenchWorker, words } from "./pool.ts";
 
 let pool: BenchWorker[] = [];
 
 /** The multithreading package's row: its Mutex over our shared word, where the package loads. */
 async function mt(): Promise<Partial<Contender>> {
   const missing = await multithreadingMissing();
-  return missing === undefined ? { note: "its unlock always notifies" } : { unavailable: missing };
+  const note = ["its unlock always notifies", polyfilled].filter(Boolean).join("; ");
+  return missing === undefined ? { note } : { unavailable: missing };
 }
 
 async function close(): Promise<void> {

@@ -59,13 +59,3 @@ export function across(spans: readonly Span[]): number {
 export function words(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
 }
-
-/** Why the `multithreading` package cannot run here, or undefined if it loads. */
-export async function multithreadingMissing(): Promise<string | undefined> {
-  try {
-    await import("multithreading");
-    return undefined;
-  } catch (error) {
-    return `does not load on Node ${process.versions.node}: ${String(error)}`;
-  }
-}

@@ -12,6 +12,7 @@ import { RING_DATA } from "../floors/atomics.ts";
 import { atMost, type Contender, speedup, type Workload } from "../harness.ts";
 import { python } from "../python/python.ts";
 import type { QueueArgs } from "./jobs.ts";
+import { channelMissing, channelTransfer, closeMultithreading, polyfilled } from "./multithreading.ts";
 import { across, BenchWorker, words } from "./pool.ts";
 
 let pool: BenchWorker[] = [];
@@ -19,6 +20,7 @@ let pool: BenchWorker[] = [];
 async function close(): Promise<void> {
   await Promise.all(pool.map((w) => w.terminate()));
   pool = [];
+  await closeMultithreading();
 }
 
 type Maker = new (...args: number[]) => object;
@@ -69,6 +71,27 @@ function transfer(items: QueueArgs["items"], queueHandle: () => threads.Handle |
   });
 }
 
+/** The multithreading package's channel(100), between two of its own workers, where it loads and gives items back intact. */
+async function channelRow(items: QueueArgs["items"], quick: boolean): Promise<Contender> {
+  const missing = await channelMissing(items === "objects");
+  return {
+    name: "multithreading channel(100)",
+    kind: "competitor",
+    ops: quick ? 10_000 : 40_000,
+    note: ["blockingSend/blockingRecv, between two of its spawned workers", polyfilled]
+      .filter(Boolean)
+      .join("; "),
+    ...(missing !== undefined ? { unavailable: missing } : {}),
+    run: async (n) => {
+      const { ns, sum, bad, example } = await channelTransfer(n, items === "objects");
+      const want = items === "numbers" ? (n * (n - 1)) / 2 : sumOfIds(n);
+      if (bad > 0 || sum !== want)
+        throw new Error(`multithreading channel: ${bad} items altered (${example})`);
+      return ns;
+    },
+  };
+}
+
 function sumOfIds(n: number): number {
   const full = Math.floor(n / 1000);
   const rest = n % 1000;
@@ -86,6 +109,7 @@ async function queueContenders(items: QueueArgs["items"], quick: boolean): Promi
       note: "worker -> worker, unbounded",
       ops: quick ? 50_000 : 150_000,
     }),
+    await channelRow(items, quick),
     ...(items === "numbers"
       ? [
           row("int32 ring, spin 2000", "floor", { note: "hand-written SPSC ring, cap 1024, cached indices" }),
