@@ -110,6 +110,28 @@ export async function channelMissing(objects: boolean): Promise<string | undefin
   return bad === 0 ? undefined : `its channel altered ${bad} of ${n} items in a probe run (${example})`;
 }
 
+/** `n` cycles of the package's Barrier(2) between two of its spawned workers: the nanoseconds they took. */
+export async function barrierCycles(n: number): Promise<number> {
+  const { Barrier, move, spawn } = await importMultithreading();
+  const barrier = new Barrier(2);
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const side = () =>
+    spawn(move(barrier, n, gate), (barrier, n, gate) => {
+      Atomics.add(gate, 0, 1);
+      while (Atomics.load(gate, 0) < 2);
+      const start = Number(process.hrtime.bigint());
+      for (let i = 0; i < n; i++) barrier.blockingWait();
+      return { start, end: Number(process.hrtime.bigint()) };
+    });
+  const spans: { start: number; end: number }[] = [];
+  for (const h of [side(), side()]) {
+    const r = await h.join();
+    if (!r.ok) throw r.error;
+    spans.push(r.value);
+  }
+  return Math.max(...spans.map((s) => s.end)) - Math.min(...spans.map((s) => s.start));
+}
+
 /** Stops the package's worker pool, if it was loaded. */
 export async function closeMultithreading(): Promise<void> {
   if ((await multithreadingMissing()) === undefined) (await importMultithreading()).shutdown();

@@ -12,7 +12,14 @@ import { RING_DATA } from "../floors/atomics.ts";
 import { atMost, type Contender, speedup, type Workload } from "../harness.ts";
 import { python } from "../python/python.ts";
 import type { QueueArgs } from "./jobs.ts";
-import { channelMissing, channelTransfer, closeMultithreading, polyfilled } from "./multithreading.ts";
+import {
+  barrierCycles,
+  channelMissing,
+  channelTransfer,
+  closeMultithreading,
+  multithreadingMissing,
+  polyfilled,
+} from "./multithreading.ts";
 import { across, BenchWorker, words } from "./pool.ts";
 
 let pool: BenchWorker[] = [];
@@ -193,9 +200,18 @@ export const barrier: Workload = {
       },
     });
     const tk = row("threadkit Barrier(2) waitSync()", "threadkit");
+    const missing = await multithreadingMissing();
     return [
       row("futex barrier, spin 2000", "floor"),
       typeof b === "function" ? tk : { ...tk, unavailable: b },
+      {
+        name: "multithreading Barrier(2) blockingWait()",
+        kind: "competitor",
+        ops: 10_000,
+        note: ["between two of its spawned workers", polyfilled].filter(Boolean).join("; "),
+        ...(missing !== undefined ? { unavailable: missing } : {}),
+        run: barrierCycles,
+      },
     ];
   },
   close,
