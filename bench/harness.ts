@@ -144,17 +144,30 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
   try {
     progress(`${label} ${w.name} · preparing`);
     const contenders = await w.prepare(ctx);
-    const live = contenders.filter((c) => c.unavailable === undefined);
+    let live = contenders.filter((c) => c.unavailable === undefined);
     const samples = new Map<Contender, number[]>(live.map((c) => [c, []]));
+    // A competitor that fails (loses or alters items) is listed with why and not sampled any more; a
+    // failure of threadkit or of a floor fails the workload.
+    const failed = new Map<Contender, string>();
     const reps = Math.min(ctx.reps, w.reps ?? ctx.reps);
     const warmup = ctx.quick || w.reps !== undefined ? 1 : 2;
     for (let round = 0; round < warmup + reps; round++) {
+      live = live.filter((c) => !failed.has(c));
       for (let k = 0; k < live.length; k++) {
         const c = live[(k + round) % live.length]!;
+        if (failed.has(c)) continue;
         const phase = round < warmup ? "warm-up" : `rep ${round - warmup + 1}/${reps}`;
         progress(`${label} ${w.name} · ${phase} · ${c.name}`);
         const ops = c.ops ?? w.ops;
-        const ns = await c.run(ops);
+        let ns: number;
+        try {
+          ns = await c.run(ops);
+        } catch (error) {
+          if (c.kind !== "competitor" && c.kind !== "python") throw error;
+          failed.set(c, `failed: ${error instanceof Error ? error.message : String(error)}`);
+          samples.set(c, []);
+          continue;
+        }
         if (round >= warmup) samples.get(c)!.push(ns / ops);
       }
     }
@@ -167,7 +180,9 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
         name: c.name,
         kind: c.kind,
         ops: c.ops ?? w.ops,
-        ...(c.unavailable !== undefined ? { unavailable: c.unavailable } : {}),
+        ...(c.unavailable !== undefined || failed.has(c)
+          ? { unavailable: c.unavailable ?? failed.get(c) }
+          : {}),
         ...(c.note !== undefined ? { note: c.note } : {}),
         samples: s,
         median: m,
@@ -284,7 +299,10 @@ export function table(r: Result): string {
   const out = [`### ${r.workload}: ${r.title}`, ""];
   if (r.error) return [...out, `FAILED: ${r.error}`, ""].join("\n");
   const rows = r.rows.map((row) => {
-    if (row.unavailable !== undefined) return [row.name, row.kind, "not available", "", "", row.unavailable];
+    if (row.unavailable !== undefined) {
+      const what = row.unavailable.startsWith("failed: ") ? "failed" : "not available";
+      return [row.name, row.kind, what, "", "", row.unavailable];
+    }
     const show = (ns: number) => (rate ? fmtRate(1e9 / ns) : fmtNs(ns).replace(/ ns$/, ""));
     // As a rate the fastest sample is the max: list the range low to high either way.
     const range = rate ? `${show(row.max)}–${show(row.min)}` : `${show(row.min)}–${show(row.max)}`;
