@@ -61,6 +61,9 @@ const RING_SLEEP = 32;
 const RING_PUT_LOCK = 48;
 const RING_GET_LOCK = 64;
 export const RING_DATA = 80;
+/** The rings' capacity, and how many words they take (an MPMC slot is two words: sequence, item). */
+export const RING_CAP = 1024;
+export const RING_WORDS = RING_DATA + 2 * RING_CAP;
 
 /** One side's cache of the other side's index. */
 export interface RingSide {
@@ -119,6 +122,57 @@ export function ringPopLocked(a: Int32Array, cap: number, spins: number, side: R
   const x = ringPop(a, cap, spins, side);
   futexUnlock(a, RING_GET_LOCK);
   return x;
+}
+
+/**
+ * A bounded lock-free MPMC ring of int32 (Vyukov's): each slot has a sequence number, a side claims a
+ * position with one compareExchange on its index (TAIL for producers, HEAD for consumers) once the slot's
+ * sequence says it is its turn, then moves the item and publishes with one store of the sequence. What a
+ * queue that lets many threads put and get could pay without a lock (and without an answer for a thread
+ * that dies between its claim and its publish). A side that finds the ring full (empty) spins `spins`
+ * times, then sleeps on the slot it waits for, and a publish notifies only a side that said it sleeps (as
+ * in the SPSC ring: one producer and one consumer here).
+ */
+export function mpmcInit(a: Int32Array, cap: number): void {
+  for (let i = 0; i < cap; i++) a[RING_DATA + 2 * i] = i;
+}
+
+export function mpmcPush(a: Int32Array, cap: number, x: number, spins: number): void {
+  for (let k = 0; ; k++) {
+    const pos = Atomics.load(a, RING_TAIL);
+    const slot = RING_DATA + 2 * (pos & (cap - 1));
+    const seq = Atomics.load(a, slot);
+    if (seq === pos) {
+      if (Atomics.compareExchange(a, RING_TAIL, pos, (pos + 1) | 0) !== pos) continue;
+      a[slot + 1] = x;
+      Atomics.store(a, slot, (pos + 1) | 0);
+      if (Atomics.load(a, RING_SLEEP + 1) !== 0) Atomics.notify(a, slot, 1);
+      return;
+    }
+    if (((seq - pos) | 0) < 0 && k >= spins) mpmcSleep(a, slot, seq, 0); // full
+  }
+}
+
+export function mpmcPop(a: Int32Array, cap: number, spins: number): number {
+  for (let k = 0; ; k++) {
+    const pos = Atomics.load(a, RING_HEAD);
+    const slot = RING_DATA + 2 * (pos & (cap - 1));
+    const seq = Atomics.load(a, slot);
+    if (seq === ((pos + 1) | 0)) {
+      if (Atomics.compareExchange(a, RING_HEAD, pos, (pos + 1) | 0) !== pos) continue;
+      const x = a[slot + 1] as number;
+      Atomics.store(a, slot, (pos + cap) | 0);
+      if (Atomics.load(a, RING_SLEEP) !== 0) Atomics.notify(a, slot, 1);
+      return x;
+    }
+    if (((seq - pos - 1) | 0) < 0 && k >= spins) mpmcSleep(a, slot, seq, 1); // empty
+  }
+}
+
+function mpmcSleep(a: Int32Array, slot: number, seq: number, me: number): void {
+  Atomics.store(a, RING_SLEEP + me, 1);
+  Atomics.wait(a, slot, seq);
+  Atomics.store(a, RING_SLEEP + me, 0);
 }
 
 /** A cyclic barrier for `parties` threads on [count, generation]: spin, then sleep on the generation. */

@@ -10,8 +10,10 @@ import {
   barrierWait,
   futexLock,
   futexUnlock,
+  mpmcPop,
+  mpmcPush,
   pingPong,
-  RING_DATA,
+  RING_CAP,
   ringPop,
   ringPopLocked,
   ringPush,
@@ -319,9 +321,14 @@ export async function transfer(a: QueueArgs): Promise<Span> {
       }
       break;
     }
+    case "int32 ring, lock-free MPMC": {
+      if (side === "producer") for (let i = 0; i < n; i++) mpmcPush(a.ring, RING_CAP, i, 2000);
+      else for (let i = 0; i < n; i++) sum += mpmcPop(a.ring, RING_CAP, 2000);
+      break;
+    }
     case "int32 ring, spin 2000":
     case "int32 ring, a mutex per side": {
-      const cap = a.ring.length - RING_DATA;
+      const cap = RING_CAP;
       const cache = { seen: 0 };
       const locked = contender === "int32 ring, a mutex per side";
       const push = locked ? ringPushLocked : ringPush;

@@ -8,7 +8,7 @@
  */
 import { MessageChannel } from "node:worker_threads";
 import * as threads from "threadkit/threads";
-import { RING_DATA } from "../floors/atomics.ts";
+import { mpmcInit, RING_CAP, RING_WORDS } from "../floors/atomics.ts";
 import { atMost, type Contender, speedup, type Workload } from "../harness.ts";
 import { python } from "../python/python.ts";
 import type { QueueArgs } from "./jobs.ts";
@@ -59,7 +59,8 @@ function transfer(items: QueueArgs["items"], queueHandle: () => threads.Handle |
     ...extra,
     run: async (n) => {
       const g = words(1);
-      const ring = words(RING_DATA + 1024);
+      const ring = words(RING_WORDS);
+      mpmcInit(ring, RING_CAP); // the MPMC ring's sequence numbers (the SPSC rings do not read them)
       const queue = queueHandle();
       const { port1, port2 } = new MessageChannel();
       const spans = await Promise.all(
@@ -122,6 +123,9 @@ async function queueContenders(items: QueueArgs["items"], quick: boolean): Promi
           row("int32 ring, spin 2000", "floor", { note: "hand-written SPSC ring, cap 1024, cached indices" }),
           row("int32 ring, a mutex per side", "floor", {
             note: "the same ring, each side under a futex mutex, as an MPMC queue with locks",
+          }),
+          row("int32 ring, lock-free MPMC", "floor", {
+            note: "Vyukov's bounded MPMC ring, cap 1024: a compareExchange to claim, a store to publish",
           }),
         ]
       : []),
