@@ -11,25 +11,24 @@
  * - `wake(value)` hands `value` (a permit, an item, an index) to the longest waiter before its continuation
  *   runs, so a newcomer cannot barge in between: the primitive's state already says "granted".
  * - Leaving on timeout or abort is O(1) (intrusive list) and leaves no ghost behind.
- * - Nothing is allocated per waiter but the node and its promise: the node itself is the abort listener
- *   (`handleEvent`) and the timer's argument. A waiter that nothing can reject (no signal, in a queue
- *   that never fails its waiters) does not even take its promise's reject function: when the executor
- *   leaves `reject` unused, V8 does not make it, and that measured ~10% of a Semaphore hand-off (bench
- *   local.semaphore).
+ * - A waiter is kept small, as a Semaphore's or a Lock's hand-off pays for every byte of it (bench
+ *   local.semaphore: each of these measured ~10-15% there). Nothing is allocated for a waiter that only a
+ *   wake can end but its node and its promise; one with a timeout or a signal has one more object, its
+ *   `Cancel` (the abort listener and the timer's argument). And a waiter that nothing can reject (no
+ *   signal, in a queue that never fails its waiters) does not take its promise's reject function: when the
+ *   executor leaves `reject` unused, V8 does not make it.
  */
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
 import { LinkedList, type ListNode } from "../internal/list.ts";
 
-export class Waiter<T> implements ListNode, Timed {
+export class Waiter<T> implements ListNode {
   prev: this | null = null;
   next: this | null = null;
   list: LinkedList<this> | null = null;
-  deadline = Number.POSITIVE_INFINITY;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
+  /** How it leaves early, if it can (a timeout or a signal). */
+  cancel: Cancel<T> | undefined = undefined;
 
   constructor(
-    readonly queue: WaiterQueue<T>,
     /** What the waiter brings along (a putter's item, a Condition waiter's saved lock state). */
     readonly payload: unknown,
     readonly resolve: (value: T | PromiseLike<T>) => void,
@@ -44,6 +43,18 @@ export class Waiter<T> implements ListNode, Timed {
     if (this.rejectFn !== undefined) this.rejectFn(reason);
     else this.resolve(new Rejection(reason) as unknown as PromiseLike<T>);
   }
+}
+
+/** What a waiter with a timeout or a signal has besides: the timer's argument and the abort listener. */
+class Cancel<T> implements Timed {
+  deadline = Number.POSITIVE_INFINITY;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+
+  constructor(
+    readonly queue: WaiterQueue<T>,
+    readonly waiter: Waiter<T>,
+  ) {}
 
   /** The abort listener. */
   handleEvent(): void {
@@ -52,7 +63,7 @@ export class Waiter<T> implements ListNode, Timed {
     // The listener was added with `once`, so it is gone already: forgetting the signal spares `unlink` a
     // removeEventListener, which costs as much as the add in Node 20.
     this.signal = undefined;
-    if (this.queue.unlink(this)) this.reject(signal.reason);
+    if (this.queue.unlink(this.waiter)) this.waiter.reject(signal.reason);
   }
 }
 
@@ -68,12 +79,13 @@ class Rejection {
 /** Shared, so that adding a listener allocates no options bag. */
 const ONCE: AddEventListenerOptions = { once: true };
 
-function expire<T>(w: Waiter<T>): void {
-  w.timer = undefined;
-  if (!w.queue.unlink(w)) return;
+function expire<T>(c: Cancel<T>): void {
+  c.timer = undefined;
+  const w = c.waiter;
+  if (!c.queue.unlink(w)) return;
   let outcome: T;
   try {
-    outcome = w.queue.onTimeout();
+    outcome = c.queue.onTimeout();
   } catch (error) {
     w.reject(error);
     return;
@@ -129,15 +141,18 @@ export class WaiterQueue<T> {
             resolve = res;
             reject = rej;
           });
-    const w = new Waiter<T>(this, payload, resolve, reject);
+    const w = new Waiter<T>(payload, resolve, reject);
     this.list.push(w);
+    if (timeout === Number.POSITIVE_INFINITY && signal === undefined) return promise;
+    const c = new Cancel<T>(this, w);
+    w.cancel = c;
     if (timeout !== Number.POSITIVE_INFINITY) {
-      w.deadline = now() + timeout;
-      arm(w, expire);
+      c.deadline = now() + timeout;
+      arm(c, expire);
     }
     if (signal !== undefined) {
-      w.signal = signal;
-      signal.addEventListener("abort", w, ONCE);
+      c.signal = signal;
+      signal.addEventListener("abort", c, ONCE);
     }
     return promise;
   }
@@ -181,10 +196,12 @@ export class WaiterQueue<T> {
 
   /** Drops the timer and the abort listener of a waiter that has just left the list. */
   private drop(w: Waiter<T>): void {
-    if (w.timer !== undefined) disarm(w);
-    if (w.signal !== undefined) {
-      w.signal.removeEventListener("abort", w);
-      w.signal = undefined;
+    const c = w.cancel;
+    if (c === undefined) return;
+    if (c.timer !== undefined) disarm(c);
+    if (c.signal !== undefined) {
+      c.signal.removeEventListener("abort", c);
+      c.signal = undefined;
     }
   }
 }
