@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { QueueEmpty, QueueFull, QueueShutDown } from "../../src/api/errors.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
-import { Q_PUTS, Q_TAKES } from "../../src/threads/layout.ts";
+import { Q_PUTS, Q_PUTS_BESIDE, Q_TAKES, Q_TAKES_BESIDE } from "../../src/threads/layout.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
 import { sleep, within } from "../helpers.ts";
 import type * as tasks from "./queue-worker.ts";
@@ -329,6 +329,28 @@ describe("threads Queue: storage", () => {
     }
     assert.equal(m[Q_PUTS + 1], 1, "the count of items put wrapped once");
     assert.equal(m[Q_TAKES + 1], 1, "and so did the count of items taken");
+  });
+
+  it("a LifoQueue and a PriorityQueue keep their order and bound while their counts wrap at 2^32", () => {
+    for (const q of [new LifoQueue<number>(4), new PriorityQueue<number>(4)]) {
+      const m = q._store.meta;
+      for (const start of [2 ** 31 - 2, -2]) {
+        // As if that many items had passed through (their counts sit beside the one mutex word), then cross.
+        Atomics.store(m, Q_PUTS_BESIDE, start);
+        Atomics.store(m, Q_TAKES_BESIDE, start);
+        for (let round = 0; round < 3; round++) {
+          for (const x of [3, 1, 2]) q.putNowait(x);
+          assert.equal(q.qsize(), 3);
+          q.putNowait(0);
+          assert.throws(() => q.putNowait(9), QueueFull, "full at its bound");
+          const got = [q.getNowait(), q.getNowait(), q.getNowait(), q.getNowait()];
+          assert.deepEqual(got, q instanceof LifoQueue ? [0, 2, 1, 3] : [0, 1, 2, 3]);
+          assert.throws(() => q.getNowait(), QueueEmpty, "empty");
+        }
+      }
+      assert.equal(m[Q_PUTS_BESIDE + 1], 1, "the count of items put wrapped once");
+      assert.equal(m[Q_TAKES_BESIDE + 1], 1, "and so did the count of items taken");
+    }
   });
 
   it("a handle idle while 2^32 items pass trusts nothing it saw before: no phantom item, no overfill", () => {
