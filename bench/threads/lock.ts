@@ -6,7 +6,7 @@
 import { Lock, toHandle } from "threadkit/threads";
 import { type Contender, speedup, type Workload } from "../harness.ts";
 import { python } from "../python/python.ts";
-import { multithreadingMissing, polyfilled } from "./multithreading.ts";
+import { multithreadingMissing, noted } from "./multithreading.ts";
 import { across, BenchWorker, words } from "./pool.ts";
 
 let pool: BenchWorker[] = [];
@@ -14,7 +14,7 @@ let pool: BenchWorker[] = [];
 /** The multithreading package's row: its Mutex over our shared word, where the package loads. */
 async function mt(): Promise<Partial<Contender>> {
   const missing = await multithreadingMissing();
-  const note = ["its unlock always notifies", polyfilled].filter(Boolean).join("; ");
+  const note = noted("its unlock always notifies");
   return missing === undefined ? { note } : { unavailable: missing };
 }
 

@@ -12,9 +12,12 @@ const lacking = [
   typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function" ? "Promise.withResolvers" : "",
 ].filter(Boolean);
 
-/** Said under its rows when Node lacks what the package expects. */
-export const polyfilled =
-  lacking.length > 0 ? `Node ${process.versions.node} lacks ${lacking.join(" and ")}: polyfilled` : undefined;
+/** A note for one of its rows: `text`, and what was polyfilled when Node lacks what the package expects. */
+export function noted(text: string): string {
+  return lacking.length > 0
+    ? `${text}; Node ${process.versions.node} lacks ${lacking.join(" and ")}: polyfilled`
+    : text;
+}
 
 export async function importMultithreading(): Promise<Multithreading> {
   const g = globalThis as { navigator?: { hardwareConcurrency: number } };

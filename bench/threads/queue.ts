@@ -18,7 +18,7 @@ import {
   channelTransfer,
   closeMultithreading,
   multithreadingMissing,
-  polyfilled,
+  noted,
 } from "./multithreading.ts";
 import { across, BenchWorker, words } from "./pool.ts";
 
@@ -72,32 +72,38 @@ function transfer(items: QueueArgs["items"], queueHandle: () => threads.Handle |
         }),
       );
       const sum = spans[1]!.check!;
-      const want = items === "numbers" ? (n * (n - 1)) / 2 : sumOfIds(n);
+      const want = expectedSum(items, n);
       if (sum !== want) throw new Error(`${name}: items lost or altered (sum ${sum}, want ${want})`);
       return across(spans);
     },
   });
 }
 
-/** The multithreading package's channel(100), between two of its own workers, where it loads and gives items back intact. */
+/**
+ * The multithreading package's channel(100), between two of its own workers, where it loads and gives
+ * items back intact.
+ */
 async function channelRow(items: QueueArgs["items"], quick: boolean): Promise<Contender> {
   const missing = await channelMissing(items === "objects");
   return {
     name: "multithreading channel(100)",
     kind: "competitor",
     ops: quick ? 10_000 : 40_000,
-    note: ["blockingSend/blockingRecv, between two of its spawned workers", polyfilled]
-      .filter(Boolean)
-      .join("; "),
+    note: noted("blockingSend/blockingRecv, between two of its spawned workers"),
     ...(missing !== undefined ? { unavailable: missing } : {}),
     run: async (n) => {
       const { ns, sum, bad, example } = await channelTransfer(n, items === "objects");
-      const want = items === "numbers" ? (n * (n - 1)) / 2 : sumOfIds(n);
+      const want = expectedSum(items, n);
       if (bad > 0 || sum !== want)
         throw new Error(`multithreading channel: ${bad} items altered (${example})`);
       return ns;
     },
   };
+}
+
+/** What the consumer's sum of `n` items must be: of the numbers 0..n-1, or of the objects' ids. */
+function expectedSum(items: QueueArgs["items"], n: number): number {
+  return items === "numbers" ? (n * (n - 1)) / 2 : sumOfIds(n);
 }
 
 function sumOfIds(n: number): number {
@@ -212,7 +218,7 @@ export const barrier: Workload = {
         name: "multithreading Barrier(2) blockingWait()",
         kind: "competitor",
         ops: 10_000,
-        note: ["between two of its spawned workers", polyfilled].filter(Boolean).join("; "),
+        note: noted("between two of its spawned workers"),
         ...(missing !== undefined ? { unavailable: missing } : {}),
         run: barrierCycles,
       },
