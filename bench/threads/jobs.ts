@@ -298,7 +298,8 @@ export async function transfer(a: QueueArgs): Promise<Span> {
   const start = now();
   let sum = 0;
   switch (contender) {
-    case "threadkit Queue putSync/getSync": {
+    case "threadkit Queue putSync/getSync":
+    case `threadkit Queue(${RING_CAP}) putSync/getSync`: {
       const q = (fromHandle as (h: Handle) => unknown)(a.queue!) as ThreadQueue<unknown>;
       if (side === "producer") for (let i = 0; i < n; i++) q.putSync(itemAt(items, i));
       else for (let i = 0; i < n; i++) sum += idOf(q.getSync());

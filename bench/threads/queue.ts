@@ -117,8 +117,21 @@ async function queueContenders(items: QueueArgs["items"], quick: boolean): Promi
   const q = await available("Queue", 100);
   const row = transfer(items, typeof q === "function" ? q : () => undefined);
   const tk = "threadkit Queue putSync/getSync";
+  const rows = [typeof q === "function" ? row(tk, "threadkit") : { ...row(tk, "threadkit"), unavailable: q }];
+  if (items === "numbers") {
+    // The floors' ring holds 1024 items: the same queue with their bound, to compare like with like.
+    const wide = await available("Queue", RING_CAP);
+    const name = `threadkit Queue(${RING_CAP}) putSync/getSync`;
+    const note = "the floors' bound: fewer full and empty moments than Queue(100)";
+    const sized = transfer(items, typeof wide === "function" ? wide : () => undefined);
+    rows.push(
+      typeof wide === "function"
+        ? sized(name, "threadkit", { note })
+        : { ...sized(name, "threadkit"), unavailable: wide },
+    );
+  }
   return [
-    typeof q === "function" ? row(tk, "threadkit") : { ...row(tk, "threadkit"), unavailable: q },
+    ...rows,
     row("MessagePort postMessage", "competitor", {
       note: "worker -> worker, unbounded",
       ops: quick ? 50_000 : 150_000,
