@@ -63,6 +63,8 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
   declare private slot: number;
   /** The deaths count at this object's last reap(). */
   declare private reaped: number;
+  /** What the last `untrack` took: holder, count, holder, count... (put back if the release fails). */
+  declare private readonly untook: number[];
 
   constructor(value = 1) {
     super();
@@ -122,18 +124,25 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     checkCount(n, "n", 1);
     const core = this._core;
     const i32 = core.i32;
-    const bound = Atomics.load(i32, SEM_BOUND);
-    if (bound >= 0 && (Atomics.load(i32, STATE) & VALUE_MASK) + n > bound) {
-      throw new ValueError("Semaphore released too many times");
-    }
+    // Every check before anything changes (give() checks again, for a racing release).
+    this.check(Atomics.load(i32, STATE) & VALUE_MASK, n);
     // Counted down before the permits go back: a death in between loses them rather than making two.
-    const untracked = this.untrack(n);
+    this.untrack(n);
     try {
       this.give(n);
     } catch (e) {
-      if (untracked > 0) this.track(ME, untracked); // a racing release hit the bound: as if never called
+      // A racing release hit the bound: as if never called, each permit counted for its holder again.
+      const untook = this.untook;
+      for (let k = 0; k < untook.length; k += 2) this.track(untook[k] as number, untook[k + 1] as number);
       throw e;
     }
+  }
+
+  /** Throws if `n` more permits than the `permits` free now would pass the bound or MAX_PERMITS. */
+  private check(permits: number, n: number): void {
+    const bound = Atomics.load(this._core.i32, SEM_BOUND);
+    if (bound >= 0 && permits + n > bound) throw new ValueError("Semaphore released too many times");
+    if (permits + n > MAX_PERMITS) throw new RangeError(`a semaphore holds at most ${MAX_PERMITS} permits`);
   }
 
   private give(n: number): void {
@@ -142,9 +151,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     for (;;) {
       const s = Atomics.load(i32, STATE);
       const permits = s & VALUE_MASK;
-      const bound = Atomics.load(i32, SEM_BOUND);
-      if (bound >= 0 && permits + n > bound) throw new ValueError("Semaphore released too many times");
-      if (permits + n > MAX_PERMITS) throw new RangeError(`a semaphore holds at most ${MAX_PERMITS} permits`);
+      this.check(permits, n);
       if ((s & QUEUED) === 0) {
         if (Atomics.compareExchange(i32, STATE, s, s + n) === s) return;
         continue;
@@ -265,18 +272,35 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     else Atomics.add(i32, e + 1, k);
   }
 
-  /** Stops counting up to `n` permits: this thread's first, then other threads'. Returns how many. */
-  private untrack(n: number): number {
+  /**
+   * Stops counting up to `n` permits: this thread's first, then other threads'. What it took is left in
+   * `untook`, holder by holder.
+   */
+  private untrack(n: number): void {
     const i32 = this._core.i32;
-    if (Atomics.load(i32, SEM_TRACKED) === 0) return 0;
+    const untook = this.untook;
+    untook.length = 0;
+    if (Atomics.load(i32, SEM_TRACKED) === 0) return;
     let left = n;
     const own = this.entryOf(ME, false);
-    if (own >= 0) left -= takeFrom(i32, own + 1, left);
+    if (own >= 0) left -= this.takeFrom(own, left);
     const end = this.table + SEM_OWNERS * SEM_ENTRY;
-    for (let e = this.table; left > 0 && e < end; e += SEM_ENTRY) left -= takeFrom(i32, e + 1, left);
-    const done = n - left;
-    if (done > 0) Atomics.sub(i32, SEM_TRACKED, done);
-    return done;
+    for (let e = this.table; left > 0 && e < end; e += SEM_ENTRY) left -= this.takeFrom(e, left);
+    if (left < n) Atomics.sub(i32, SEM_TRACKED, n - left);
+  }
+
+  /** Takes up to `max` permits off table entry `e`'s count, noting them in `untook`; returns how many. */
+  private takeFrom(e: number, max: number): number {
+    const i32 = this._core.i32;
+    const owner = Atomics.load(i32, e);
+    for (;;) {
+      const c = Atomics.load(i32, e + 1);
+      if (c <= 0) return 0;
+      const k = Math.min(c, max);
+      if (Atomics.compareExchange(i32, e + 1, c, c - k) !== c) continue;
+      this.untook.push(owner, k);
+      return k;
+    }
   }
 
   /**
@@ -335,15 +359,6 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
 }
 
 /** Takes up to `max` from the count at `index` (never below 0); returns how many it took. */
-function takeFrom(i32: Int32Array, index: number, max: number): number {
-  for (;;) {
-    const c = Atomics.load(i32, index);
-    if (c <= 0) return 0;
-    const k = Math.min(c, max);
-    if (Atomics.compareExchange(i32, index, c, c - k) === c) return k;
-  }
-}
-
 /** A Semaphore that refuses to hold more permits than it started with: ValueError, and nothing changes. */
 export class BoundedSemaphore extends Semaphore implements BoundedSemaphoreApi {
   /** Makes the class nominal: a plain Semaphore is not a BoundedSemaphore, though it has the same shape. */
@@ -362,11 +377,18 @@ function wrap<S extends Semaphore>(prototype: S, i32: Int32Array): S {
 }
 
 function init(sem: Semaphore, i32: Int32Array): void {
-  const fields = sem as unknown as { _core: Futex; table: number; slot: number; reaped: number };
+  const fields = sem as unknown as {
+    _core: Futex;
+    table: number;
+    slot: number;
+    reaped: number;
+    untook: number[];
+  };
   fields._core = new Futex(i32, sem);
   fields.table = HEADER + Atomics.load(i32, CAPACITY_WORD) * CELL;
   fields.slot = -1;
   fields.reaped = 0;
+  fields.untook = [];
 }
 
 function checkPermits(value: number): void {

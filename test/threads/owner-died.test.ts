@@ -204,6 +204,17 @@ describe("threads owner died", () => {
     sem.release();
   });
 
+  it("a release that would pass the most permits a semaphore holds throws RangeError and changes nothing: a permit another thread holds is still recovered when it dies", async () => {
+    const sem = new Semaphore(1);
+    const dying = await holder(sem, "terminate");
+    assert.throws(() => sem.release(2 ** 30), RangeError);
+    assert.equal(sem.value, 0);
+    await kill(dying, "terminate");
+    await assert.rejects(within(sem.acquire({ timeout: 15_000 }), 20_000), OwnerDiedError);
+    sem.release();
+    await acquiresNormally(sem);
+  });
+
   it("a consumer that dies does not give back the permits it consumed (releases without acquires are signals)", async () => {
     const sem = new Semaphore(0);
     sem.release(2); // a producer's signals
