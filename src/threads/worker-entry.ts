@@ -12,6 +12,7 @@ import { fromHandle } from "./handle.ts";
 import { _descriptor, currentThread, exitError, type Outcome, wireError } from "./thread.ts";
 
 interface ProcessLike {
+  exitCode?: number | string | undefined;
   on(event: "exit", listener: (code: number) => void): void;
   on(event: "uncaughtExceptionMonitor", listener: (error: unknown) => void): void;
 }
@@ -48,5 +49,9 @@ try {
   await currentThread().run();
   settle({});
 } catch (error) {
+  // The target's uncaught error: this thread died of it, as of one thrown outside the target. A non-zero
+  // exit code tells ./liveness.ts so, and the Locks and permits it still holds are recovered (OwnerDiedError)
+  // instead of being left to a thread that merely ended.
+  proc.exitCode = 1;
   settle({ error: wireError(error) });
 }

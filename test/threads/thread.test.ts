@@ -13,6 +13,7 @@ import {
   enumerate,
   Lock,
   mainThread,
+  OwnerDiedError,
   RuntimeError,
   Semaphore,
   Thread,
@@ -303,6 +304,27 @@ describe("threads Thread: uncaught errors (excepthook)", () => {
     assert.ok(error instanceof RangeError, String(error));
     assert.equal(error.message, "stray boom");
     assert.match(text, /RangeError: stray boom/);
+  });
+
+  it("a target that throws or rejects holding a Lock or a Semaphore permit died of it: the next acquirer gets it with OwnerDiedError", async (t) => {
+    t.mock.method(console, "error", () => {});
+    for (const exported of ["throwsHolding", "rejectsHolding"]) {
+      for (const p of [new Lock(), new Semaphore(1)]) {
+        const thread = new Thread({ target: failing, export: exported, args: [p] });
+        thread.start();
+        assert.equal(await within(thread.join(LONG)), true);
+        assert.ok(thread.error instanceof TypeError, String(thread.error));
+        // Its death is known once its worker's exit is seen: a later acquire waits for that, then recovers.
+        await rejectsWith(within(p.acquire(LONG), 25_000), OwnerDiedError, { message: /died holding/ });
+        p.release();
+        assert.equal(
+          await within(p.acquire({ timeout: 5_000 })),
+          true,
+          `${exported}: acquires normally after`,
+        );
+        p.release();
+      }
+    }
   });
 
   it("a missing export or module is the thread's error; a target that ends well reports nothing", async (t) => {

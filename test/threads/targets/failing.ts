@@ -21,3 +21,16 @@ export function strays(): Promise<void> {
   }, 1);
   return new Promise(() => {});
 }
+
+/** Takes `lock` (or a permit of it), then throws while holding it. */
+export function throwsHolding(lock: { acquireSync(): boolean }): never {
+  lock.acquireSync();
+  throw new TypeError("boom, holding it");
+}
+
+/** Takes `lock` (or a permit of it), then rejects while holding it. */
+export async function rejectsHolding(lock: { acquireSync(): boolean }): Promise<never> {
+  lock.acquireSync();
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  throw new TypeError("async boom, holding it");
+}
