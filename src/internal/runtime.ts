@@ -60,3 +60,16 @@ export function contextSlot<T>(): ContextSlot<T> {
 export function reportError(text: string): void {
   console.error(text);
 }
+
+/**
+ * How a thread's uncaught error reads in its report: its stack, else its string form. Anything may be
+ * thrown, also a value that will not become a string (`Object.create(null)`, a throwing `toString`): as
+ * Python's "<exception str() failed>", the report then says so instead of failing itself.
+ */
+export function describeError(error: unknown): string {
+  try {
+    return error instanceof Error && error.stack ? error.stack : String(error);
+  } catch {
+    return `<a thrown ${typeof error} that cannot be shown>`;
+  }
+}

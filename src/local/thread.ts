@@ -2,7 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { ThreadOptions, WaitOptions } from "../api/options.ts";
 import type { Thread as ThreadApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
-import { reportError } from "../internal/runtime.ts";
+import { describeError, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
@@ -110,8 +110,10 @@ export class Thread implements ThreadApi, Owner {
   }
 
   toString(): string {
-    const status = !this.started ? "initial" : this.done ? `stopped ${this.id}` : `started ${this.id}`;
-    return `<${this.constructor.name}(${this.threadName}, ${status}${this.isDaemon ? " daemon" : ""})>`;
+    // As CPython: "daemon" after the status word, before the ident.
+    const status = !this.started ? "initial" : this.done ? "stopped" : "started";
+    const ident = this.started ? ` ${this.id}` : "";
+    return `<${this.constructor.name}(${this.threadName}, ${status}${this.isDaemon ? " daemon" : ""}${ident})>`;
   }
 
   private async bootstrap(): Promise<void> {
@@ -119,7 +121,7 @@ export class Thread implements ThreadApi, Owner {
       await this.run();
     } catch (error) {
       this.uncaught = error;
-      reportError(`Exception in thread ${this.threadName}:\n${describe(error)}`);
+      reportError(`Exception in thread ${this.threadName}:\n${describeError(error)}`);
     } finally {
       this.done = true;
       alive.delete(this);
@@ -135,10 +137,6 @@ export class Thread implements ThreadApi, Owner {
     alive.add(main);
     return main;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error && error.stack ? error.stack : String(error);
 }
 
 let main: Thread | undefined;

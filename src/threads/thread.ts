@@ -20,7 +20,7 @@ import { errorFromRecord, RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Thread as ThreadApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
-import { reportError } from "../internal/runtime.ts";
+import { describeError, reportError } from "../internal/runtime.ts";
 import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
@@ -348,7 +348,7 @@ export class Thread implements ThreadApi {
       this.failed = true;
       this.uncaught = error;
     }
-    reportError(`Exception in thread ${this.threadName}:\n${describe(error)}`);
+    reportError(`Exception in thread ${this.threadName}:\n${describeError(error)}`);
   }
 
   private exited(code: number): void {
@@ -516,10 +516,6 @@ export function exitError(code: number): Error {
   const error = new Error(`the thread's worker exited with code ${code} before its target settled`);
   error.stack = `Error: ${error.message}`;
   return error;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error && error.stack ? error.stack : String(error);
 }
 
 let main: Thread | undefined;

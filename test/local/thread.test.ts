@@ -382,6 +382,46 @@ describe("Thread", () => {
     assert.match(text, /async boom/);
   });
 
+  it("a target that throws a value that will not become a string is still reported, and nothing else fails", async (t) => {
+    const report = t.mock.method(console, "error", () => {});
+    const unprintable = [
+      Object.create(null),
+      {
+        toString() {
+          throw new Error("no string for you");
+        },
+      },
+    ];
+    for (const value of unprintable) {
+      const thread = new Thread({
+        name: "odd",
+        target: () => {
+          throw value;
+        },
+      });
+      thread.start();
+      assert.equal(await within(thread.join()), true);
+      assert.equal(thread.error, value);
+    }
+    assert.equal(report.mock.callCount(), 2);
+    for (const call of report.mock.calls) {
+      assert.equal(
+        call.arguments.join(" "),
+        "Exception in thread odd:\n<a thrown object that cannot be shown>",
+      );
+    }
+  });
+
+  it("toString is Python's repr: the status word, then daemon, then the ident", async () => {
+    const thread = new Thread({ name: "d", daemon: true, target: () => {} });
+    assert.equal(String(thread), "<Thread(d, initial daemon)>");
+    thread.start();
+    assert.equal(String(thread), `<Thread(d, started daemon ${thread.ident})>`);
+    assert.equal(await within(thread.join()), true);
+    assert.equal(String(thread), `<Thread(d, stopped daemon ${thread.ident})>`);
+    assert.equal(String(new Thread({ name: "n" })), "<Thread(n, initial)>");
+  });
+
   it("a target that ends normally reports nothing and has no error", async (t) => {
     const report = t.mock.method(console, "error", () => {});
     const thread = new Thread({ target: async () => 42 });
