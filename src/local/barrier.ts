@@ -101,10 +101,15 @@ export class Barrier implements BarrierApi {
       for (let i = 0; this.arrived.wake(i); i++);
       return Promise.resolve(last);
     }
-    // The round is complete: take the parties out of the queue now, so that their timeouts and signals no
-    // longer apply, and let each settle with the action's outcome.
-    const round = this.runAction();
+    // The round is complete: take the parties out of the queue now, before the action runs (it may abort a
+    // party's signal), so that their timeouts and signals no longer apply, and let each settle with the
+    // action's outcome.
+    let started!: (action: Promise<void>) => void;
+    const round = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     for (let i = 0; this.arrived.size > 0; i++) this.arrived.wake(round.then(() => i, brokenBarrier));
+    started(this.runAction());
     return round.then(() => last);
   }
 

@@ -381,6 +381,17 @@ export function barrierContract(tier: Tier): void {
       assert.equal(barrier.broken, false);
     });
 
+    it("an abort that comes once the round is complete (from the action) no longer applies: every party passes", async () => {
+      const controller = new AbortController();
+      const barrier = tier.Barrier(3, { action: () => controller.abort(new Error("too late")) });
+      const early = barrier.wait({ signal: controller.signal }); // the first to arrive
+      const [other] = await arrive(barrier, 1);
+      assert.equal(await within(barrier.wait()), 2);
+      assert.equal(await within(early), 0);
+      assert.equal(await within(other!), 1);
+      assert.equal(barrier.broken, false);
+    });
+
     it("an aborted timed wait rejects with the signal's reason and does not break the barrier", async () => {
       const barrier = tier.Barrier(2);
       const controller = new AbortController();
