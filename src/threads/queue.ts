@@ -692,6 +692,20 @@ export class LifoQueue<T> extends Queue<T> {
  */
 export class PriorityQueue<T> extends Queue<T> {
   declare private readonly priority: true;
+
+  /**
+   * Orders items by their key (a number or a string, or a `[priority, item]` pair's priority). There is no
+   * `compare` option: a function cannot be shared between threads, so one given is a TypeError, not ignored.
+   */
+  constructor(maxsize = 0, options: { compare?: never } = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    if ((options as { compare?: unknown }).compare !== undefined) {
+      throw new TypeError(
+        "a threadkit/threads PriorityQueue orders items by their key: a compare function cannot be shared between threads",
+      );
+    }
+    super(maxsize);
+  }
 }
 
 /** An unbounded FIFO queue without task tracking, as Python's `queue.SimpleQueue`, shared across threads. */

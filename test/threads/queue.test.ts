@@ -331,6 +331,18 @@ describe("threads Queue: storage", () => {
     assert.equal(m[Q_TAKES + 1], 1, "and so did the count of items taken");
   });
 
+  it("a PriorityQueue refuses a compare function (it cannot cross threads) instead of ignoring it", () => {
+    const compare = (a: number, b: number) => b - a;
+    assert.throws(() => new PriorityQueue<number>(0, { compare } as never), {
+      name: "TypeError",
+      message: /compare function cannot be shared between threads/,
+    });
+    assert.throws(() => new PriorityQueue<number>(0, null as never), TypeError);
+    const q = new PriorityQueue<number>(0, {});
+    for (const n of [3, 1, 2]) q.putNowait(n);
+    assert.deepEqual([q.getNowait(), q.getNowait(), q.getNowait()], [1, 2, 3]);
+  });
+
   it("a LifoQueue and a PriorityQueue keep their order and bound while their counts wrap at 2^32", () => {
     for (const q of [new LifoQueue<number>(4), new PriorityQueue<number>(4)]) {
       const m = q._store.meta;
