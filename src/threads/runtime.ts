@@ -103,11 +103,37 @@ export interface Serializer {
   deserialize(bytes: Uint8Array): unknown;
 }
 
-/** Node's structured-clone serializer (node:v8), or undefined where the host has none. */
+interface V8Like {
+  Serializer: new () => { writeHeader(): void; writeValue(v: unknown): void; releaseBuffer(): Uint8Array };
+  Deserializer: new (b: Uint8Array) => { readHeader(): void; readValue(): unknown };
+}
+
+/**
+ * V8's structured-clone serializer (node:v8's plain Serializer and Deserializer), or undefined where the host
+ * has none. Not `v8.serialize`: its DefaultSerializer writes each typed array's own bytes apart, so views of
+ * one buffer would come back on separate buffers, with other offsets, and a Buffer as a Buffer. The plain
+ * one writes the buffer and the views on it, exactly as structuredClone copies them.
+ */
 export const serializer: Serializer | undefined = (() => {
+  let v8: V8Like | undefined;
   try {
-    return getBuiltin?.("node:v8") as Serializer | undefined;
+    v8 = getBuiltin?.("node:v8") as V8Like | undefined;
   } catch {
     return undefined;
   }
+  if (v8 === undefined) return undefined;
+  const { Serializer: Writer, Deserializer: Reader } = v8;
+  return {
+    serialize(value: unknown): Uint8Array {
+      const writer = new Writer();
+      writer.writeHeader();
+      writer.writeValue(value);
+      return writer.releaseBuffer();
+    },
+    deserialize(bytes: Uint8Array): unknown {
+      const reader = new Reader(bytes);
+      reader.readHeader();
+      return reader.readValue();
+    },
+  };
 })();

@@ -179,6 +179,37 @@ describe("threads queue codec", () => {
     assert.equal(back[40], back[41], "sharing is found past the linear seen list");
   });
 
+  it("carries typed arrays as structured clone does: views of one buffer share it, offsets and lengths kept", () => {
+    const ab = new ArrayBuffer(8);
+    new Uint8Array(ab).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const views = [new Uint8Array(ab), new Uint16Array(ab, 2, 2), new DataView(ab, 1, 3)] as const;
+    const back = roundTrip({ views, secret: "not in any buffer" }) as { views: typeof views };
+    assert.deepStrictEqual(back, structuredClone({ views, secret: "not in any buffer" }));
+    assert.equal(back.views[0].buffer, back.views[1].buffer, "one buffer, as it went in");
+    assert.equal(back.views[1].buffer, back.views[2].buffer);
+    assert.deepEqual(
+      back.views.map((v) => [v.byteOffset, v.byteLength, v.buffer.byteLength]),
+      [
+        [0, 8, 8],
+        [2, 4, 8],
+        [1, 3, 8],
+      ],
+    );
+    const sub = roundTrip(new Uint8Array(ab).subarray(2, 5)) as Uint8Array;
+    assert.deepEqual(
+      [sub.byteOffset, sub.length, [...new Uint8Array(sub.buffer)]],
+      [2, 3, [1, 2, 3, 4, 5, 6, 7, 8]],
+    );
+    const buffer = roundTrip(Buffer.from([9, 8])) as Uint8Array;
+    assert.equal(Object.getPrototypeOf(buffer), Uint8Array.prototype, "a Buffer comes back a Uint8Array");
+    assert.deepEqual([...buffer], [9, 8]);
+    assert.throws(
+      () => encode(new Uint8Array(new SharedArrayBuffer(4))),
+      TypeError,
+      "shared bytes cannot be carried",
+    );
+  });
+
   it("throws a TypeError for what structured clone refuses", () => {
     for (const v of [() => 1, Symbol("s"), { f() {} }, [Symbol("t")], new SharedArrayBuffer(8)]) {
       assert.throws(() => encode(v), TypeError);
