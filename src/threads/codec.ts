@@ -6,13 +6,14 @@
  * - fast: strings and plain arrays and objects of those values, written by hand as a tag stream
  *   (~10x cheaper than v8.serialize for small objects, see shared/reference/baselines.md B11c);
  * - v8: everything else structured clone carries (Date, Map, typed arrays, errors, cycles, shared
- *   references, class instances as plain objects, ...), through `v8.serialize` (Node's structured clone
- *   serializer), reached through the runtime adapter.
+ *   references, class instances as plain objects, ...), through V8's own structured clone serializer
+ *   (node:v8's Serializer), reached through the runtime adapter.
  *
  * A value structured clone refuses (a function, a symbol, a SharedArrayBuffer, which shared bytes cannot
  * carry) is a TypeError, thrown before the queue is touched. The fast path gives up (and leaves the value
  * to v8) whenever it cannot promise exactly what structured clone would give: a prototype other than
  * Object's or Array's, holes or extra properties on an array, a `__proto__` key, a value reached twice.
+ * (So an object's own getters may run twice, once for each path; structured clone runs each once.)
  *
  * Encoding writes into a per-thread scratch buffer and decoding reads from one: the queue copies bytes in
  * and out of shared memory under its mutex, so the (comparatively slow) codec never runs under it.
@@ -83,6 +84,11 @@ const NATIVE_READ_MIN = 16;
 const NOT_LATIN1 = /[\u0100-\uffff]/;
 
 let pos = 0;
+/**
+ * Counts the uses of `scratch` (each encode, each reserve): an item's getters run while the fast path
+ * writes it, and one that puts or gets on any queue of this thread reuses `scratch` under it.
+ */
+let uses = 0;
 /** Objects the encoder has met in this value (a value reached twice goes to v8, which keeps the sharing). */
 const seen: object[] = [];
 let seenCount = 0;
@@ -106,6 +112,7 @@ function grow(need: number): void {
 
 /** Ensures `scratch` can hold `n` bytes (before the queue copies an item's bytes out into it). */
 export function reserve(n: number): Uint8Array {
+  uses++;
   pos = 0;
   room(n + 4); // whole words: the store may copy a word past the end
   return scratch;
@@ -120,6 +127,7 @@ const UNFIT = new Unfit();
  * else has happened then.
  */
 export function encode(value: unknown): void {
+  const use = ++uses;
   switch (typeof value) {
     case "number":
       encoded.tag = TAG_NUMBER;
@@ -149,9 +157,12 @@ export function encode(value: unknown): void {
       pos = 0;
       try {
         write(value, 0);
-        encoded.tag = TAG_FAST;
-        encoded.length = pos;
-        return;
+        if (uses === use) {
+          encoded.tag = TAG_FAST;
+          encoded.length = pos;
+          return;
+        }
+        // A getter used a queue meanwhile, and `scratch` with it: v8 writes the value afresh instead.
       } catch (error) {
         if (error !== UNFIT) throw error; // a getter threw: structured clone would throw it too
       } finally {

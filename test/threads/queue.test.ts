@@ -331,6 +331,23 @@ describe("threads Queue: storage", () => {
     assert.equal(m[Q_TAKES + 1], 1, "and so did the count of items taken");
   });
 
+  it("an item whose getter puts on and gets from another queue while it is put is carried whole", () => {
+    const other = new Queue<string>();
+    const q = new Queue<unknown>();
+    const item = {
+      a: "first",
+      get b() {
+        other.putNowait("z".repeat(50)); // writes this thread's encoding buffer
+        other.getNowait(); // and reads into it
+        return "second";
+      },
+      c: [1, 2, 3],
+    };
+    q.putNowait(item);
+    assert.deepEqual(q.getNowait(), { a: "first", b: "second", c: [1, 2, 3] });
+    assert.equal(other.qsize(), 0);
+  });
+
   it("a PriorityQueue refuses a compare function (it cannot cross threads) instead of ignoring it", () => {
     const compare = (a: number, b: number) => b - a;
     assert.throws(() => new PriorityQueue<number>(0, { compare } as never), {
