@@ -75,6 +75,8 @@ import {
 } from "./layout.ts";
 
 const MAX_BYTES = 2 ** 31;
+/** ARENA's size is kept in an Int32 (Q_ARENA_CAP): at most this many bytes, a multiple of 8. */
+const MAX_ARENA = MAX_BYTES - 8;
 const FIRST_ENTRIES = 64;
 const FIRST_HANDS = 16;
 const FIRST_ARENA = 4096;
@@ -678,7 +680,13 @@ export class Store {
     if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) {
       const live = this.live();
       if (live === 0) m[Q_ARENA_TOP] = 0;
-      if ((live + size) * 2 > this.arenaCap) this.growArena(Math.max(this.arenaCap * 2, (live + size) * 2));
+      const need = live + size;
+      if (need > MAX_ARENA)
+        throw new RangeError("threadkit/threads queue: the items queued would take more than 2 GiB");
+      // Twice what is live, so that compactions stay rare, as far as the limit allows; then compaction.
+      if (need * 2 > this.arenaCap && this.arenaCap < MAX_ARENA) {
+        this.growArena(Math.min(Math.max(this.arenaCap * 2, need * 2), MAX_ARENA));
+      }
       if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) this.compact();
     }
     const at = m[Q_ARENA_TOP] as number;
@@ -699,8 +707,7 @@ export class Store {
   }
 
   private growArena(bytes: number): void {
-    const next = Math.min(round8(bytes), MAX_BYTES);
-    if (next <= this.arenaCap) throw new RangeError("threadkit/threads queue: items take more than 2 GiB");
+    const next = round8(Math.min(bytes, MAX_ARENA)); // round8 works in 32 bits: clamped first
     (this.buffers.arena as SharedArrayBufferGrowable).grow(next);
     this.meta[Q_ARENA_CAP] = next;
     this.refresh();
