@@ -3,22 +3,28 @@ import type { BarrierOptions, WaitOptions } from "../api/options.ts";
 import type { Barrier as BarrierApi } from "../api/primitives.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
-import { reportError } from "../internal/runtime.ts";
+import { describeError, reportError } from "../internal/runtime.ts";
 import { admitSync } from "./admit.ts";
-import { FULL, Futex, SPIN_SYNC, type Taker } from "./futex.ts";
+import { FULL, Futex, type Orphans, SLICE, SPIN_SYNC, type Taker } from "./futex.ts";
 import {
   allocate,
   attach,
+  BARRIER_HOME,
   BARRIER_OUT,
   BARRIER_PARTIES,
+  BARRIER_PARTY,
   BARRIER_ROUND,
+  BARRIER_RUNNER,
   BARRIER_TIMEOUT,
   CAPACITY,
+  CAPACITY_WORD,
+  CELL,
+  HEADER,
   Kind,
   ROOM,
   STATE,
 } from "./layout.ts";
-import { deaths } from "./liveness.ts";
+import { deaths, isDead } from "./liveness.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
 
 /*
@@ -40,6 +46,13 @@ import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
  *
  * STATE: the phase (FILLING, DRAINING, BROKEN), HAS_ACTION, and the core's QUEUED bit. Every write of STATE
  * and of OUT happens under GUARD.
+ *
+ * A thread can die during a drain (see ./liveness.ts). The drain words after the cells (./layout.ts) name the
+ * thread of each party that has yet to take the outcome, and the thread that runs the action (the home thread
+ * for a REQUEST). Whoever waits during a drain (the round's parties for the outcome, newcomers on their
+ * tickets) wakes every SLICE and, once a death was recorded, `recover`s: a party whose thread died is counted
+ * out as if it had taken the outcome, and a round whose runner died before the outcome fails as if its action
+ * had thrown (the barrier breaks; every party of the round gets BrokenBarrierError).
  */
 const PHASE = 3;
 const FILLING = 0;
@@ -102,13 +115,17 @@ interface Outcome {
  * blocking `waitSync()` it cannot be, so an action that returns a promise there counts as failed with a
  * TypeError (use `wait()` on the home thread for async actions).
  *
- * Rule 3 needs the home thread's event loop: while a round's action is requested, the home thread must be
- * alive and not blocked (in `waitSync` on another primitive, say), or the round waits for it. The listener is
- * an Atomics.waitAsync on the buffer for as long as the home thread runs; it does not keep the process alive.
+ * Rule 3 needs the home thread's event loop: while a round's action is requested, the home thread must not
+ * be blocked (in `waitSync` on another primitive, say), or the round waits for it. The listener is an
+ * Atomics.waitAsync on the buffer for as long as the home thread runs; it does not keep the process alive.
+ * If the thread running a round's action dies first (the home thread, or the party of rule 1 or 2), the round
+ * fails as if the action had thrown: every party gets BrokenBarrierError and the barrier is broken.
  */
-export class Barrier implements BarrierApi {
+export class Barrier implements BarrierApi, Orphans {
   /** @internal */
   declare readonly _core: Futex;
+  /** Where the drain words start (after the cells). */
+  declare private readonly drain: number;
   declare private readonly action: (() => unknown) | undefined;
   declare private readonly timeout: number;
   declare private readonly brand: "Barrier";
@@ -125,14 +142,17 @@ export class Barrier implements BarrierApi {
     i32[BARRIER_PARTIES] = parties;
     i32[STATE] = action === undefined ? FILLING : HAS_ACTION;
     new Float64Array(i32.buffer)[BARRIER_TIMEOUT] = ms;
-    init(this, new Futex(i32), action);
-    if (action !== undefined) this.listen();
+    init(this, new Futex(i32, this), action);
+    if (action !== undefined) {
+      i32[this.drain + BARRIER_HOME] = ME;
+      this.listen();
+    }
   }
 
   /** @internal A live Barrier over a received buffer, without the action (see the class comment). */
   static _attach(buffer: SharedArrayBuffer): Barrier {
     const barrier = Object.create(Barrier.prototype) as Barrier;
-    init(barrier, new Futex(attach(buffer, Kind.Barrier)), undefined);
+    init(barrier, new Futex(attach(buffer, Kind.Barrier), barrier), undefined);
     return barrier;
   }
 
@@ -291,15 +311,17 @@ export class Barrier implements BarrierApi {
 
   /** Parks on a ticket, blocking, until granted; the timeout breaks the barrier (under GUARD). */
   private parkSync(cell: number, deadline: number): number {
-    if (this._core.spinGranted(cell, SPIN_SYNC)) return this._core.collect(cell);
+    const core = this._core;
+    if (core.spinGranted(cell, SPIN_SYNC)) return core.collect(cell);
+    let seen = 0;
     for (;;) {
-      if (this._core.granted(cell)) return this._core.collect(cell);
+      if (core.granted(cell)) return core.collect(cell);
       const rest = deadline - now();
       if (rest <= 0) {
         this.spoil(cell);
-        return this._core.collect(cell);
+        return core.collect(cell);
       }
-      this._core.sleepOn(cell, rest);
+      if (core.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") seen = core.watch(seen); // see `recover`
     }
   }
 
@@ -355,6 +377,10 @@ export class Barrier implements BarrierApi {
       if (core.value(cells[i]!) === HOME && (runner < 0 || i === parties - 1)) runner = i;
     }
     this.setPhase(DRAINING);
+    const drain = this.drain;
+    for (let i = 0; i < parties; i++) Atomics.store(i32, drain + BARRIER_PARTY + i, core.owner(cells[i]!));
+    const home = Atomics.load(i32, drain + BARRIER_HOME);
+    Atomics.store(i32, drain + BARRIER_RUNNER, runner < 0 ? home : core.owner(cells[runner]!));
     Atomics.store(i32, BARRIER_OUT, parties);
     Atomics.store(i32, BARRIER_ROUND, runner < 0 ? PENDING | REQUEST : PENDING);
     for (let i = 0; i < parties; i++) core.grant(cells[i]!, (i + 1) | G_PENDING | (i === runner ? G_RUN : 0));
@@ -381,29 +407,31 @@ export class Barrier implements BarrierApi {
     if ((grant & G_RUN) !== 0) outcome = this.runSync();
     else {
       const i32 = this._core.i32;
+      let seen = 0;
       for (
         let v = Atomics.load(i32, BARRIER_ROUND);
         (v & PENDING) !== 0;
         v = Atomics.load(i32, BARRIER_ROUND)
       ) {
-        Atomics.wait(i32, BARRIER_ROUND, v);
+        if (Atomics.wait(i32, BARRIER_ROUND, v, SLICE) === "timed-out") seen = this._core.watch(seen);
       }
     }
     return this.checkOut(index, outcome);
   }
 
-  /** Waits (keeping the process alive) until the round's action has finished. */
+  /** Waits (keeping the process alive) until the round's action has finished (or its runner died). */
   private async outcomeAsync(): Promise<void> {
     const i32 = this._core.i32;
     keepAlive();
+    let seen = 0;
     try {
       for (
         let v = Atomics.load(i32, BARRIER_ROUND);
         (v & PENDING) !== 0;
         v = Atomics.load(i32, BARRIER_ROUND)
       ) {
-        const r = waitAsync(i32, BARRIER_ROUND, v);
-        if (r.async) await r.value;
+        const r = waitAsync(i32, BARRIER_ROUND, v, SLICE);
+        if (r.async && (await r.value) === "timed-out") seen = this._core.watch(seen);
       }
     } finally {
       letGo();
@@ -416,14 +444,50 @@ export class Barrier implements BarrierApi {
     const i32 = core.i32;
     const spoiled = (Atomics.load(i32, BARRIER_ROUND) & SPOILED) !== 0;
     core.lock();
-    if (Atomics.sub(i32, BARRIER_OUT, 1) === 1 && (Atomics.load(i32, STATE) & PHASE) === DRAINING) {
-      this.setPhase(FILLING);
-      this.complete();
-    }
+    this.out(index);
     core.unlock();
     if (outcome?.failed) throw outcome.error;
     if (spoiled) throw new BrokenBarrierError();
     return index;
+  }
+
+  /** GUARD held: party `index` of the draining round has taken the outcome, or died. The last ends the drain. */
+  private out(index: number): void {
+    const i32 = this._core.i32;
+    const at = this.drain + BARRIER_PARTY + index;
+    if (Atomics.load(i32, at) === 0) return; // counted out already
+    Atomics.store(i32, at, 0);
+    if (Atomics.sub(i32, BARRIER_OUT, 1) === 1 && (Atomics.load(i32, STATE) & PHASE) === DRAINING) {
+      this.setPhase(FILLING);
+      this.complete();
+    }
+  }
+
+  /**
+   * @internal See Orphans in ./futex.ts and the top of this file: counts out the draining round's parties
+   * whose thread died, and fails the round if the thread running its action died before the outcome.
+   */
+  recover(): number {
+    const core = this._core;
+    const i32 = core.i32;
+    if (Atomics.load(i32, BARRIER_OUT) === 0) return 0;
+    core.lock();
+    const orphaned =
+      (Atomics.load(i32, BARRIER_ROUND) & PENDING) !== 0 &&
+      isDead(Atomics.load(i32, this.drain + BARRIER_RUNNER));
+    if (orphaned) this.publish(true);
+    for (let i = 0, parties = i32[BARRIER_PARTIES] as number; i < parties; i++) {
+      const owner = Atomics.load(i32, this.drain + BARRIER_PARTY + i);
+      if (owner !== 0 && isDead(owner)) this.out(i);
+    }
+    core.unlock();
+    if (orphaned) Atomics.notify(i32, BARRIER_ROUND);
+    return 0;
+  }
+
+  /** @internal A barrier hands nothing of the dead on (no grant inherits): never called. */
+  died(): Error {
+    return new BrokenBarrierError();
   }
 
   // ---- the action ---------------------------------------------------------------------------------------
@@ -463,16 +527,21 @@ export class Barrier implements BarrierApi {
   /** Publishes the action's outcome; a failed action breaks the barrier (as Python's `_break`). */
   private finish(failed: boolean): void {
     const core = this._core;
-    const i32 = core.i32;
     core.lock();
+    this.publish(failed);
+    core.unlock();
+    Atomics.notify(core.i32, BARRIER_ROUND);
+  }
+
+  /** GUARD held: the outcome into ROUND (the caller notifies it after letting GUARD go). */
+  private publish(failed: boolean): void {
+    const i32 = this._core.i32;
     const spoiled = failed || (Atomics.load(i32, BARRIER_ROUND) & SPOILED) !== 0;
     Atomics.store(i32, BARRIER_ROUND, spoiled ? SPOILED : 0);
     if (failed) {
       this.setPhase(BROKEN);
       this.grantAll(G_BROKEN);
     }
-    core.unlock();
-    Atomics.notify(i32, BARRIER_ROUND);
   }
 
   /**
@@ -489,7 +558,7 @@ export class Barrier implements BarrierApi {
         this.runAsync().then((outcome) => {
           letGo();
           if (outcome.failed)
-            reportError(`Exception in the action of a Barrier:\n${describe(outcome.error)}`);
+            reportError(`Exception in the action of a Barrier:\n${describeError(outcome.error)}`);
         });
         continue;
       }
@@ -503,8 +572,14 @@ export class Barrier implements BarrierApi {
 }
 
 function init(barrier: Barrier, core: Futex, action: (() => unknown) | undefined): void {
-  const b = barrier as unknown as { _core: Futex; action: (() => unknown) | undefined; timeout: number };
+  const b = barrier as unknown as {
+    _core: Futex;
+    drain: number;
+    action: (() => unknown) | undefined;
+    timeout: number;
+  };
   b._core = core;
+  b.drain = HEADER + (core.i32[CAPACITY_WORD] as number) * CELL;
   b.action = action;
   b.timeout = new Float64Array(core.i32.buffer)[BARRIER_TIMEOUT] as number;
 }
@@ -515,8 +590,4 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === "function"
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error && error.stack ? error.stack : String(error);
 }

@@ -129,7 +129,7 @@ const MUTEX_SLICE = 50;
  * How often (ms) a waiter on a primitive with orphans wakes to see whether a death was recorded: it cannot
  * block on its cell and the registry at once. A slice costs one wake-up and one load while nobody dies.
  */
-const SLICE = 100;
+export const SLICE = 100;
 
 export const TRUE: Promise<boolean> = Promise.resolve(true);
 export const FALSE: Promise<boolean> = Promise.resolve(false);

@@ -155,14 +155,24 @@ export const ENTRY_KEY = 3; // PRIORITY: Float64 index (words 6, 7): a number ke
 export const SEM_OWNERS = 64;
 export const SEM_ENTRY = 2;
 
-/** Words a kind's buffer has after its cells. */
-export function trailer(kind: number): number {
-  return kind === Kind.Semaphore || kind === Kind.BoundedSemaphore ? SEM_OWNERS * SEM_ENTRY : 0;
+/**
+ * A Barrier's drain, after its cells (at `HEADER + capacity * CELL`): who runs the round's action, the home
+ * thread (the one whose Barrier has the action), and for each party of the draining round, by its index, the
+ * thread that has yet to take the round's outcome (thread id + 1; 0 once taken). See ./barrier.ts.
+ */
+export const BARRIER_RUNNER = 0;
+export const BARRIER_HOME = 1;
+export const BARRIER_PARTY = 2;
+
+/** Words a kind's buffer has after its `capacity` cells. */
+export function trailer(kind: number, capacity: number): number {
+  if (kind === Kind.Semaphore || kind === Kind.BoundedSemaphore) return SEM_OWNERS * SEM_ENTRY;
+  return kind === Kind.Barrier ? BARRIER_PARTY + capacity : 0;
 }
 
 /** A fresh, zeroed buffer for a primitive of `kind`, with every cell free and the FIFO empty. */
 export function allocate(kind: number, capacity = CAPACITY): Int32Array {
-  const i32 = new Int32Array(new SharedArrayBuffer((HEADER + capacity * CELL + trailer(kind)) * 4));
+  const i32 = new Int32Array(new SharedArrayBuffer((HEADER + capacity * CELL + trailer(kind, capacity)) * 4));
   i32[HEAD] = NONE;
   i32[TAIL] = NONE;
   i32[KIND] = kind;
@@ -179,7 +189,7 @@ export function attach(buffer: unknown, kind: number): Int32Array {
   const capacity = Atomics.load(i32, CAPACITY_WORD);
   if (
     Atomics.load(i32, KIND) !== kind ||
-    buffer.byteLength !== (HEADER + capacity * CELL + trailer(kind)) * 4
+    buffer.byteLength !== (HEADER + capacity * CELL + trailer(kind, capacity)) * 4
   ) {
     throw new TypeError("not a threadkit/threads handle of this kind");
   }

@@ -3,8 +3,8 @@
  * made live) and posts `{ ok }` or `{ error }`. Progress the test must see goes through shared words.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { Barrier } from "../../src/threads/barrier.ts";
-import { fromHandle, isHandle } from "../../src/threads/handle.ts";
+import { Barrier } from "../../src/threads/barrier.ts";
+import { fromHandle, isHandle, toHandle } from "../../src/threads/handle.ts";
 
 type Mode = "sync" | "async";
 
@@ -49,6 +49,21 @@ const tasks = {
       const error = e as { name: string; code?: string };
       return { name: error.name, code: error.code };
     }
+  },
+
+  /**
+   * Makes a Barrier(2) whose action blocks this thread for good (after it sets `inAction[0]`), posts
+   * `{ handle }`, and waits on it blocking: being its home, this party runs the action of its round.
+   */
+  homeThatHangs(inAction: Int32Array) {
+    const barrier = new Barrier(2, {
+      action: () => {
+        Atomics.store(inAction, 0, 1);
+        Atomics.wait(inAction, 0, 1); // nobody changes it: blocked until terminated
+      },
+    });
+    parentPort!.postMessage({ handle: toHandle(barrier) });
+    return barrier.waitSync();
   },
 
   /** A blocking wait with bad options: what it throws, and whether it threw before queueing. */

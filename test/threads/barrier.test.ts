@@ -6,7 +6,7 @@ import { fromHandle, toHandle } from "../../src/threads/handle.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { abortedSignal, rejectsWith, within } from "../helpers.ts";
 import type { BarrierTasks } from "./barrier-worker.ts";
-import { runIn, terminateAll, wire } from "./spawn.ts";
+import { runIn, startWorker, terminateAll, wire } from "./spawn.ts";
 import { queuedOn } from "./util.ts";
 
 after(terminateAll);
@@ -195,6 +195,63 @@ describe("threads Barrier", () => {
     assert.deepEqual(await within(worker), { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
     barrier.reset();
     assert.equal(barrier.broken, false);
+  });
+
+  it("a party whose thread dies while the action runs is counted out: the others pass, the next round forms", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let runs = 0;
+    const barrier = new Barrier(2, {
+      action: async () => {
+        if (runs++ === 0) await gate;
+      },
+    });
+    const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), {
+      name: "once",
+      args: [toHandle(barrier), "sync"],
+    });
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    await queuedOn(barrier, 1);
+    const mine = barrier.wait(); // the last arrival, on the home object: it runs the action, which waits
+    assert.equal(runs, 1);
+    await worker.terminate(); // a party of the round, waiting for the action's outcome
+    await within(exited);
+    open();
+    assert.equal(await within(mine), 1);
+    const next = await within(
+      Promise.all([barrier.wait({ timeout: 15_000 }), barrier.wait({ timeout: 15_000 })]),
+    );
+    assert.deepEqual(next.sort(), [0, 1], "the drain ended without the dead party");
+    assert.equal(runs, 2);
+    assert.equal(barrier.broken, false);
+  });
+
+  it("a round whose action's runner dies in the action fails: the other parties get BrokenBarrierError", async () => {
+    const inAction = counters(1);
+    const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), {
+      name: "homeThatHangs",
+      args: [inAction],
+    });
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    const handle = await within(
+      new Promise<ReturnType<typeof toHandle>>((resolve) =>
+        worker.on("message", (m: { handle?: ReturnType<typeof toHandle> }) => m.handle && resolve(m.handle)),
+      ),
+    );
+    const barrier = fromHandle(handle) as Barrier;
+    await queuedOn(barrier, 1);
+    const mine = barrier.wait(); // no timeout: only the runner's death can end this wait
+    const deadline = performance.now() + 20_000;
+    while (Atomics.load(inAction, 0) === 0) {
+      assert.ok(performance.now() < deadline, "the home party runs the action");
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await worker.terminate();
+    await within(exited);
+    await within(rejectsWith(mine, BrokenBarrierError, broken), 20_000);
+    assert.equal(barrier.broken, true);
   });
 
   it("waitSync(): bad options throw before anything changes, on the main thread and in a worker", async () => {
