@@ -8,8 +8,10 @@ import { FULL, Futex, TAKEN, type Taker } from "./futex.ts";
 import {
   allocate,
   attach,
+  COND_HORIZON,
   COND_PENDING,
   COND_SEQ,
+  COND_TICKET,
   HEADER,
   Kind,
   NONE,
@@ -64,7 +66,9 @@ class Heir implements Taker {
  * the waiters without a cell (OVERFLOW) while it still holds the lock, and sleeps on COND_SEQ. `notify(n)`
  * wakes the queued cells first (they all came before any waiter without a cell), then owes the rest to
  * waiters without a cell (COND_PENDING, at most one each), and each of those takes one owed notify under
- * GUARD; among them the order is unspecified. A timeout or an abort takes an owed notify if one is there
+ * GUARD; among them the order is unspecified. Each waiter without a cell has a number (COND_TICKET), and a
+ * notify that owes records how far they had got (COND_HORIZON): only a waiter that came before it may take
+ * one, so a wait that begins after a notify cannot take what it owed to an earlier waiter. A timeout or an abort takes an owed notify if one is there
  * (it came first: true), else leaves. So `wait` returns true only when notified, and `notify(n)` wakes
  * exactly min(n, waiting) waiters, with or without cells. A waiter without a cell is not moved onto the
  * lock's FIFO: it takes the lock back itself (an RLock at its depth). Not covered: a thread that dies while
@@ -76,6 +80,8 @@ export class Condition implements ConditionApi {
   /** @internal The lock, shared with every thread that has this Condition. */
   declare readonly _lock: Lock | RLock;
   declare private readonly heir: Heir;
+  /** The number the last `ticket()` that returned FULL gave this waiter (read at once by its caller). */
+  private overflowed = 0;
 
   constructor(lock?: Lock | RLock) {
     if (lock !== undefined && !(lock instanceof Lock || lock instanceof RLock)) {
@@ -130,10 +136,11 @@ export class Condition implements ConditionApi {
     const depth = lock._depth();
     const cell = this.ticket(depth); // taken while the lock is still held
     if (cell === FULL) {
-      this.releaseOrLeave();
+      const number = this.overflowed;
+      this.releaseOrLeave(number);
       let notified: boolean;
       try {
-        notified = await this.overflowAsync(deadline, signal);
+        notified = await this.overflowAsync(number, deadline, signal);
       } finally {
         await this.restore(depth);
       }
@@ -165,10 +172,11 @@ export class Condition implements ConditionApi {
     const depth = lock._depth();
     const cell = this.ticket(depth);
     if (cell === FULL) {
-      this.releaseOrLeave();
+      const number = this.overflowed;
+      this.releaseOrLeave(number);
       let notified: boolean;
       try {
-        notified = this.overflowSync(deadline);
+        notified = this.overflowSync(number, deadline);
       } finally {
         this.restoreSync(depth);
       }
@@ -221,20 +229,22 @@ export class Condition implements ConditionApi {
     }
     core.lock();
     Atomics.add(i32, OVERFLOW, 1);
+    this.overflowed = Atomics.add(i32, COND_TICKET, 1);
     core.unlock();
     return FULL;
   }
 
   /**
-   * Under GUARD: takes one owed notify if there is one (true), or, if `leave`, stops being counted without
-   * one (false); null if neither (keep waiting; `seq` then holds COND_SEQ as read under GUARD).
+   * Under GUARD: takes one owed notify if there is one this waiter (number `number`) came before (true),
+   * or, if `leave`, stops being counted without one (false); null if neither (keep waiting; `seq` then holds
+   * COND_SEQ as read under GUARD).
    */
-  private settleOverflow(leave: boolean, seq: { value: number }): boolean | null {
+  private settleOverflow(number: number, leave: boolean, seq: { value: number }): boolean | null {
     const core = this._core;
     const i32 = core.i32;
     core.lock();
     let outcome: boolean | null = null;
-    if (Atomics.load(i32, COND_PENDING) > 0) {
+    if (Atomics.load(i32, COND_PENDING) > 0 && ((number - Atomics.load(i32, COND_HORIZON)) | 0) < 0) {
       Atomics.sub(i32, COND_PENDING, 1);
       Atomics.sub(i32, OVERFLOW, 1);
       outcome = true;
@@ -247,11 +257,11 @@ export class Condition implements ConditionApi {
   }
 
   /** A waiter without a cell waits, blocking, for an owed notify (true) or its deadline (false). */
-  private overflowSync(deadline: number): boolean {
+  private overflowSync(number: number, deadline: number): boolean {
     const i32 = this._core.i32;
     const seq = { value: 0 };
     for (;;) {
-      const outcome = this.settleOverflow(now() >= deadline, seq);
+      const outcome = this.settleOverflow(number, now() >= deadline, seq);
       if (outcome !== null) return outcome;
       Atomics.wait(i32, COND_SEQ, seq.value, deadline - now());
     }
@@ -261,7 +271,7 @@ export class Condition implements ConditionApi {
    * The async twin of overflowSync; on abort, it stops being counted and rejects with `signal.reason`,
    * unless a notify was owed to it first (then it keeps it and resolves true).
    */
-  private overflowAsync(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+  private overflowAsync(number: number, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
     const i32 = this._core.i32;
     const seq = { value: 0 };
     return new Promise<boolean>((resolve, reject) => {
@@ -276,7 +286,7 @@ export class Condition implements ConditionApi {
       };
       const onAbort = (): void => {
         if (done) return;
-        if (this.settleOverflow(true, seq)) finish(true);
+        if (this.settleOverflow(number, true, seq)) finish(true);
         else {
           done = true;
           letGo();
@@ -286,7 +296,7 @@ export class Condition implements ConditionApi {
         }
       };
       const step = (): void => {
-        if (done || finish(this.settleOverflow(now() >= deadline, seq))) return;
+        if (done || finish(this.settleOverflow(number, now() >= deadline, seq))) return;
         const r = waitAsync(i32, COND_SEQ, seq.value, deadline - now());
         if (r.async) r.value.then(step);
         else step();
@@ -301,11 +311,11 @@ export class Condition implements ConditionApi {
   }
 
   /** `_releaseSave` for a waiter without a cell: if it throws (misuse race), the waiter is uncounted first. */
-  private releaseOrLeave(): void {
+  private releaseOrLeave(number: number): void {
     try {
       this._lock._releaseSave();
     } catch (error) {
-      this.settleOverflow(true, { value: 0 });
+      this.settleOverflow(number, true, { value: 0 });
       throw error;
     }
   }
@@ -400,6 +410,7 @@ export class Condition implements ConditionApi {
       const owed = Math.min(left, Atomics.load(i32, OVERFLOW) - Atomics.load(i32, COND_PENDING));
       if (owed > 0) {
         Atomics.add(i32, COND_PENDING, owed);
+        Atomics.store(i32, COND_HORIZON, Atomics.load(i32, COND_TICKET)); // owed to those before this notify
         Atomics.add(i32, COND_SEQ, 1);
         Atomics.notify(i32, COND_SEQ);
       }

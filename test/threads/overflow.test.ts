@@ -48,4 +48,23 @@ describe("threads: more waiters than cells", () => {
     assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 0);
     assert.equal(lock.locked(), false);
   });
+
+  it("a 2-cell Condition: a wait that begins after a notify cannot take what it owed to a waiter without a cell", async () => {
+    const lock = new Lock();
+    const cond = Condition._attach(allocate(Kind.Condition, 2).buffer as SharedArrayBuffer, lock);
+    const waiters: Promise<boolean>[] = [];
+    for (let i = 0; i < 3; i++) {
+      await lock.acquire();
+      waiters.push(cond.wait({ timeout: 20_000 }).finally(() => lock.release()));
+    }
+    assert.equal(cond._core.size, 2, "two hold cells");
+    assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 1, "the third waits without one");
+    await lock.acquire();
+    cond.notify(3);
+    // Began after the notify: nothing is owed to it (it is counted, and times out).
+    assert.equal(await within(cond.wait({ timeout: 300 })), false);
+    lock.release();
+    assert.deepEqual(await within(Promise.all(waiters)), [true, true, true], "all three notified");
+    assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 0);
+  });
 });
