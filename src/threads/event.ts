@@ -9,6 +9,9 @@ import { ME } from "./runtime.ts";
 /**
  * A flag that threads and tasks can wait for, as Python's `threading.Event`. STATE holds SET and the QUEUED
  * bit; `set()` grants every queued waiter, so each resolves true even if the flag is cleared before it runs.
+ * With waiters queued, `set()` raises the flag and grants them in one hold of GUARD, as Python's set() holds
+ * its Condition's lock: a waiter queues under GUARD too, so one that came after a `clear()` is never granted
+ * by a `set()` that began before it.
  */
 export class Event implements EventApi {
   /** @internal */
@@ -34,10 +37,20 @@ export class Event implements EventApi {
   /** Sets the flag and wakes every waiter; a set with nobody waiting notifies nobody. */
   set(): void {
     const core = this._core;
-    if ((Atomics.or(core.i32, STATE, SET) & QUEUED) === 0) return;
-    core.lock();
-    core.grantAll(1);
-    core.unlock();
+    const i32 = core.i32;
+    for (;;) {
+      const s = Atomics.load(i32, STATE);
+      if ((s & SET) !== 0) return; // set already: nobody waits, or the set that raised it grants them
+      if ((s & QUEUED) === 0) {
+        if (Atomics.compareExchange(i32, STATE, s, s | SET) === s) return;
+        continue; // a waiter queued meanwhile
+      }
+      core.lock();
+      Atomics.or(i32, STATE, SET);
+      core.grantAll(1);
+      core.unlock();
+      return;
+    }
   }
 
   clear(): void {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { RuntimeError, ValueError } from "../../src/api/errors.ts";
 import { Event } from "../../src/threads/event.ts";
-import { QUEUED, STATE } from "../../src/threads/layout.ts";
+import { GUARD, QUEUED, STATE } from "../../src/threads/layout.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { BoundedSemaphore, Semaphore } from "../../src/threads/semaphore.ts";
 import { abortedSignal, rejectsWith, throwsWith, within } from "../helpers.ts";
@@ -130,6 +130,24 @@ describe("threads Semaphore", () => {
 });
 
 describe("threads Event", () => {
+  it("set() with waiters raises the flag only once it holds the guard they queue under: a clear() and a later wait cannot slip between", async () => {
+    const event = new Event();
+    const first = event.wait({ timeout: 20_000 });
+    await queuedOn(event, 1);
+    event._core.lock(); // the FIFO's guard, as a waiter that queues holds it
+    const setter = runTask("setEvent", event);
+    const deadline = performance.now() + 20_000;
+    while ((Atomics.load(event._core.i32, GUARD) & 1) === 0) {
+      assert.ok(performance.now() < deadline, "the setter waits for the guard");
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.equal(event.isSet(), false, "not raised before the setter holds the guard");
+    event._core.unlock();
+    assert.equal(await within(setter), true);
+    assert.equal(await within(first), true);
+    assert.equal(event.isSet(), true);
+  });
+
   it("set() wakes every waiter on every thread, blocking and async; each resolves true though cleared after", async () => {
     const event = new Event();
     const waits = [

@@ -72,6 +72,11 @@ export async function permitRounds(sem: Semaphore, inside: Int32Array, rounds: n
 }
 
 /** Waits for `event` (blocking or not) with `timeout`; returns the result. */
+export function setEvent(event: Event): boolean {
+  event.set();
+  return event.isSet();
+}
+
 export async function waitEvent(event: Event, mode: Mode, timeout?: number) {
   const opts = timeout === undefined ? undefined : { timeout };
   return mode === "sync" ? event.waitSync(opts) : await event.wait(opts);
