@@ -136,13 +136,16 @@ describe("threads Event", () => {
     await queuedOn(event, 1);
     event._core.lock(); // the FIFO's guard, as a waiter that queues holds it
     const setter = runTask("setEvent", event);
-    const deadline = performance.now() + 20_000;
-    while ((Atomics.load(event._core.i32, GUARD) & 1) === 0) {
-      assert.ok(performance.now() < deadline, "the setter waits for the guard");
-      await new Promise((resolve) => setTimeout(resolve, 1));
+    try {
+      const deadline = performance.now() + 20_000;
+      while ((Atomics.load(event._core.i32, GUARD) & 1) === 0) {
+        assert.ok(performance.now() < deadline, "the setter waits for the guard");
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      assert.equal(event.isSet(), false, "not raised before the setter holds the guard");
+    } finally {
+      event._core.unlock();
     }
-    assert.equal(event.isSet(), false, "not raised before the setter holds the guard");
-    event._core.unlock();
     assert.equal(await within(setter), true);
     assert.equal(await within(first), true);
     assert.equal(event.isSet(), true);
