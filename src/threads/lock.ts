@@ -191,11 +191,14 @@ export function recoverOwner(
       if (depthWord !== null) Atomics.store(i32, depthWord, core.value(cell));
       Atomics.store(i32, STATE, core.owner(cell) | (core.size > 0 ? QUEUED : 0));
       core.grant(cell, -dead);
-    } else if (claim) {
-      if (depthWord !== null) Atomics.store(i32, depthWord, depth);
-      Atomics.store(i32, STATE, owner);
-      took = dead;
-    } else Atomics.store(i32, STATE, 0); // every waiter died too: free, and nobody left to tell
+    } else if (Atomics.compareExchange(i32, STATE, s, claim ? owner : 0) === s) {
+      // Ours, or free (every waiter died too, nobody is left to tell). A compareExchange: with nobody queued,
+      // another thread may release a Lock (as Python) without GUARD, and a third acquire it, meanwhile.
+      if (claim) {
+        if (depthWord !== null) Atomics.store(i32, depthWord, depth);
+        took = dead;
+      }
+    }
   }
   core.unlock();
   return took;
