@@ -2,6 +2,7 @@ import { BrokenBarrierError } from "../api/errors.ts";
 import type { BarrierOptions, WaitOptions } from "../api/options.ts";
 import type { Barrier as BarrierApi } from "../api/primitives.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
+import { now } from "../internal/deadline.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
 /**
@@ -29,8 +30,8 @@ export class Barrier implements BarrierApi {
     this.abort();
     throw new BrokenBarrierError();
   }, true); // rejects its waiters: on timeout, and by fail
-  /** Newcomers waiting for an async action of the previous round to finish. */
-  private readonly entering = new WaiterQueue<void>(() => undefined);
+  /** Newcomers waiting for an async action of the previous round to finish: true once woken, false on timeout. */
+  private readonly entering = new WaiterQueue<boolean>(() => false);
 
   constructor(parties: number, options: BarrierOptions = {}) {
     this.parties = checkCount(parties, "parties", 1);
@@ -71,11 +72,25 @@ export class Barrier implements BarrierApi {
     return this.pass();
   }
 
-  /** A newcomer while an action runs: waits for the next round to open, then joins it. */
+  /**
+   * A newcomer while an action runs: waits for the next round to open, then joins it. Its timeout counts
+   * from the call, the drain included (as in the threads tier): one that runs out (at once, for a try)
+   * breaks the barrier as a party's timeout does; the round that is draining still passes.
+   */
   private async enter(ms: number, signal: AbortSignal | undefined): Promise<number> {
-    while (this.state === "draining") await this.entering.wait(Number.POSITIVE_INFINITY, signal);
+    const deadline = now() + ms;
+    while (this.state === "draining") {
+      const left = deadline - now();
+      if (left <= 0 || !(await this.entering.wait(left, signal))) {
+        if (this.state === "draining") {
+          this.state = "broken";
+          this.entering.wakeAll(true);
+        }
+        throw new BrokenBarrierError();
+      }
+    }
     if (this.state === "broken") throw new BrokenBarrierError();
-    return this.arrive(ms, signal);
+    return this.arrive(Math.max(0, deadline - now()), signal);
   }
 
   /** Breaks the barrier for the parties waiting now, then makes it usable again. */
@@ -91,7 +106,7 @@ export class Barrier implements BarrierApi {
     this.aborts++;
     this.state = "broken";
     this.arrived.failAll(() => new BrokenBarrierError());
-    this.entering.wakeAll(undefined);
+    this.entering.wakeAll(true);
   }
 
   /** The last arrival: hand every waiting party its index, once the action has succeeded. */
@@ -127,7 +142,7 @@ export class Barrier implements BarrierApi {
     }
     if (this.state === "draining") {
       this.state = "filling";
-      this.entering.wakeAll(undefined);
+      this.entering.wakeAll(true);
     }
     if (this.aborts !== aborts) throw new BrokenBarrierError(); // aborted while the action ran
   }

@@ -310,6 +310,21 @@ export function barrierContract(tier: Tier): void {
       assert.equal(barrier.broken, false);
     });
 
+    it("a try while an async action runs does not wait for the drain: it breaks the barrier, the round passes", async () => {
+      const gate = tier.Event();
+      const barrier = tier.Barrier(2, { action: () => gate.wait() });
+      const [first] = await arrive(barrier, 1);
+      const last = barrier.wait(); // completes the round and runs the action, which waits for the gate
+      assert.equal(await isPending(last, agents.settle), true);
+      await within(rejectsWith(barrier.wait({ timeout: 0 }), BrokenBarrierError, broken));
+      assert.equal(barrier.broken, true);
+      await within(rejectsWith(barrier.wait({ blocking: false }), BrokenBarrierError, broken));
+      await gate.set();
+      assert.equal(await within(first!), 0, "the round that was draining passes");
+      assert.equal(await within(last), 1);
+      assert.equal(barrier.broken, true);
+    });
+
     it("reset() while an async action runs leaves that round alone: its parties pass", async () => {
       const gate = tier.Event();
       const barrier = tier.Barrier(2, { action: () => gate.wait() });
