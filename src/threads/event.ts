@@ -38,6 +38,7 @@ export class Event implements EventApi {
   set(): void {
     const core = this._core;
     const i32 = core.i32;
+    if (Atomics.compareExchange(i32, STATE, 0, SET) === 0) return; // clear, and nobody queued: one step
     for (;;) {
       const s = Atomics.load(i32, STATE);
       if ((s & SET) !== 0) return; // set already: nobody waits, or the set that raised it grants them
