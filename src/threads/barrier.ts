@@ -464,21 +464,25 @@ export class Barrier implements BarrierApi, Orphans {
   }
 
   /**
-   * @internal See Orphans in ./futex.ts and the top of this file: counts out the draining round's parties
-   * whose thread died, and fails the round if the thread running its action died before the outcome.
+   * @internal See Orphans in ./futex.ts and the top of this file: frees the cells granted to parties whose
+   * thread died, counts those parties out of a drain, and fails the round if the thread running its action
+   * died before the outcome. Called after a death was recorded, by the waiters' slices.
    */
   recover(): number {
     const core = this._core;
     const i32 = core.i32;
-    if (Atomics.load(i32, BARRIER_OUT) === 0) return 0;
     core.lock();
-    const orphaned =
-      (Atomics.load(i32, BARRIER_ROUND) & PENDING) !== 0 &&
-      isDead(Atomics.load(i32, this.drain + BARRIER_RUNNER));
-    if (orphaned) this.publish(true);
-    for (let i = 0, parties = i32[BARRIER_PARTIES] as number; i < parties; i++) {
-      const owner = Atomics.load(i32, this.drain + BARRIER_PARTY + i);
-      if (owner !== 0 && isDead(owner)) this.out(i);
+    core.freeDeadGrants(); // a round needs `parties` cells at once: none may stay with the dead
+    let orphaned = false;
+    if (Atomics.load(i32, BARRIER_OUT) > 0) {
+      orphaned =
+        (Atomics.load(i32, BARRIER_ROUND) & PENDING) !== 0 &&
+        isDead(Atomics.load(i32, this.drain + BARRIER_RUNNER));
+      if (orphaned) this.publish(true);
+      for (let i = 0, parties = i32[BARRIER_PARTIES] as number; i < parties; i++) {
+        const owner = Atomics.load(i32, this.drain + BARRIER_PARTY + i);
+        if (owner !== 0 && isDead(owner)) this.out(i);
+      }
     }
     core.unlock();
     if (orphaned) Atomics.notify(i32, BARRIER_ROUND);

@@ -247,6 +247,21 @@ export class Futex {
   }
 
   /**
+   * Frees every cell granted to a waiter whose thread died before it collected the grant (GUARD held):
+   * nobody else ever will, and a primitive whose waiters all need a cell at once (a Barrier's round of 64
+   * parties or more) would run out of them. One load of the deaths count while nobody has died.
+   */
+  freeDeadGrants(): void {
+    if (deaths() === 0) return;
+    const i32 = this.i32;
+    for (let k = 0; k < this.capacity; k++) {
+      const cell = HEADER + k * CELL;
+      if (Atomics.load(i32, cell) === GRANTED && isDead(Atomics.load(i32, cell + CELL_OWNER)))
+        this.free(cell);
+    }
+  }
+
+  /**
    * Unlinks the first `n` waiters at once, in FIFO order, if at least `n` live ones are queued (dead ones
    * are purged first, in the same hold of GUARD, so none of the `n` is a cell `purge` found dead); else
    * takes nothing and returns null. For a Barrier's round, which is all or nothing.

@@ -66,6 +66,13 @@ const tasks = {
     return barrier.waitSync();
   },
 
+  /** Queues an async wait, then keeps its event loop busy (blocked) so that it can never collect its grant. */
+  waitThenBlock(barrier: Barrier) {
+    barrier.wait().catch(() => {});
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+    return null;
+  },
+
   /** A blocking wait with bad options: what it throws, and whether it threw before queueing. */
   badSync(barrier: Barrier, opts: unknown) {
     try {

@@ -228,6 +228,29 @@ describe("threads Barrier", () => {
     assert.equal(barrier.broken, false);
   });
 
+  it("a party that dies before collecting its grant does not keep its cell: a 64-party barrier forms its next round", async () => {
+    const barrier = new Barrier(64); // as many parties as cells: a round needs every one of them
+    const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), {
+      name: "waitThenBlock",
+      args: [toHandle(barrier)],
+    });
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    await queuedOn(barrier, 1);
+    const first = Array.from({ length: 63 }, () => barrier.wait({ timeout: 20_000 }));
+    assert.equal((await within(Promise.all(first))).length, 63, "the round passes; the worker's grant waits");
+    await worker.terminate();
+    await within(exited);
+    const second = await within(
+      Promise.all(Array.from({ length: 64 }, () => barrier.wait({ timeout: 20_000 }))),
+      25_000,
+    );
+    assert.deepEqual(
+      second.sort((a, b) => a - b),
+      [...Array(64).keys()],
+    );
+    assert.equal(barrier.broken, false);
+  });
+
   it("a round whose action's runner dies in the action fails: the other parties get BrokenBarrierError", async () => {
     const inAction = counters(1);
     const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), {
