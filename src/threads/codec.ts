@@ -13,7 +13,8 @@
  * carry) is a TypeError, thrown before the queue is touched. The fast path gives up (and leaves the value
  * to v8) whenever it cannot promise exactly what structured clone would give: a prototype other than
  * Object's or Array's, holes or extra properties on an array, a `__proto__` key, a value reached twice.
- * (So an object's own getters may run twice, once for each path; structured clone runs each once.)
+ * (So an object's own getters may run twice, once for each path; structured clone runs each once. A getter
+ * that uses a queue of this thread while its item is written makes that put a TypeError.)
  *
  * Encoding writes into a per-thread scratch buffer and decoding reads from one: the queue copies bytes in
  * and out of shared memory under its mutex, so the (comparatively slow) codec never runs under it.
@@ -157,12 +158,12 @@ export function encode(value: unknown): void {
       pos = 0;
       try {
         write(value, 0);
-        if (uses === use) {
-          encoded.tag = TAG_FAST;
-          encoded.length = pos;
-          return;
-        }
-        // A getter used a queue meanwhile, and `scratch` with it: v8 writes the value afresh instead.
+        // A getter used a queue meanwhile, and `scratch` with it. Writing the value again would run its
+        // getters twice (a get in one would lose an item): refused, with nothing of this put done.
+        if (uses !== use) throw uncloneable("an item whose getters use a queue while it is put");
+        encoded.tag = TAG_FAST;
+        encoded.length = pos;
+        return;
       } catch (error) {
         if (error !== UNFIT) throw error; // a getter threw: structured clone would throw it too
       } finally {
