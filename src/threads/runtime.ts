@@ -106,6 +106,8 @@ export interface Serializer {
 interface V8Like {
   Serializer: new () => { writeHeader(): void; writeValue(v: unknown): void; releaseBuffer(): Uint8Array };
   Deserializer: new (b: Uint8Array) => { readHeader(): void; readValue(): unknown };
+  serialize?: (value: unknown) => Uint8Array;
+  deserialize?: (bytes: Uint8Array) => unknown;
 }
 
 /**
@@ -123,6 +125,12 @@ export const serializer: Serializer | undefined = (() => {
   }
   if (v8 === undefined) return undefined;
   const { Serializer: Writer, Deserializer: Reader } = v8;
+  try {
+    new Writer().writeHeader();
+  } catch {
+    // A host whose node:v8 has no Serializer class (Bun's is not implemented) still has v8.serialize.
+    return v8.serialize === undefined ? undefined : { serialize: v8.serialize, deserialize: v8.deserialize! };
+  }
   return {
     serialize(value: unknown): Uint8Array {
       const writer = new Writer();
