@@ -128,7 +128,7 @@ export const serializer: Serializer | undefined = (() => {
   try {
     new Writer().writeHeader();
   } catch {
-    // A host whose node:v8 has no Serializer class (Bun's is not implemented) still has v8.serialize.
+    // A host whose node:v8 Serializer class does not work (Bun's) may still have v8.serialize.
     return v8.serialize === undefined ? undefined : { serialize: v8.serialize, deserialize: v8.deserialize! };
   }
   return {
