@@ -68,8 +68,8 @@ class Heir implements Taker {
  * waiters without a cell (COND_PENDING, at most one each), and each of those takes one owed notify under
  * GUARD; among them the order is unspecified. Each waiter without a cell has a number (COND_TICKET), and a
  * notify that owes records how far they had got (COND_HORIZON): only a waiter that came before it may take
- * one, so a wait that begins after a notify cannot take what it owed to an earlier waiter. A timeout or an abort takes an owed notify if one is there
- * (it came first: true), else leaves. So `wait` returns true only when notified, and `notify(n)` wakes
+ * one, so a wait that begins after a notify cannot take what it owed to an earlier waiter. A timeout or an
+ * abort takes an owed notify if one is there (it came first: true), else leaves. So `wait` returns true only when notified, and `notify(n)` wakes
  * exactly min(n, waiting) waiters, with or without cells. A waiter without a cell is not moved onto the
  * lock's FIFO: it takes the lock back itself (an RLock at its depth). Not covered: a thread that dies while
  * it waits without a cell stays counted, so one notify may be owed to it and lost.

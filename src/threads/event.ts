@@ -3,7 +3,7 @@ import type { Event as EventApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
 import { Futex, TRUE } from "./futex.ts";
-import { allocate, attach, Kind, QUEUED, SET, STATE } from "./layout.ts";
+import { allocate, attach, Kind, SET, STATE } from "./layout.ts";
 import { ME } from "./runtime.ts";
 
 /**
@@ -38,20 +38,14 @@ export class Event implements EventApi {
   set(): void {
     const core = this._core;
     const i32 = core.i32;
-    if (Atomics.compareExchange(i32, STATE, 0, SET) === 0) return; // clear, and nobody queued: one step
-    for (;;) {
-      const s = Atomics.load(i32, STATE);
-      if ((s & SET) !== 0) return; // set already: nobody waits, or the set that raised it grants them
-      if ((s & QUEUED) === 0) {
-        if (Atomics.compareExchange(i32, STATE, s, s | SET) === s) return;
-        continue; // a waiter queued meanwhile
-      }
-      core.lock();
-      Atomics.or(i32, STATE, SET);
-      core.grantAll(1);
-      core.unlock();
-      return;
-    }
+    const s = Atomics.compareExchange(i32, STATE, 0, SET); // clear, and nobody queued: raised in one step
+    // Set already: nobody waits, or the set that raised it grants them.
+    if (s === 0 || (s & SET) !== 0) return;
+    // Waiters are queued: raise and grant under GUARD (if they left meanwhile, this grants nobody).
+    core.lock();
+    Atomics.or(i32, STATE, SET);
+    core.grantAll(1);
+    core.unlock();
   }
 
   clear(): void {

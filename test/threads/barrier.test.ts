@@ -21,6 +21,20 @@ function run<K extends keyof BarrierTasks>(
   return runIn(new URL("./barrier-worker.ts", import.meta.url), { name, args: args.map(wire) });
 }
 
+/**
+ * Starts `tasks[name](...args)` of ./barrier-worker.ts in a worker the test will kill: `kill()` terminates it
+ * and resolves once its exit has been seen (so that its death is recorded).
+ */
+function killable<K extends keyof BarrierTasks>(name: K, ...args: Parameters<BarrierTasks[K]>) {
+  const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), { name, args: args.map(wire) });
+  const exited = new Promise((resolve) => worker.once("exit", resolve));
+  const kill = async () => {
+    await worker.terminate();
+    await within(exited);
+  };
+  return { worker, kill };
+}
+
 const counters = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
 
 /** Every round's indices (one column per round) are exactly 0..parties-1. */
@@ -208,16 +222,11 @@ describe("threads Barrier", () => {
         if (runs++ === 0) await gate;
       },
     });
-    const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), {
-      name: "once",
-      args: [toHandle(barrier), "sync"],
-    });
-    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    const { kill } = killable("once", barrier, "sync");
     await queuedOn(barrier, 1);
     const mine = barrier.wait(); // the last arrival, on the home object: it runs the action, which waits
     assert.equal(runs, 1);
-    await worker.terminate(); // a party of the round, waiting for the action's outcome
-    await within(exited);
+    await kill(); // a party of the round, waiting for the action's outcome
     open();
     assert.equal(await within(mine), 1);
     const next = await within(
@@ -230,16 +239,11 @@ describe("threads Barrier", () => {
 
   it("a party that dies before collecting its grant does not keep its cell: a 64-party barrier forms its next round", async () => {
     const barrier = new Barrier(64); // as many parties as cells: a round needs every one of them
-    const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), {
-      name: "waitThenBlock",
-      args: [toHandle(barrier)],
-    });
-    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    const { kill } = killable("waitThenBlock", barrier);
     await queuedOn(barrier, 1);
     const first = Array.from({ length: 63 }, () => barrier.wait({ timeout: 20_000 }));
     assert.equal((await within(Promise.all(first))).length, 63, "the round passes; the worker's grant waits");
-    await worker.terminate();
-    await within(exited);
+    await kill();
     const second = await within(
       Promise.all(Array.from({ length: 64 }, () => barrier.wait({ timeout: 20_000 }))),
       25_000,
@@ -253,11 +257,7 @@ describe("threads Barrier", () => {
 
   it("a round whose action's runner dies in the action fails: the other parties get BrokenBarrierError", async () => {
     const inAction = counters(1);
-    const worker = startWorker(new URL("./barrier-worker.ts", import.meta.url), {
-      name: "homeThatHangs",
-      args: [inAction],
-    });
-    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    const { worker, kill } = killable("homeThatHangs", inAction);
     const handle = await within(
       new Promise<ReturnType<typeof toHandle>>((resolve) =>
         worker.on("message", (m: { handle?: ReturnType<typeof toHandle> }) => m.handle && resolve(m.handle)),
@@ -271,8 +271,7 @@ describe("threads Barrier", () => {
       assert.ok(performance.now() < deadline, "the home party runs the action");
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    await worker.terminate();
-    await within(exited);
+    await kill();
     await within(rejectsWith(mine, BrokenBarrierError, broken), 20_000);
     assert.equal(barrier.broken, true);
   });
