@@ -124,6 +124,10 @@ export const Q_ARENA_ALLOC = 19; // bytes of ARENA ever allocated (mod 2^32)
 // count's next word holds how many times it wrapped, written and read only by its own side (see ./store.ts).
 export const Q_PUTS_BESIDE = 20;
 export const Q_TAKES_BESIDE = 22;
+// Bumped, both mutexes held, whenever a buffer grows or the queue shuts down: a one-sided put (get) reads
+// its side's word, on a line it writes anyway, to know whether it must read the sizes above again.
+export const Q_PUT_VIEWS = 24;
+export const Q_GET_VIEWS = 52;
 export const Q_PUTS = 32; // items that ever joined the order (mod 2^32; word 33: how many times it wrapped)
 export const Q_GET_MUTEX = 48; // a mutex word, as Q_PUT_MUTEX
 export const Q_ARENA_FREED = 49; // bytes of ARENA ever freed (mod 2^32): Q_ARENA_ALLOC - this are live
@@ -142,13 +146,16 @@ export const KEY_STRING = 2;
 export const ENTRY = 4;
 export const PRIORITY_ENTRY = 8;
 export const ENTRY_TAG = 0; // how the item is held (./codec.ts TAG_*), 0 for a free HANDS entry
-export const ENTRY_LENGTH = 1; // bytes of the item in ARENA (0 for inline items)
-export const ENTRY_NUMBER = 1; // Float64 index in the entry (words 2, 3): an inline number
-export const ENTRY_OFFSET = 2; // where the item's bytes start in ARENA (when ENTRY_LENGTH > 0)
+// FIFO, in the ring: the count of items put once this entry's was (mod 2^32), stored last, so that a get
+// sees the entry has arrived without reading Q_PUTS. PRIORITY: the put's sequence number (ties keep put
+// order). HANDS: ENTRY_NEXT of a free entry.
+export const ENTRY_SEQ = 1;
 export const ENTRY_NEXT = 1; // a free HANDS entry: the next free one, or NONE
-export const ENTRY_SEQ = 4; // PRIORITY: sequence number
-export const ENTRY_KEY_UNITS = 5; // PRIORITY: a string key's UTF-16 units (after the item's bytes in ARENA)
-export const ENTRY_KEY = 3; // PRIORITY: Float64 index (words 6, 7): a number key
+export const ENTRY_NUMBER = 1; // Float64 index in the entry (words 2, 3): an inline number (TAG_NUMBER)
+export const ENTRY_OFFSET = 2; // where the item's bytes start in ARENA (when ENTRY_LENGTH > 0)
+export const ENTRY_LENGTH = 3; // any tag but TAG_NUMBER: bytes of the item in ARENA (0 for inline items)
+export const ENTRY_KEY_UNITS = 4; // PRIORITY: a string key's UTF-16 units (after the item's bytes in ARENA)
+export const ENTRY_KEY = 3; // PRIORITY: Float64 index (words 6, 7): a number key (word 5 is unused)
 
 /**
  * A semaphore's owner table, after its cells (at `HEADER + capacity * CELL`): SEM_OWNERS entries of

@@ -42,7 +42,6 @@ import {
   LIFO,
   NONE,
   PRIORITY,
-  Q_CAPACITY,
   Q_HANDED,
   Q_MAXSIZE,
   Q_SHUTDOWN,
@@ -162,7 +161,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
     return this.qsize() === 0;
   }
   full(): boolean {
-    const capacity = this._store.meta[Q_CAPACITY] as number;
+    const capacity = this._store.capacity;
     return capacity > 0 && this.qsize() >= capacity;
   }
 
@@ -299,10 +298,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
    */
   shutdown(immediate = false): void {
     const store = this._store;
-    const m = store.meta;
     store.lock();
     try {
-      m[Q_SHUTDOWN] = 1;
+      store.close();
       if (immediate && store.markDone(store.clear()) <= 0) this.releaseJoiners();
       grantAll(this._puts, SHUT, this);
       grantAll(this._gets, SHUT);
@@ -347,13 +345,16 @@ export class Queue<T> implements QueueApi<T>, Brought {
       // QUEUED is read plainly (an Atomics.load costs ~8 ns: V8 does not inline it): a getter queues only
       // holding both mutexes, so PUT makes its bit seen here; one cleared meanwhile only sends the put the
       // long way.
-      if (m[Q_SHUTDOWN] === 0 && ((this._gets.i32[STATE] as number) & QUEUED) === 0) {
-        if (store.fits()) {
-          try {
-            store.push(); // counts it unfinished too
-          } finally {
-            store.unlockPut();
-          }
+      if (!store.closed && ((this._gets.i32[STATE] as number) & QUEUED) === 0) {
+        let pushed: boolean;
+        try {
+          pushed = store.pushAlone(); // counts it unfinished too
+        } catch (error) {
+          store.unlockPut();
+          throw error;
+        }
+        if (pushed) {
+          store.unlockPut();
           return OK;
         }
         if (store.full() && (!wait || spin > 0)) {
@@ -367,7 +368,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       store.widen();
     } else store.lock();
     try {
-      if (m[Q_SHUTDOWN] !== 0) throw new QueueShutDown();
+      if (store.closed) throw new QueueShutDown();
       if (store.order === PRIORITY && store.count > 0 && store.keyKind !== key.kind) throw unordered();
       const gets = this._gets;
       if ((Atomics.load(gets.i32, STATE) & QUEUED) !== 0) {
@@ -387,7 +388,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
         gets.unlock();
         store.dropHand(hand); // and the item is queued as usual below
       }
-      const capacity = m[Q_CAPACITY] as number;
+      const capacity = store.capacity;
       if (capacity === 0 || store.count < capacity) {
         store.push(); // counts it unfinished too
         return OK;
@@ -398,7 +399,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
         store.unlock();
         this.watch(spin, true);
         store.lock();
-        if (store.count < capacity || m[Q_SHUTDOWN] !== 0) return RETRY;
+        if (store.count < capacity || store.closed) return RETRY;
       }
       const hand = store.hand();
       const cell = this.queueUp(this._puts, hand + 1);
@@ -423,10 +424,10 @@ export class Queue<T> implements QueueApi<T>, Brought {
   private watch(spin: number, full: boolean): void {
     const store = this._store;
     const m = store.meta;
-    const capacity = m[Q_CAPACITY] as number;
+    const capacity = store.capacity;
+    const fifo = store.order === FIFO;
     for (let i = 0; i < spin && Atomics.load(m, Q_SHUTDOWN) === 0; i++) {
-      const n = store.size();
-      if (full ? n < capacity : n > 0) return;
+      if (full ? store.size() < capacity : fifo ? store.arriving() : store.size() > 0) return;
     }
   }
 
@@ -438,25 +439,30 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   private tryGetOnce(wait: boolean, spin: number): number {
     const store = this._store;
-    const m = store.meta;
     if (store.order === FIFO) {
       store.lockGet();
       // The get side alone: an item, and no putter waiting for the slot it frees (QUEUED read plainly, as
-      // in `tryPutOnce`). Empty: shut down, no, or watch for an item.
+      // in `tryPutOnce`). Empty: shut down, no, or watch for an item. An item counted but not marked
+      // arrived (its producer is between the two stores, or died there) is taken with both mutexes.
       if (((this._puts.i32[STATE] as number) & QUEUED) === 0) {
-        if (store.ready()) {
-          try {
-            store.take();
-          } finally {
-            store.unlockGet();
-          }
+        let took: boolean;
+        try {
+          took = store.takeAlone();
+        } catch (error) {
+          store.unlockGet();
+          throw error;
+        }
+        if (took) {
+          store.unlockGet();
           return OK;
         }
-        const ended = m[Q_SHUTDOWN] !== 0; // read while GET keeps it still, as the emptiness
-        if (ended || !wait || spin > 0) {
+        const ended = store.closed; // read while GET keeps it still, as the emptiness
+        if ((ended || !wait) && store.size() === 0) {
           store.unlockGet();
-          if (ended) return ENDED;
-          if (!wait) return NO;
+          return ended ? ENDED : NO;
+        }
+        if (wait && spin > 0 && !ended) {
+          store.unlockGet();
           this.began = this.timed ? now() : 0;
           this.watch(spin, false);
           return RETRY;
@@ -471,14 +477,14 @@ export class Queue<T> implements QueueApi<T>, Brought {
         this.refill();
         return OK;
       }
-      if (m[Q_SHUTDOWN] !== 0) return ENDED;
+      if (store.closed) return ENDED;
       if (!wait) return NO;
       if (spin > 0) {
         this.began = this.timed ? now() : 0;
         store.unlock();
         this.watch(spin, false);
         store.lock();
-        if (store.count > 0 || m[Q_SHUTDOWN] !== 0) return RETRY;
+        if (store.count > 0 || store.closed) return RETRY;
       }
       return this.queueUp(this._gets, 0);
     } finally {
@@ -497,9 +503,9 @@ export class Queue<T> implements QueueApi<T>, Brought {
   /** A slot just freed: it goes to the longest-waiting putter whose item can join the queue. */
   private refill(): void {
     const store = this._store;
-    const m = store.meta;
+    const _m = store.meta;
     const puts = this._puts;
-    const capacity = m[Q_CAPACITY] as number;
+    const capacity = store.capacity;
     while ((Atomics.load(puts.i32, STATE) & QUEUED) !== 0 && (capacity === 0 || store.count < capacity)) {
       puts.lock();
       const cell = puts.shift(this);
@@ -621,10 +627,8 @@ export class Queue<T> implements QueueApi<T>, Brought {
 }
 
 function init(q: Queue<unknown>, kind: QueueKind, maxsize: number): void {
-  const store = Store.create(orderOf(kind));
-  const m = store.meta;
-  m[Q_CAPACITY] = maxsize > 0 ? Math.min(Math.ceil(maxsize), 2 ** 31 - 1) : 0;
-  new Float64Array(m.buffer)[Q_MAXSIZE] = maxsize;
+  const store = Store.create(orderOf(kind), maxsize > 0 ? Math.min(Math.ceil(maxsize), 2 ** 31 - 1) : 0);
+  new Float64Array(store.meta.buffer)[Q_MAXSIZE] = maxsize;
   wire(q, store, allocate(kind), allocate(kind), allocate(kind));
 }
 

@@ -19,9 +19,10 @@
  *   (Q_ARENA_TOP, Q_ARENA_ALLOC). A FIFO put that finds room and no waiting getter holds it alone.
  * - GET guards what consumers write: Q_TAKES, Q_ARENA_FREED, and HANDS. A FIFO get that finds an item and
  *   no waiting putter holds it alone, and so does taking or dropping a HANDS entry.
- * So a producer and a consumer share no mutex and write no cache line in common, and each caches the
- * other side's count, reading it again only when the cache says full (or empty). Everything else (waiting,
- * hand-offs, shutdown, growth, compaction, and every LIFO and PRIORITY put and get) holds both
+ * So a producer and a consumer share no mutex and write no META line in common. A FIFO's ring entry says
+ * itself whether its item has arrived (ENTRY_SEQ, stored last), so a get reads only the entry's line, and a
+ * put reads Q_TAKES only when its cache of it says full. Everything else (waiting, hand-offs, shutdown,
+ * growth, compaction, and every LIFO and PRIORITY put and get) holds both
  * (`lock()`), as one mutex: whoever holds both sees the whole queue still. Q_SHUTDOWN and the sizes change
  * only then, and the FIFOs' QUEUED bits are set only then (a waiter that leaves may clear its FIFO's at any
  * time, which only sends a put or get the long way), so either mutex alone keeps them from changing
@@ -60,6 +61,7 @@ import {
   Q_DONE,
   Q_ENTRY_CAP,
   Q_GET_MUTEX,
+  Q_GET_VIEWS,
   Q_HAND_CAP,
   Q_HAND_FREE,
   Q_HANDED,
@@ -67,9 +69,11 @@ import {
   Q_META_WORDS,
   Q_ORDER,
   Q_PUT_MUTEX,
+  Q_PUT_VIEWS,
   Q_PUTS,
   Q_PUTS_BESIDE,
   Q_SEQ,
+  Q_SHUTDOWN,
   Q_TAKES,
   Q_TAKES_BESIDE,
 } from "./layout.ts";
@@ -117,7 +121,8 @@ export interface StoreBuffers {
  * Dying: `terminate()` can stop a thread inside a mutex. The mutex is then taken over (./futex.ts
  * `lockWord`), so the queue must make sense as the dead thread left it. Each change is prepared first and
  * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_PUTS,
- * which also counts it unfinished); a take copies the item out, then counts it taken (Q_TAKES), then frees its
+ * which also counts it unfinished), then (FIFO) marks its entry arrived (a thread that dies between the two
+ * leaves an item counted but not marked, which gets take with both mutexes); a take copies the item out, then counts it taken (Q_TAKES), then frees its
  * bytes; growth fills the new space, then publishes the size. A thread that dies before the commit leaves
  * its operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
  * the live count); after it, done. Not covered: a death inside a PriorityQueue's reordering; between taking a
@@ -143,12 +148,12 @@ export class Store {
   private arena32!: Int32Array;
   private readonly tmp = new Int32Array(PRIORITY_ENTRY);
   /**
-   * The other side's count as this thread last read it, in full (`puts()`, `takes()`): read again only when
-   * it says full (or empty). A count only grows and never wraps in full, so however long this thread was
-   * idle, a cache is behind, never ahead: it can only make the queue look fuller (emptier) than it is.
+   * The count of items taken as this thread's puts last read it, in full (`takes()`): read again only when
+   * it says full. A count only grows and never wraps in full, so however long this thread was idle, the
+   * cache is behind, never ahead: it can only make the queue look fuller than it is. (Gets need no such
+   * cache: an entry says itself whether it has arrived, `takeAlone()`.)
    */
   private takesSeen = 0;
-  private putsSeen = 0;
   /**
    * The GET mutex word: Q_GET_MUTEX in a FIFO. A LIFO or PRIORITY queue has no one-sided puts or gets, so
    * its two mutexes are one word, Q_PUT_MUTEX: taking both costs what one did.
@@ -157,12 +162,20 @@ export class Store {
   /** Where the counts of items put and taken are: lines of their own in a FIFO, else beside PUT. */
   private readonly putsAt: number;
   private readonly takesAt: number;
+  /** Q_CAPACITY, which never changes. */
+  readonly capacity: number;
+  /** Q_SHUTDOWN as the last `refresh()` read it: exact while either mutex is held. */
+  closed = false;
+  /** Q_PUT_VIEWS, Q_GET_VIEWS as the last `refresh()` read them (-1: views not made yet). */
+  private putViews = -1;
+  private getViews = -1;
 
-  /** A new, empty store of `order`. */
-  static create(order: number): Store {
+  /** A new, empty store of `order`, holding at most `capacity` items (0: unbounded). */
+  static create(order: number, capacity: number): Store {
     const ew = order === PRIORITY ? PRIORITY_ENTRY : ENTRY;
     const meta = new Int32Array(new SharedArrayBuffer(Q_META_WORDS * 4));
     meta[Q_ORDER] = order;
+    meta[Q_CAPACITY] = capacity;
     meta[Q_ENTRY_CAP] = FIRST_ENTRIES;
     meta[Q_HAND_CAP] = FIRST_HANDS;
     meta[Q_ARENA_CAP] = FIRST_ARENA;
@@ -193,6 +206,7 @@ export class Store {
     this.get = this.order === FIFO ? Q_GET_MUTEX : Q_PUT_MUTEX;
     this.putsAt = this.order === FIFO ? Q_PUTS : Q_PUTS_BESIDE;
     this.takesAt = this.order === FIFO ? Q_TAKES : Q_TAKES_BESIDE;
+    this.capacity = this.meta[Q_CAPACITY] as number;
   }
 
   // ---- the mutexes (see the top of this file) -----------------------------------------------------------
@@ -212,7 +226,7 @@ export class Store {
   /** PUT alone. */
   lockPut(): void {
     lockWord(this.meta, Q_PUT_MUTEX);
-    this.refresh();
+    if (this.meta[Q_PUT_VIEWS] !== this.putViews) this.refresh();
   }
 
   unlockPut(): void {
@@ -227,17 +241,40 @@ export class Store {
   /** GET alone. */
   lockGet(): void {
     lockWord(this.meta, this.get);
-    this.refresh();
+    if (this.meta[Q_GET_VIEWS] !== this.getViews) this.refresh();
   }
 
   unlockGet(): void {
     unlockWord(this.meta, this.get);
   }
 
-  /** New views after another thread grew a buffer (the sizes in META changed, both mutexes held). */
+  /**
+   * Both held: shuts the queue down (see `closed`). The views words tell each side to read it again, as
+   * after a growth.
+   */
+  close(): void {
+    this.meta[Q_SHUTDOWN] = 1;
+    this.viewsChanged();
+  }
+
+  /** Both held, after a growth or shutdown: every thread's next lock makes new views (`refresh`). */
+  private viewsChanged(): void {
+    const m = this.meta;
+    m[Q_PUT_VIEWS] = ((m[Q_PUT_VIEWS] as number) + 1) | 0;
+    m[Q_GET_VIEWS] = ((m[Q_GET_VIEWS] as number) + 1) | 0;
+    this.refresh();
+  }
+
+  /**
+   * New views after another thread grew a buffer, and Q_SHUTDOWN again. Either mutex keeps what it reads
+   * still: it changes only while both are held.
+   */
   private refresh(): void {
     const m = this.meta;
     const b = this.buffers;
+    this.putViews = m[Q_PUT_VIEWS] as number;
+    this.getViews = m[Q_GET_VIEWS] as number;
+    this.closed = m[Q_SHUTDOWN] !== 0;
     if (m[Q_ENTRY_CAP] !== this.entryCap) {
       this.entryCap = m[Q_ENTRY_CAP] as number;
       this.entries = new Int32Array(b.entries, 0, this.entryCap * this.ew);
@@ -275,22 +312,10 @@ export class Store {
     return (m[this.putsAt + 1] as number) * WRAP + ((m[this.putsAt] as number) >>> 0);
   }
 
-  /** Items ever taken, in full: exact while GET is held. */
-  private takes(): number {
-    const m = this.meta;
-    return (m[this.takesAt + 1] as number) * WRAP + ((m[this.takesAt] as number) >>> 0);
-  }
-
   /** PUT held: reads Q_TAKES into the cache. Taken is at most put, and less by under 2^32. */
   private seeTakes(puts: number): void {
     const m = this.meta;
     this.takesSeen = puts - (((m[this.putsAt] as number) - Atomics.load(m, this.takesAt)) >>> 0);
-  }
-
-  /** GET held: reads Q_PUTS into the cache. */
-  private seePuts(takes: number): void {
-    const m = this.meta;
-    this.putsSeen = takes + ((Atomics.load(m, this.putsAt) - (m[this.takesAt] as number)) >>> 0);
   }
 
   /** Items queued, exact while both mutexes are held. */
@@ -302,43 +327,69 @@ export class Store {
   size(): number {
     const taken = Atomics.load(this.meta, this.takesAt); // first, so that the difference is never negative
     const n = (Atomics.load(this.meta, this.putsAt) - taken) | 0;
-    const capacity = this.meta[Q_CAPACITY] as number;
+    const capacity = this.capacity;
     return capacity > 0 && n > capacity ? capacity : n;
   }
 
   /**
-   * PUT held (FIFO): whether the last encoded item can be pushed with PUT alone: the ring has room (within
-   * the bound, without growing) and ARENA has room for its bytes (without compacting or growing).
+   * PUT held (FIFO, open, no getter waiting): pushes the last encoded item with PUT alone, if the ring has
+   * room (within the bound, without growing) and ARENA room for its bytes (without compacting or growing).
+   * False if not, and nothing changed. One function for the path that moves nearly every item.
    */
-  fits(): boolean {
+  pushAlone(): boolean {
     const m = this.meta;
-    const capacity = m[Q_CAPACITY] as number;
+    const low = m[Q_PUTS] as number;
+    const puts = (m[Q_PUTS + 1] as number) * WRAP + (low >>> 0);
+    const capacity = this.capacity;
     const limit = capacity > 0 && capacity < this.entryCap ? capacity : this.entryCap;
-    const puts = this.puts();
     if (puts - this.takesSeen >= limit) {
       this.seeTakes(puts);
       if (puts - this.takesSeen >= limit) return false;
     }
     const size = round8(encoded.length);
-    if (size === 0 || (m[Q_ARENA_TOP] as number) + size <= this.arenaCap) return true;
-    if (this.live() !== 0 || size > this.arenaCap) return false;
-    m[Q_ARENA_TOP] = 0; // nothing is live: start again from the bottom
+    if (size > 0 && (m[Q_ARENA_TOP] as number) + size > this.arenaCap) {
+      if (this.live() !== 0 || size > this.arenaCap) return false;
+      m[Q_ARENA_TOP] = 0; // nothing is live: start again from the bottom
+    }
+    const base = (low & (this.entryCap - 1)) * ENTRY;
+    this.write(this.entries, this.entriesF64, base);
+    this.pushed(base);
     return true;
   }
 
-  /** PUT held, after `fits()`: whether the queue is at its bound. */
+  /** PUT held, after `pushAlone()`: whether the queue is at its bound. */
   full(): boolean {
-    const capacity = this.meta[Q_CAPACITY] as number;
+    const capacity = this.capacity;
     return capacity > 0 && this.puts() - this.takesSeen >= capacity;
   }
 
-  /** GET held (FIFO): whether an item is queued. */
-  ready(): boolean {
-    const takes = this.takes();
-    // The cache may be behind Q_TAKES too (other consumers took what it saw): only "ahead" counts.
-    if (this.putsSeen > takes) return true;
-    this.seePuts(takes);
-    return this.putsSeen > takes;
+  /**
+   * GET held (FIFO, no putter waiting): takes the next item for decoding with GET alone (as `take`), if it
+   * has arrived, which its entry's ENTRY_SEQ says alone: its line is read to take the item anyway, while
+   * Q_PUTS's line, which the put side writes for every item, is left to it. False if not, and nothing
+   * changed. An item counted but not marked arrived (its producer died between the two) is for `take`.
+   */
+  takeAlone(): boolean {
+    const m = this.meta;
+    const takes = m[Q_TAKES] as number;
+    const base = (takes & (this.entryCap - 1)) * ENTRY;
+    const next = (takes + 1) | 0;
+    if (Atomics.load(this.entries, base + ENTRY_SEQ) !== next) return false;
+    this.read(this.entries, this.entriesF64, base);
+    if (next === 0) m[Q_TAKES + 1] = ((m[Q_TAKES + 1] as number) + 1) | 0; // as in `pushed`
+    Atomics.store(m, Q_TAKES, next); // the commit, then the bytes are freed
+    this.freeRead();
+    return true;
+  }
+
+  /**
+   * No mutex (FIFO): whether the next item seems to have arrived, for a getter that watches. A hint (the
+   * views may be stale): the answer is found again under the mutex.
+   */
+  arriving(): boolean {
+    const takes = Atomics.load(this.meta, this.takesAt);
+    const at = (takes & (this.entryCap - 1)) * this.ew + ENTRY_SEQ;
+    return Atomics.load(this.entries, at) === ((takes + 1) | 0);
   }
 
   /** Items put (into the order, or handed to a getter) and not yet marked done. No mutex needed. */
@@ -394,8 +445,8 @@ export class Store {
   }
 
   /**
-   * Takes the next item out of the order and reads it (decode after `unlock`: see `decodeTaken`). GET held
-   * (FIFO, an item queued), else both.
+   * Takes the next item out of the order and reads it (decode after `unlock`: see `decodeTaken`). Both held
+   * (with GET alone, a FIFO takes through `takeAlone`), an item queued.
    */
   take(): void {
     const m = this.meta;
@@ -433,8 +484,8 @@ export class Store {
       if (this.count === this.entryCap) this.growEntries();
       return this.count * this.ew;
     }
-    // Through the cached count, so that a push with PUT alone (`fits()` said there is room) never reads
-    // Q_TAKES, whose line the get side writes for every item; when it says full, both are held: exact.
+    // Through the cached count, so that a push never reads Q_TAKES, whose line the get side writes for
+    // every item; when it says full, both are held: exact.
     const puts = this.puts();
     if (puts - this.takesSeen >= this.entryCap) {
       this.seeTakes(puts);
@@ -457,10 +508,14 @@ export class Store {
     // The wrap first: a thread that dies between the two leaves the count in full 2^32 too high, which
     // only sends every cache of it to read it again (never the other way, which would make it look ahead).
     if (puts === 0) m[this.putsAt + 1] = ((m[this.putsAt + 1] as number) + 1) | 0;
-    // A FIFO's get side reads the count without PUT (Atomics.load), so it is published with Atomics.store;
-    // in a LIFO or PRIORITY queue everyone reads it under the one mutex, whose unlock publishes it.
-    if (this.order === FIFO) Atomics.store(m, this.putsAt, puts);
-    else m[this.putsAt] = puts;
+    if (this.order !== FIFO) {
+      m[this.putsAt] = puts; // everyone reads it under the one mutex, whose unlock publishes it
+      return;
+    }
+    // Counted (and so unfinished) before a get can see it, so that its taskDone never finds it missing:
+    // the mark's Atomics.store publishes both to a get, which reads the mark with Atomics.load.
+    m[this.putsAt] = puts;
+    Atomics.store(this.entries, base + ENTRY_SEQ, puts);
   }
 
   /** Both held. */
@@ -475,13 +530,18 @@ export class Store {
       // is filled before the new capacity is published (see `Dying` above).
       const e = new Int32Array(this.buffers.entries);
       const puts = this.meta[this.putsAt] as number;
-      for (let c = this.meta[this.takesAt] as number; c !== puts; c = (c + 1) | 0) {
+      const takes = this.meta[this.takesAt] as number;
+      for (let c = takes; c !== puts; c = (c + 1) | 0) {
         if ((c & old) !== 0)
           e.copyWithin((c & (next - 1)) * ew, (c & (old - 1)) * ew, ((c & (old - 1)) + 1) * ew);
       }
+      // Every other slot is marked free for the put that will fill it, so that no ENTRY_SEQ left there (0 in
+      // the new half, a moved entry's in the old) can pass for that put's.
+      for (let c = puts; c !== ((takes + next) | 0); c = (c + 1) | 0)
+        e[(c & (next - 1)) * ew + ENTRY_SEQ] = c;
     }
     this.meta[Q_ENTRY_CAP] = next;
-    this.refresh();
+    this.viewsChanged();
   }
 
   // ---- the heap (PRIORITY) ------------------------------------------------------------------------------
@@ -592,7 +652,7 @@ export class Store {
     if (next * ew * 4 > MAX_BYTES) throw new RangeError("threadkit/threads queue: too many waiting putters");
     (this.buffers.hands as SharedArrayBufferGrowable).grow(next * ew * 4);
     this.meta[Q_HAND_CAP] = next;
-    this.refresh();
+    this.viewsChanged();
     for (let h = old; h < next; h++) {
       this.hands[h * ew + ENTRY_TAG] = 0;
       this.hands[h * ew + ENTRY_NEXT] = h + 1 < next ? h + 1 : NONE;
@@ -604,7 +664,7 @@ export class Store {
 
   private write(e: Int32Array, f: Float64Array, base: number): void {
     const { tag, length } = encoded;
-    const priority = this.ew === PRIORITY_ENTRY;
+    const priority = this.order === PRIORITY;
     const units = priority && key.kind === KEY_STRING ? key.string.length : 0;
     if (length > 0 || units > 0) {
       const off = this.alloc(round8(length) + round8(units * 2));
@@ -627,7 +687,7 @@ export class Store {
     } else if (tag === TAG_NUMBER) {
       f[(base >> 1) + ENTRY_NUMBER] = encoded.number;
     }
-    e[base + ENTRY_LENGTH] = length;
+    if (tag !== TAG_NUMBER) e[base + ENTRY_LENGTH] = length; // a number's Float64 fills that word
     if (priority) {
       e[base + ENTRY_KEY_UNITS] = key.kind === KEY_STRING ? units : -1;
       if (key.kind === KEY_NUMBER) f[(base >> 1) + ENTRY_KEY] = key.number;
@@ -637,7 +697,7 @@ export class Store {
 
   private read(e: Int32Array, f: Float64Array, base: number): void {
     out.tag = e[base + ENTRY_TAG] as number;
-    const length = e[base + ENTRY_LENGTH] as number;
+    const length = out.tag === TAG_NUMBER ? 0 : (e[base + ENTRY_LENGTH] as number);
     out.length = length;
     const size = this.blockSize(e, base);
     if (size > 0) {
@@ -664,8 +724,8 @@ export class Store {
   }
 
   private blockSize(e: Int32Array, base: number): number {
-    const length = e[base + ENTRY_LENGTH] as number;
-    const units = this.ew === PRIORITY_ENTRY ? (e[base + ENTRY_KEY_UNITS] as number) : 0;
+    const length = e[base + ENTRY_TAG] === TAG_NUMBER ? 0 : (e[base + ENTRY_LENGTH] as number);
+    const units = this.order === PRIORITY ? (e[base + ENTRY_KEY_UNITS] as number) : 0;
     return round8(length) + (units > 0 ? round8(units * 2) : 0);
   }
 
@@ -674,7 +734,7 @@ export class Store {
     return ((this.meta[Q_ARENA_ALLOC] as number) - Atomics.load(this.meta, Q_ARENA_FREED)) | 0;
   }
 
-  /** PUT held; both unless `fits()` said the block fits above the top. */
+  /** PUT held; both unless `pushAlone()` found the block fits above the top. */
   private alloc(size: number): number {
     const m = this.meta;
     if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) {
@@ -710,7 +770,7 @@ export class Store {
     const next = round8(Math.min(bytes, MAX_ARENA)); // round8 works in 32 bits: clamped first
     (this.buffers.arena as SharedArrayBufferGrowable).grow(next);
     this.meta[Q_ARENA_CAP] = next;
-    this.refresh();
+    this.viewsChanged();
   }
 
   /**

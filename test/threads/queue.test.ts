@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { QueueEmpty, QueueFull, QueueShutDown } from "../../src/api/errors.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
-import { Q_PUTS, Q_PUTS_BESIDE, Q_TAKES, Q_TAKES_BESIDE } from "../../src/threads/layout.ts";
+import {
+  ENTRY,
+  ENTRY_SEQ,
+  Q_ENTRY_CAP,
+  Q_PUTS,
+  Q_PUTS_BESIDE,
+  Q_TAKES,
+  Q_TAKES_BESIDE,
+} from "../../src/threads/layout.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
 import { sleep, within } from "../helpers.ts";
 import type * as tasks from "./queue-worker.ts";
@@ -406,11 +414,40 @@ describe("threads Queue: storage", () => {
       m[at + 1] = Math.floor(full / 2 ** 32);
       Atomics.store(m, at, full | 0);
     }
+    // Those items would have left, in every entry of the ring, the mark of the last put into it.
+    const ring = new Int32Array(q._store.buffers.entries);
+    const cap = m[Q_ENTRY_CAP] as number;
+    for (let c = (m[Q_PUTS] as number) - cap; c !== m[Q_PUTS]; c = (c + 1) | 0) {
+      ring[(c & (cap - 1)) * ENTRY + ENTRY_SEQ] = (c + 1) | 0;
+    }
     for (let i = 0; i < 4; i++) q.putNowait(i);
     assert.throws(() => idle.putNowait(9), QueueFull, "full");
     for (let i = 0; i < 4; i++) assert.equal(q.getNowait(), i);
     assert.throws(() => idle.getNowait(), QueueEmpty, "empty");
     assert.equal(q.qsize(), 0);
+  });
+
+  it("an item counted but not marked arrived (its producer died between the two stores) is still got, in order", () => {
+    const q = new Queue<number>(4);
+    const ring = new Int32Array(q._store.buffers.entries);
+    const unmark = () => {
+      const last = ((q._store.meta[Q_PUTS] as number) - 1) | 0;
+      ring[(last & ((q._store.meta[Q_ENTRY_CAP] as number) - 1)) * ENTRY + ENTRY_SEQ] = last;
+    };
+    q.putNowait(1);
+    unmark();
+    q.putNowait(2);
+    assert.equal(q.qsize(), 2);
+    assert.equal(q.getNowait(), 1, "a try takes it with both mutexes");
+    assert.equal(q.getNowait(), 2);
+    q.putNowait(3);
+    unmark();
+    assert.equal(q.getSync({ timeout: 5000 }), 3, "and so does a blocking get, after its spin");
+    q.putNowait(4);
+    unmark();
+    q.shutdown();
+    assert.equal(q.getNowait(), 4, "and a get after shutdown");
+    assert.throws(() => q.getNowait(), QueueShutDown);
   });
 
   it("a handle made live twice on one thread is the same queue", () => {
