@@ -696,8 +696,15 @@ export class Store {
   }
 
   private read(e: Int32Array, f: Float64Array, base: number): void {
-    out.tag = e[base + ENTRY_TAG] as number;
-    const length = out.tag === TAG_NUMBER ? 0 : (e[base + ENTRY_LENGTH] as number);
+    const tag = e[base + ENTRY_TAG] as number;
+    out.tag = tag;
+    if (tag === TAG_NUMBER) {
+      out.number = f[(base >> 1) + ENTRY_NUMBER] as number;
+      out.length = 0;
+      out.size = 0;
+      return;
+    }
+    const length = e[base + ENTRY_LENGTH] as number;
     out.length = length;
     const size = this.blockSize(e, base);
     if (size > 0) {
@@ -712,8 +719,6 @@ export class Store {
         into.set(this.arena.subarray(off, off + length));
       }
       out.off = off;
-    } else if (out.tag === TAG_NUMBER) {
-      out.number = f[(base >> 1) + ENTRY_NUMBER] as number;
     }
     out.size = size;
   }
