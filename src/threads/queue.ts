@@ -503,7 +503,6 @@ export class Queue<T> implements QueueApi<T>, Brought {
   /** A slot just freed: it goes to the longest-waiting putter whose item can join the queue. */
   private refill(): void {
     const store = this._store;
-    const _m = store.meta;
     const puts = this._puts;
     const capacity = store.capacity;
     while ((Atomics.load(puts.i32, STATE) & QUEUED) !== 0 && (capacity === 0 || store.count < capacity)) {

@@ -118,17 +118,18 @@ export interface StoreBuffers {
 }
 
 /*
- * Dying: `terminate()` can stop a thread inside a mutex. The mutex is then taken over (./futex.ts
- * `lockWord`), so the queue must make sense as the dead thread left it. Each change is prepared first and
- * committed last, in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_PUTS,
- * which also counts it unfinished), then (FIFO) marks its entry arrived (a thread that dies between the two
- * leaves an item counted but not marked, which gets take with both mutexes); a take copies the item out, then counts it taken (Q_TAKES), then frees its
- * bytes; growth fills the new space, then publishes the size. A thread that dies before the commit leaves
- * its operation undone (at worst some ARENA bytes orphaned, reclaimed by the next compaction, which recounts
- * the live count); after it, done. Not covered: a death inside a PriorityQueue's reordering; between taking a
- * waiting thread off its FIFO and granting it (that waiter then waits for its timeout; a getter's item,
- * already counted unfinished, then keeps every later join() waiting); or inside a taskDone after its count
- * and before it woke the joiners (those already waiting wait on; later joins see the count).
+ * Dying: `terminate()` can stop a thread inside a mutex. The mutex is then taken over (./futex.ts `lockWord`),
+ * so the queue must make sense as the dead thread left it. Each change is prepared first and committed last,
+ * in a few adjacent stores: a push writes the item's bytes and entry, then counts it (Q_PUTS, which also
+ * counts it unfinished), then (FIFO) marks its entry arrived (a thread that dies between the two leaves an
+ * item counted but not marked, which gets take with both mutexes); a take copies the item out, then counts it
+ * taken (Q_TAKES), then frees its bytes; growth fills the new space, then publishes the size. A thread that
+ * dies before the commit leaves its operation undone (at worst some ARENA bytes orphaned, reclaimed by the
+ * next compaction, which recounts the live count); after it, done. Not covered: a death inside a
+ * PriorityQueue's reordering; between taking a waiting thread off its FIFO and granting it (that waiter then
+ * waits for its timeout; a getter's item, already counted unfinished, then keeps every later join() waiting);
+ * or inside a taskDone after its count and before it woke the joiners (those already waiting wait on; later
+ * joins see the count).
  */
 
 export class Store {
