@@ -371,14 +371,10 @@ export class Store {
    * changed. An item counted but not marked arrived (its producer died between the two) is for `take`.
    */
   takeAlone(): boolean {
-    const m = this.meta;
-    const takes = m[Q_TAKES] as number;
-    const base = (takes & (this.entryCap - 1)) * ENTRY;
-    const next = (takes + 1) | 0;
-    if (Atomics.load(this.entries, base + ENTRY_SEQ) !== next) return false;
-    this.read(this.entries, this.entriesF64, base);
-    if (next === 0) m[Q_TAKES + 1] = ((m[Q_TAKES + 1] as number) + 1) | 0; // as in `pushed`
-    Atomics.store(m, Q_TAKES, next); // the commit, then the bytes are freed
+    const takes = this.meta[Q_TAKES] as number;
+    if (!this.arrived(takes)) return false;
+    this.read(this.entries, this.entriesF64, (takes & (this.entryCap - 1)) * ENTRY);
+    this.taken(takes, 0); // the commit, then the bytes are freed
     this.freeRead();
     return true;
   }
@@ -388,8 +384,12 @@ export class Store {
    * views may be stale): the answer is found again under the mutex.
    */
   arriving(): boolean {
-    const takes = Atomics.load(this.meta, this.takesAt);
-    const at = (takes & (this.entryCap - 1)) * this.ew + ENTRY_SEQ;
+    return this.arrived(Atomics.load(this.meta, Q_TAKES));
+  }
+
+  /** FIFO: whether the ring entry of the item taken `takes`-th (mod 2^32) is marked arrived. */
+  private arrived(takes: number): boolean {
+    const at = (takes & (this.entryCap - 1)) * ENTRY + ENTRY_SEQ;
     return Atomics.load(this.entries, at) === ((takes + 1) | 0);
   }
 
