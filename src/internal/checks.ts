@@ -54,6 +54,7 @@ export function checkCount(value: unknown, what: string, min: number): number {
  * already-aborted signal, the rejected promise to return instead (nothing has changed yet).
  */
 export function admit(opts: WaitOptions | undefined, fallback?: number): number | Promise<never> {
+  if (opts === undefined) return fallback ?? Number.POSITIVE_INFINITY; // the common call, first
   let ms: number;
   try {
     ms = waitTime(opts, fallback);

@@ -1,12 +1,12 @@
 /**
  * An intrusive doubly linked list: nodes carry their own links, so push, shift and remove are O(1) and
- * allocate nothing. A node is in at most one list; `list === null` means it is in none.
+ * allocate nothing. A node is in at most one list, ever (it is not put back once out): it is in it while
+ * it has a `prev`, or is its head. (No field of its own says so: every field costs a waiter's hand-off.)
  */
 
 export interface ListNode {
   prev: this | null;
   next: this | null;
-  list: LinkedList<this> | null;
 }
 
 export class LinkedList<N extends ListNode> {
@@ -15,7 +15,6 @@ export class LinkedList<N extends ListNode> {
   size = 0;
 
   push(node: N): void {
-    node.list = this;
     node.prev = this.tail;
     node.next = null;
     if (this.tail === null) this.head = node;
@@ -33,20 +32,18 @@ export class LinkedList<N extends ListNode> {
     if (next === null) this.tail = null;
     else next.prev = null;
     node.next = null;
-    node.list = null;
     this.size--;
     return node;
   }
 
   /** Removes `node` if it is in this list; returns whether it was. */
   remove(node: N): boolean {
-    if (node.list !== this) return false;
+    if (node.prev === null && this.head !== node) return false;
     if (node.prev === null) this.head = node.next;
     else node.prev.next = node.next;
     if (node.next === null) this.tail = node.prev;
     else node.next.prev = node.prev;
     node.prev = node.next = null;
-    node.list = null;
     this.size--;
     return true;
   }
