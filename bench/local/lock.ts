@@ -63,6 +63,19 @@ export const uncontended: Workload = {
           }),
       },
       {
+        // The least any awaited acquire can cost: the await itself, of a promise made once. (A competitor's
+        // time over this row is the most an awaited acquire can gain on it.)
+        name: "await of one settled promise",
+        kind: "floor",
+        note: "`await p`, p made once: what `await acquire()` costs at best",
+        run: (n) => {
+          const p = Promise.resolve(true);
+          return timed(async () => {
+            for (let i = 0; i < n; i++) await p;
+          });
+        },
+      },
+      {
         name: "floor mutex",
         kind: "floor",
         run: (n) => {
