@@ -198,12 +198,13 @@ export class Futex {
   /*
    * The FIFO's links (HEAD, TAIL, HINT, a cell's NEXT, PREV, OWNER, VALUE) are read and written only under
    * GUARD, whose compareExchange and exchange order them: plain loads and stores, which cost ~1 ns where an
-   * Atomics.store costs ~20 (a Barrier(1) wait measured 450 -> 320 ns). A cell's state word, which its
-   * waiter spins on, stays atomic; so does SIZE (`size` is read without GUARD). A grant's VALUE is read
-   * without GUARD too, by the waiter, after it saw the cell GRANTED: the exchange that granted publishes it.
+   * Atomics.store costs ~20 (a Barrier(1) wait measured 450 -> 320 ns). SIZE too: without GUARD only a
+   * Barrier's `nWaiting` reads it, as a count of the moment. A cell's state word, which its waiter spins on,
+   * stays atomic. A grant's VALUE is read without GUARD too, by the waiter, after it saw the cell GRANTED:
+   * the exchange that granted publishes it.
    */
 
-  /** How many waiters are queued. */
+  /** How many waiters are queued (exact under GUARD; without it, as of some recent moment). */
   get size(): number {
     return Atomics.load(this.i32, SIZE);
   }
@@ -244,7 +245,7 @@ export class Futex {
       }
       this.settleQueued();
     }
-    return Atomics.load(i32, SIZE);
+    return i32[SIZE] as number;
   }
 
   /**
@@ -325,7 +326,7 @@ export class Futex {
 
   /** Clears QUEUED once the FIFO is empty. */
   settleQueued(): void {
-    if (Atomics.load(this.i32, SIZE) === 0) Atomics.and(this.i32, STATE, ~QUEUED);
+    if (this.i32[SIZE] === 0) Atomics.and(this.i32, STATE, ~QUEUED);
   }
 
   /**
@@ -447,7 +448,7 @@ export class Futex {
     if (tail === NONE) i32[HEAD] = cell;
     else i32[tail + CELL_NEXT] = cell;
     i32[TAIL] = cell;
-    Atomics.add(i32, SIZE, 1);
+    i32[SIZE] = (i32[SIZE] as number) + 1;
     Atomics.store(i32, cell, WAITING);
   }
 
@@ -460,7 +461,7 @@ export class Futex {
     if (next === NONE) i32[TAIL] = prev;
     else i32[next + CELL_PREV] = prev;
     i32[cell + CELL_PREV] = UNLINKED;
-    Atomics.sub(i32, SIZE, 1);
+    i32[SIZE] = (i32[SIZE] as number) - 1;
   }
 
   // ---- spinning -----------------------------------------------------------------------------------------

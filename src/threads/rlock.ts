@@ -47,7 +47,9 @@ function repay(loan: Loan, saved: number): number {
  * A reentrant lock shared across threads, as Python's `threading.RLock`. The owner is the thread: code of
  * the owning thread (any of its tasks) re-enters and counts up; another thread waits its turn, first come
  * first served, and its `release()` is a RuntimeError. STATE holds the owner's thread id + 1, RLOCK_COUNT
- * the depth; a hand-off writes both for the next owner before waking it.
+ * the depth; a hand-off writes both for the next owner before waking it. The depth is a plain word (an
+ * Atomics.store costs ~20 ns): only its owner reads it, and whoever makes a thread the owner wrote it
+ * before the STATE store or compareExchange that did.
  *
  * Async tasks of one thread are one owner: an RLock does not exclude them from one another (two tasks of the
  * main thread both "hold" it at once, at depth 2), and a Condition wait over it lets go of, and later takes
@@ -117,11 +119,11 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
     const i32 = this._core.i32;
     const s = Atomics.load(i32, STATE);
     if ((s & VALUE_MASK) === ME) {
-      Atomics.store(i32, RLOCK_COUNT, Atomics.load(i32, RLOCK_COUNT) + 1);
+      i32[RLOCK_COUNT] = (i32[RLOCK_COUNT] as number) + 1;
       return true;
     }
     if (s !== 0 || Atomics.compareExchange(i32, STATE, 0, ME) !== 0) return false;
-    Atomics.store(i32, RLOCK_COUNT, 1);
+    i32[RLOCK_COUNT] = 1;
     return true;
   }
 
@@ -135,8 +137,8 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
       if (owe(this.loan)) return; // a level that a Condition wait of this thread holds for now: see the class comment
       throw new RuntimeError("cannot release un-acquired lock");
     }
-    const depth = Atomics.load(i32, RLOCK_COUNT);
-    if (depth > 1) Atomics.store(i32, RLOCK_COUNT, depth - 1);
+    const depth = i32[RLOCK_COUNT] as number;
+    if (depth > 1) i32[RLOCK_COUNT] = depth - 1;
     else this.handOn();
   }
 
@@ -152,7 +154,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
 
   /** @internal */
   took(depth: number): void {
-    Atomics.store(this._core.i32, RLOCK_COUNT, depth);
+    this._core.i32[RLOCK_COUNT] = depth;
   }
 
   /** @internal See Orphans in ./futex.ts. */
@@ -172,13 +174,13 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
 
   /** @internal */
   _depth(): number {
-    return Atomics.load(this._core.i32, RLOCK_COUNT);
+    return this._core.i32[RLOCK_COUNT] as number;
   }
 
   /** @internal Lets go of every level at once. */
   _releaseSave(): number {
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
-    const depth = Atomics.load(this._core.i32, RLOCK_COUNT);
+    const depth = this._core.i32[RLOCK_COUNT] as number;
     this.handOn();
     this.loan.lent += depth;
     return depth;
@@ -189,8 +191,8 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
     const i32 = this._core.i32;
     const k = repay(this.loan, saved);
     if (k === 0 || !this._isOwned()) return;
-    const depth = Atomics.load(i32, RLOCK_COUNT) - k;
-    if (depth > 0) Atomics.store(i32, RLOCK_COUNT, depth);
+    const depth = (i32[RLOCK_COUNT] as number) - k;
+    if (depth > 0) i32[RLOCK_COUNT] = depth;
     else this.handOn();
   }
 
@@ -221,7 +223,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
         const cell = core.shift();
         if (cell === NONE) Atomics.store(i32, STATE, 0);
         else {
-          Atomics.store(i32, RLOCK_COUNT, core.value(cell));
+          i32[RLOCK_COUNT] = core.value(cell); // published by the STATE store and the grant
           Atomics.store(i32, STATE, core.owner(cell) | (core.size > 0 ? QUEUED : 0));
           core.grant(cell, 1);
         }
