@@ -63,8 +63,15 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
   declare private slot: number;
   /** The deaths count at this object's last reap(). */
   declare private reaped: number;
-  /** What the last `untrack` took: holder, count, holder, count... (put back if the release fails). */
+  /**
+   * What the last `untrack` took: holder, count, holder, count... in its first `untookLength` slots (put
+   * back if the release fails). Kept, not emptied: a release allocates nothing.
+   */
   declare private readonly untook: number[];
+  declare private untookLength: number;
+  /** SEM_POOL and SEM_BOUND, which never change: read once. */
+  declare private readonly pool: number;
+  declare private readonly bound: number;
 
   constructor(value = 1) {
     super();
@@ -133,14 +140,14 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     } catch (e) {
       // A racing release hit the bound: as if never called, each permit counted for its holder again.
       const untook = this.untook;
-      for (let k = 0; k < untook.length; k += 2) this.track(untook[k] as number, untook[k + 1] as number);
+      for (let k = 0; k < this.untookLength; k += 2) this.track(untook[k] as number, untook[k + 1] as number);
       throw e;
     }
   }
 
   /** Throws if `n` more permits than the `permits` free now would pass the bound or MAX_PERMITS. */
   private check(permits: number, n: number): void {
-    const bound = Atomics.load(this._core.i32, SEM_BOUND);
+    const bound = this.bound;
     if (bound >= 0 && permits + n > bound) throw new ValueError("Semaphore released too many times");
     if (permits + n > MAX_PERMITS) throw new RangeError(`a semaphore holds at most ${MAX_PERMITS} permits`);
   }
@@ -257,7 +264,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
   /** Counts `n` permits as held by `owner`, as far as the pool allows (see the class comment). */
   private track(owner: number, n: number): void {
     const i32 = this._core.i32;
-    const pool = Atomics.load(i32, SEM_POOL);
+    const pool = this.pool;
     let k: number;
     for (;;) {
       const t = Atomics.load(i32, SEM_TRACKED);
@@ -278,8 +285,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
    */
   private untrack(n: number): void {
     const i32 = this._core.i32;
-    const untook = this.untook;
-    untook.length = 0;
+    this.untookLength = 0;
     if (Atomics.load(i32, SEM_TRACKED) === 0) return;
     let left = n;
     const own = this.entryOf(ME, false);
@@ -298,7 +304,8 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
       if (c <= 0) return 0;
       const k = Math.min(c, max);
       if (Atomics.compareExchange(i32, e + 1, c, c - k) !== c) continue;
-      this.untook.push(owner, k);
+      this.untook[this.untookLength++] = owner;
+      this.untook[this.untookLength++] = k;
       return k;
     }
   }
@@ -383,12 +390,18 @@ function init(sem: Semaphore, i32: Int32Array): void {
     slot: number;
     reaped: number;
     untook: number[];
+    untookLength: number;
+    pool: number;
+    bound: number;
   };
   fields._core = new Futex(i32, sem);
   fields.table = HEADER + Atomics.load(i32, CAPACITY_WORD) * CELL;
   fields.slot = -1;
   fields.reaped = 0;
   fields.untook = [];
+  fields.untookLength = 0;
+  fields.pool = Atomics.load(i32, SEM_POOL);
+  fields.bound = Atomics.load(i32, SEM_BOUND);
 }
 
 function checkPermits(value: number): void {
