@@ -37,7 +37,11 @@ const REACQUIRE = 1;
 /** Notified, and the lock was free: it is already yours, at your depth. */
 const OWNED = 2;
 
-/** Takes a lock on behalf of a notified waiter (its owner word and depth), not of the notifying thread. */
+/**
+ * Takes a lock on behalf of a notified waiter (its owner word and depth), not of the notifying thread. Only
+ * when the lock is free, which a notifier holding an RLock never finds: so `took` never writes an RLock's
+ * depth for a thread that is already its owner (the depth is the owner's plain word: see ./rlock.ts).
+ */
 class Heir implements Taker {
   owner = 0;
   constructor(private readonly lock: Lock | RLock) {}
