@@ -15,6 +15,7 @@ interface ProcessLike {
   exitCode?: number | string | undefined;
   on(event: "exit", listener: (code: number) => void): void;
   on(event: "uncaughtExceptionMonitor", listener: (error: unknown) => void): void;
+  prependListener(event: "exit", listener: (code: number) => void): void;
 }
 
 const descriptor = _descriptor();
@@ -40,7 +41,9 @@ function settle(outcome: Outcome): void {
 proc.on("uncaughtExceptionMonitor", (error) => {
   fatal ??= { error };
 });
-proc.on("exit", (code) => {
+// First among the exit listeners: before ./liveness.ts marks this thread dead, which lets other threads
+// take over a guard it holds, so `done.set()` must have let go of the Event's by then.
+proc.prependListener("exit", (code) => {
   if (!settled) settle({ error: wireError(fatal !== undefined ? fatal.error : exitError(code)) });
   else if (fatal !== undefined && code !== 0) port.postMessage({ error: wireError(fatal.error), late: true });
 });
