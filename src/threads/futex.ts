@@ -45,10 +45,11 @@
  * holds, and only the observed exit of a thread proves it died.
  *
  * Spinning: a thread about to sleep first spins on the word it would sleep on (baselines: a futex sleep and
- * wake costs ~10-55 us, a spin hand-off ~0.2 us). The budget is fixed, SPIN_SYNC loads (a few us) for a
- * blocking wait and SPIN_ASYNC for an async one, which spins on the event loop. Not adaptive: a budget that
- * shrinks when spins fail settles where both sides of a hand-off sleep, since each then waits out the
- * other's wake-up (measured: an Event ping-pong at the futex floor, ~10 us, instead of ~0.2 us).
+ * wake costs ~10-55 us, a spin hand-off ~0.2 us). The budget is fixed, SPIN_SYNC loads (~20 us on these
+ * machines, where V8 11 calls out for each Atomics.load, ~10 ns) for a blocking wait and SPIN_ASYNC for an
+ * async one, which spins on the event loop. Not adaptive: a budget that shrinks when spins fail settles
+ * where both sides of a hand-off sleep, since each then waits out the other's wake-up (measured: an Event
+ * ping-pong at the futex floor, ~10 us, instead of ~0.2 us).
  */
 import { now } from "../internal/deadline.ts";
 import {
