@@ -176,7 +176,10 @@ const l = new Lock(); l.tryAcquire(); console.log(JSON.stringify({ locked: l.loc
       );
     }
     const readme = readFileSync(join(pkg, "README.md"), "utf8");
-    assert.ok(/require\("threadkit"\)[\s\S]*20\.19\+/.test(readme), "the README says which Node can require it");
+    assert.ok(
+      /require\("threadkit"\)[\s\S]*20\.19\+/.test(readme),
+      "the README says which Node can require it",
+    );
   });
 
   it("type-checks a strict consumer against the emitted declarations", () => {
