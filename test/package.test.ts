@@ -182,6 +182,33 @@ const l = new Lock(); l.tryAcquire(); console.log(JSON.stringify({ locked: l.loc
     );
   });
 
+  it("refuses at start() a TypeScript target that nothing in the process can load on a worker", () => {
+    writeFileSync(
+      join(app, "body.ts"),
+      "export default function body(n: number): void { console.log(n + 1); }\n",
+    );
+    const script = `import { Thread } from "threadkit/threads";
+const t = new Thread({ target: new URL("./body.ts", import.meta.url), args: [41] });
+try { t.start(); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message, alive: t.isAlive() })); process.exit(0); }
+await t.join();
+console.log(JSON.stringify({ error: String(t.error) }));`;
+    writeFileSync(join(app, "ts-target.mjs"), script);
+    const out = execFileSync(process.execPath, ["ts-target.mjs"], { cwd: app, encoding: "utf8" });
+    const [first, last] = [out.split("\n")[0]!, out.trim().split("\n").at(-1)!];
+    if ((process.features as { typescript?: string | false }).typescript) {
+      // A Node that strips types runs it.
+      assert.equal(first, "42");
+      assert.deepEqual(JSON.parse(last), { error: "undefined" });
+    } else {
+      const seen = JSON.parse(first) as { name: string; message: string; alive: boolean };
+      assert.equal(seen.name, "RuntimeError");
+      assert.equal(seen.alive, false);
+      assert.match(seen.message, /^cannot run the TypeScript module file:.*\/body\.ts on a worker/);
+      assert.match(seen.message, /tsx/);
+      assert.match(seen.message, /compiled \.js/);
+    }
+  });
+
   it("type-checks a strict consumer against the emitted declarations", () => {
     const flags = [
       "--strict",
