@@ -97,6 +97,11 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
   /**
    * Resolves true once the thread has finished (also with an uncaught error), false on timeout.
    * RuntimeError before `start()` or for the current thread. Cancel-safe.
+   * @example
+   * ```ts
+   * t.start();
+   * if (!(await t.join({ timeout: 10_000 }))) console.log(`${t.name} still running`);
+   * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);

@@ -285,6 +285,11 @@ export class Thread implements ThreadApi {
    * Resolves true once the thread has finished (also with an uncaught error: see `error`), false on
    * timeout. RuntimeError before `start()`, for the current thread, or for a dummy thread.
    * Cancel-safe: it takes nothing; on abort it rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * t.start();
+   * if (!(await t.join({ timeout: 10_000 }))) console.log(`${t.name} still running`);
+   * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -303,6 +308,13 @@ export class Thread implements ThreadApi {
    * The blocking twin of `join` (Atomics.wait): returns true once the thread has finished, false on
    * timeout. Works while this thread's event loop is blocked, except for a worker killed from outside
    * (`terminate()`, a fatal runtime error): only the event loop hears of that, so give such joins a timeout.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * t.start();
+   * t.joinSync({ timeout: 10_000 }); // blocks this thread
+   * ```
    */
   joinSync(opts?: WaitOptions): boolean {
     admitSync(opts);
