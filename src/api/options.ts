@@ -30,9 +30,15 @@ export interface PriorityQueueOptions<T> {
   compare?: (a: T, b: T) => number;
 }
 
-export interface ThreadOptions<A extends unknown[] = unknown[]> {
+/**
+ * Options of a local `Thread`: `args` are checked against `target`'s parameters, and required when it has
+ * required ones.
+ */
+export type ThreadOptions<A extends unknown[] = unknown[]> = {
+  /** Called with `args` when the thread runs; sync or async. */
   target?: (...args: A) => unknown;
-  args?: A;
+  /** Default "Thread-N (target's name)". */
   name?: string;
+  /** Default: the current thread's. */
   daemon?: boolean;
-}
+} & ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });

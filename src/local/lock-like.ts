@@ -39,6 +39,10 @@ export abstract class LockLike {
   /**
    * Waits for the lock, then resolves to a guard that releases it once (`using _ = await lock.hold()`).
    * Rejects with TimeoutError if the timeout passes first. Cancel-safe: on abort nothing is held.
+   * @example
+   * ```ts
+   * using _held = await lock.hold({ timeout: 1000 }); // released at the end of the block
+   * ```
    */
   async hold(opts?: WaitOptions): Promise<Guard> {
     if (!(await this.acquire(opts))) throw new TimeoutError();
@@ -50,6 +54,10 @@ export abstract class LockLike {
    * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs. A free lock is
    * taken and `fn` called before `run` returns. Cancel-safe: on abort it rejects with `signal.reason`,
    * `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * const n = await lock.run(async () => ++counter);
+   * ```
    */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     // Not an async function: when the lock is free it is taken synchronously and `fn` runs at once, and a

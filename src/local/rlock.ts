@@ -27,6 +27,11 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   /**
    * Resolves true once the current scope or thread holds the lock (at once if it already does: the count
    * goes up), false on timeout or a failed try. Cancel-safe: on abort nothing is held or counted.
+   * @example
+   * ```ts
+   * await rlock.acquire();
+   * await rlock.acquire(); // same thread: depth 2, two releases to free it
+   * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -58,7 +63,14 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
     return this.owner !== null;
   }
 
-  /** Runs `fn` in a new scope that holds the lock, so concurrent `run()` calls exclude each other. */
+  /**
+   * Runs `fn` in a new scope that holds the lock, so concurrent `run()` calls exclude each other.
+   * Cancel-safe: on abort it rejects with `signal.reason`, `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * await rlock.run(async () => rlock.run(() => 1)); // nested: re-entered
+   * ```
+   */
   override run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     return inNewScope(() => super.run(fn, opts));
   }

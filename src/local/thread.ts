@@ -17,7 +17,7 @@ const alive = new Set<Thread>();
  * `run()`, sync or async. Inside it, across every await, `currentThread()` is this Thread, and RLocks it
  * takes belong to it. An uncaught error is reported as Python's excepthook does and kept as `error`.
  */
-export class Thread implements ThreadApi, Owner {
+export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner {
   /** A Thread is the root of its context chain. */
   readonly parent = null;
   private threadName: string;
@@ -30,10 +30,8 @@ export class Thread implements ThreadApi, Owner {
   private readonly joiners = new WaiterQueue<boolean>(() => false);
   private uncaught: unknown = undefined;
 
-  // A constructor cannot be generic, so target and args are not checked against each other.
-  // biome-ignore lint/suspicious/noExplicitAny: any target with any args
-  constructor(options: ThreadOptions<any[]> = {}) {
-    const { target, args = [], name, daemon } = options;
+  constructor(options: ThreadOptions<A> = {} as ThreadOptions<A>) {
+    const { target, args = [], name, daemon } = options as ThreadOptions;
     if (target !== undefined && typeof target !== "function")
       throw new TypeError("target must be a function");
     if (!Array.isArray(args)) throw new TypeError("args must be an array");
@@ -99,6 +97,11 @@ export class Thread implements ThreadApi, Owner {
   /**
    * Resolves true once the thread has finished (also with an uncaught error), false on timeout.
    * RuntimeError before `start()` or for the current thread. Cancel-safe.
+   * @example
+   * ```ts
+   * t.start();
+   * if (!(await t.join({ timeout: 10_000 }))) console.log(`${t.name} still running`);
+   * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -170,15 +173,20 @@ export function enumerate(): Thread[] {
  * Calls `fn(...args)` after `interval` ms unless cancelled first, as Python's `threading.Timer`.
  * An async `fn` is awaited, so `join()` waits for it.
  */
-export class Timer extends Thread {
+export class Timer<A extends unknown[] = unknown[]> extends Thread {
   readonly interval: number;
   readonly function: (...args: unknown[]) => unknown;
   readonly args: unknown[];
   /** Set once the timer has fired or been cancelled. */
   readonly finished = new Event();
 
-  constructor(interval: number, fn: (...args: never[]) => unknown, args: unknown[] = []) {
+  constructor(
+    interval: number,
+    fn: (...args: A) => unknown,
+    ...rest: [] extends A ? [args?: NoInfer<A>] : [args: NoInfer<A>]
+  ) {
     super();
+    const [args = []] = rest as [unknown[]?];
     if (typeof interval !== "number") throw new TypeError("interval must be a number");
     if (Number.isNaN(interval)) throw new RangeError("interval must not be NaN"); // as a NaN timeout
     if (interval < 0) throw new RangeError("interval must be a non-negative number");

@@ -12,6 +12,8 @@
  * - ./lock.ts, ./rlock.ts, ./condition.ts, ./semaphore.ts, ./event.ts, ./barrier.ts: thin shells on the core.
  *
  * Times are milliseconds. Every call that can wait takes `{ timeout, signal, blocking }`.
+ *
+ * @module threadkit/threads
  */
 export * from "../api/errors.ts";
 export type { Awaitable, Guard, WaitOptions } from "../api/options.ts";

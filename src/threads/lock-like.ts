@@ -35,6 +35,10 @@ export abstract class LockLike {
    * Rejects with TimeoutError if the timeout passes first. Cancel-safe: on abort nothing is held. If the
    * lock or permit came from a thread that died holding it, releases it and rejects with OwnerDiedError:
    * a guard's scope cannot repair what the dead thread left, and a guard never handed out cannot release.
+   * @example
+   * ```ts
+   * using _held = await lock.hold({ timeout: 1000 }); // released at the end of the block
+   * ```
    */
   async hold(opts?: WaitOptions): Promise<Guard> {
     if (!(await this.acquireOrOrphan(opts))) throw new TimeoutError();
@@ -47,6 +51,11 @@ export abstract class LockLike {
    * permit came from a thread that died holding it, `fn` does not run either: it is released and `run`
    * rejects with OwnerDiedError (reported once; the next acquirer gets it normally). If `fn` throws and the
    * release then fails too (`fn` released the lock itself, say), `run` rejects with `fn`'s error.
+   * Cancel-safe: on abort it rejects with `signal.reason`, `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * const n = await lock.run(() => ++shared[0]);
+   * ```
    */
   async run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     if (!(await this.acquireOrOrphan(opts))) throw new TimeoutError();

@@ -26,6 +26,7 @@ import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
 import { fileUrl, isMainThread, threadId, workerThreads } from "./runtime.ts";
+import { checkLoadable, cloneError } from "./start-checks.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -203,7 +204,8 @@ export class Thread implements ThreadApi {
 
   /**
    * Starts the worker; when it returns, `ident` is set and `isAlive()` is true. RuntimeError if started
-   * before; TypeError if `args` cannot be cloned or a subclass overrides `run()` (nothing has changed then).
+   * before, or for a TypeScript target nothing here can load on a worker; TypeError if `args` cannot be
+   * cloned (a local-tier primitive in them is named) or a subclass overrides `run()` (nothing has changed then).
    */
   start(): void {
     if (this.started) throw new RuntimeError("threads can only be started once");
@@ -215,6 +217,9 @@ export class Thread implements ThreadApi {
     }
     const host = workerThreads;
     if (host === undefined) throw new RuntimeError("this runtime has no worker threads");
+    if (tsx === undefined && this.href !== undefined && TS.test(new URL(this.href).pathname)) {
+      checkLoadable(this.href);
+    }
     const { port1, port2 } = new host.MessageChannel();
     const data: Descriptor = {
       threadkit: "thread",
@@ -239,11 +244,8 @@ export class Thread implements ThreadApi {
           : new host.Worker(boot, { ...options, eval: true });
     } catch (error) {
       port1.close();
-      if ((error as { name?: string }).name === "DataCloneError") {
-        throw new TypeError(`Thread args must be structured-cloneable: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      if ((error as { name?: string }).name === "DataCloneError")
+        throw cloneError(this.targetArgs, error as Error);
       throw error;
     }
     this.started = true;
@@ -283,6 +285,11 @@ export class Thread implements ThreadApi {
    * Resolves true once the thread has finished (also with an uncaught error: see `error`), false on
    * timeout. RuntimeError before `start()`, for the current thread, or for a dummy thread.
    * Cancel-safe: it takes nothing; on abort it rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * t.start();
+   * if (!(await t.join({ timeout: 10_000 }))) console.log(`${t.name} still running`);
+   * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -301,6 +308,13 @@ export class Thread implements ThreadApi {
    * The blocking twin of `join` (Atomics.wait): returns true once the thread has finished, false on
    * timeout. Works while this thread's event loop is blocked, except for a worker killed from outside
    * (`terminate()`, a fatal runtime error): only the event loop hears of that, so give such joins a timeout.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * t.start();
+   * t.joinSync({ timeout: 10_000 }); // blocks this thread
+   * ```
    */
   joinSync(opts?: WaitOptions): boolean {
     admitSync(opts);
