@@ -11,6 +11,7 @@
  */
 export * from "./api/errors.ts";
 export type {
+  AsyncGuard,
   Awaitable,
   BarrierOptions,
   Guard,

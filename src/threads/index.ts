@@ -14,7 +14,7 @@
  * Times are milliseconds. Every call that can wait takes `{ timeout, signal, blocking }`.
  */
 export * from "../api/errors.ts";
-export type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
+export type { AsyncGuard, Awaitable, Guard, WaitOptions } from "../api/options.ts";
 export type * as api from "../api/primitives.ts";
 export { Barrier } from "./barrier.ts";
 export { Condition } from "./condition.ts";
