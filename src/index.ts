@@ -13,6 +13,7 @@
  */
 export * from "./api/errors.ts";
 export type {
+  AsyncGuard,
   Awaitable,
   BarrierOptions,
   Guard,

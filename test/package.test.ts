@@ -39,12 +39,16 @@ const pending = new Set(["./redis"]);
 
 const consumer = `
 import { Lock, Queue, Thread, QueueEmpty, currentThread, type WaitOptions, type api } from "threadkit";
+// Typed as the interface every tier implements: its guard may need \`await using\`.
 const lock: api.Lock = new Lock();
+// The local class: its guard's release is synchronous, so \`using\` type-checks too.
+const mine = new Lock();
 const opts: WaitOptions = { timeout: 10 };
 const q = new Queue<number>(2);
 let seen = "";
 const t = new Thread({ name: "worker", target: async (n: number) => {
-  using _held = await lock.hold(opts);
+  await using _held = await lock.hold(opts);
+  { using _mine = await mine.hold(); }
   await q.put(n);
   seen = currentThread().name;
 }, args: [7] });
@@ -52,7 +56,7 @@ t.start();
 await t.join();
 const got = await q.get();
 try { await q.get({ timeout: 0 }); } catch (e) { if (!(e instanceof QueueEmpty)) throw e; }
-console.log(JSON.stringify({ got, seen, locked: lock.locked() }));
+console.log(JSON.stringify({ got, seen, locked: (await lock.locked()) || mine.locked() }));
 `;
 
 type Target = string | { [condition: string]: Target };

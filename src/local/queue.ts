@@ -171,7 +171,7 @@ export class Queue<T> implements QueueApi<T> {
 
   /** Gets items until the queue is shut down and drained, calling `taskDone()` for each as the loop moves on. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return new Drain(this);
+    return new Drain(this, this);
   }
 
   /** Places `item` if there is room: straight to the longest getter, else into the store. */

@@ -1,8 +1,9 @@
 import { RuntimeError } from "../api/errors.ts";
-import type { Guard, WaitOptions } from "../api/options.ts";
+import type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
 import type { Condition as ConditionApi } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { waitFor } from "../internal/wait-for.ts";
 import { admitSync } from "./admit.ts";
 import { FULL, Futex, TAKEN, type Taker } from "./futex.ts";
 import {
@@ -398,7 +399,8 @@ export class Condition implements ConditionApi {
 
   /**
    * Waits until `predicate()` is truthy and resolves its last value; with a timeout, the last (falsy) value
-   * once the deadline passes. A predicate already truthy resolves at once.
+   * once the deadline passes. A predicate already truthy resolves at once. A predicate that returns a
+   * promise is awaited (holding the lock).
    * Cancel-safe as `wait`: on abort it takes the lock back, then rejects with `signal.reason`.
    * @example
    * ```ts
@@ -406,17 +408,8 @@ export class Condition implements ConditionApi {
    * const ok = await cond.waitFor(() => ready[0] === 1, { timeout: 1000 });
    * ```
    */
-  async waitFor<T>(predicate: () => T, opts?: WaitOptions): Promise<T> {
-    const ms = admit(opts);
-    if (typeof ms !== "number") return ms;
-    let result = predicate();
-    if (result) return result;
-    const deadline = now() + ms; // absolute, so wake-ups that find the predicate false do not extend it
-    for (;;) {
-      await this.wait({ timeout: Math.max(deadline - now(), 0), signal: opts?.signal });
-      result = predicate();
-      if (result || now() >= deadline) return result;
-    }
+  waitFor<T>(predicate: () => Awaitable<T>, opts?: WaitOptions): Promise<T> {
+    return waitFor(this, predicate, opts);
   }
 
   /**

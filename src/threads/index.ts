@@ -16,7 +16,7 @@
  * @module threadkit/threads
  */
 export * from "../api/errors.ts";
-export type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
+export type { AsyncGuard, Awaitable, Guard, WaitOptions } from "../api/options.ts";
 export type * as api from "../api/primitives.ts";
 export { Barrier } from "./barrier.ts";
 export { Condition } from "./condition.ts";

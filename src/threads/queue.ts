@@ -350,7 +350,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   /** Gets items until the queue is shut down and drained, calling `taskDone()` for each as the loop moves on. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return new Drain(this);
+    return new Drain(this, this);
   }
 
   // ---- under the mutex ----------------------------------------------------------------------------------
