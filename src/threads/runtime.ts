@@ -21,6 +21,39 @@ function loadWorkerThreads(): WorkerThreadsLike | undefined {
 
 const wt = loadWorkerThreads();
 
+/** Deno: its workers emit no "beforeExit" (see `watchEnd`). */
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+
+/** Whether the host loads TypeScript modules itself (Deno, Bun): a worker then needs no loader. */
+export const runsTypeScript: boolean = isDeno || typeof (globalThis as { Bun?: unknown }).Bun === "object";
+
+interface ExitingProcess {
+  on(event: "beforeExit", listener: () => void): unknown;
+  exit(code?: number): never;
+}
+
+/**
+ * Call once in a worker: the returned function tells, in a process "exit" listener, whether the worker ran
+ * dry (its code returned) rather than calling `process.exit()`. Node and Bun emit "beforeExit" only when the
+ * event loop runs dry; Deno's workers never emit it, so there `process.exit` is watched instead.
+ */
+export function watchEnd(proc: ExitingProcess): () => boolean {
+  if (!isDeno) {
+    let ranDry = false;
+    proc.on("beforeExit", () => {
+      ranDry = true;
+    });
+    return () => ranDry;
+  }
+  let exited = false;
+  const exit = proc.exit;
+  proc.exit = function (this: unknown, code?: number): never {
+    exited = true;
+    return exit.call(this, code);
+  };
+  return () => !exited;
+}
+
 /** This thread's id (0 on the main thread in Node). */
 export const threadId: number = wt?.threadId ?? 0;
 

@@ -25,7 +25,7 @@ import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
-import { fileUrl, isMainThread, threadId, workerThreads } from "./runtime.ts";
+import { fileUrl, isMainThread, runsTypeScript, threadId, workerThreads } from "./runtime.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -113,7 +113,7 @@ const tsx: string | undefined = (() => {
  */
 function bootFor(target: string | undefined): string | undefined {
   const ts = TS.test(entryUrl.pathname) || (target !== undefined && TS.test(new URL(target).pathname));
-  if (!ts || tsx === undefined) return undefined;
+  if (!ts || tsx === undefined || runsTypeScript) return undefined;
   return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl.href)}); });`;
 }
 
