@@ -2,7 +2,8 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
-import { covers, currentOwner, inNewScope, type Owner } from "./context.ts";
+import { NO_CONTEXT } from "../internal/runtime.ts";
+import { context, covers, currentOwner, inNewScope, type Owner } from "./context.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -58,8 +59,12 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
     return this.owner !== null;
   }
 
-  /** Runs `fn` in a new scope that holds the lock, so concurrent `run()` calls exclude each other. */
+  /**
+   * Runs `fn` in a new scope that holds the lock, so concurrent `run()` calls exclude each other.
+   * RuntimeError where the runtime cannot follow the scope across await (no AsyncLocalStorage).
+   */
   override run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    if (!context.follows()) return Promise.reject(new RuntimeError(NO_CONTEXT));
     return inNewScope(() => super.run(fn, opts));
   }
 
