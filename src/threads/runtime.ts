@@ -1,3 +1,5 @@
+import { RuntimeError } from "../api/errors.ts";
+
 /**
  * The threads tier's runtime adapter: the one place that asks Node (or the host) who this thread is, whether
  * it may block, and how to keep the event loop alive while an Atomics.waitAsync is pending.
@@ -52,6 +54,21 @@ export function watchEnd(proc: ExitingProcess): () => boolean {
     return exit.call(this, code);
   };
   return () => !exited;
+}
+
+/**
+ * Shared memory for a primitive, or a RuntimeError that says why there is none: a page that is not
+ * cross-origin isolated has no SharedArrayBuffer. Loading the tier needs none, so importing it never throws.
+ */
+export function sharedBuffer(bytes: number): SharedArrayBuffer {
+  if (typeof SharedArrayBuffer === "undefined") {
+    throw new RuntimeError(
+      "threadkit/threads needs SharedArrayBuffer, which this context lacks: in a browser, serve the page " +
+        "cross-origin isolated (Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: " +
+        "require-corp), or use threadkit (the local tier), which needs no shared memory",
+    );
+  }
+  return new SharedArrayBuffer(bytes);
 }
 
 /** This thread's id (0 on the main thread in Node). */

@@ -25,7 +25,7 @@ import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
-import { fileUrl, isMainThread, runsTypeScript, threadId, workerThreads } from "./runtime.ts";
+import { fileUrl, isMainThread, runsTypeScript, sharedBuffer, threadId, workerThreads } from "./runtime.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -79,7 +79,12 @@ const descriptor: Descriptor | undefined = (() => {
  * The "Thread-N" counter, shared with every thread this one starts (and theirs), so names are unique across
  * the threads threadkit started, as Python's counter is across a process.
  */
-const names = descriptor?.names ?? new Int32Array(new SharedArrayBuffer(4));
+let names: Int32Array | undefined = descriptor?.names;
+
+function sharedNames(): Int32Array {
+  names ??= new Int32Array(sharedBuffer(4));
+  return names;
+}
 
 /** Threads started by this thread and not yet seen finished. */
 const startedHere = new Set<Thread>();
@@ -223,7 +228,7 @@ export class Thread implements ThreadApi {
       daemon: this.isDaemon,
       done: toHandle(this.done),
       port: port2,
-      names,
+      names: sharedNames(),
       target: this.href,
       export: this.exportName,
       args: wire(this.targetArgs, new Map()) as unknown[],
@@ -404,7 +409,7 @@ export class Thread implements ThreadApi {
 }
 
 function nextName(): number {
-  return Atomics.add(names, 0, 1) + 1;
+  return Atomics.add(sharedNames(), 0, 1) + 1;
 }
 
 /** Primitives become marked handles, inside arrays and plain objects too; `seen` keeps cycles and sharing. */

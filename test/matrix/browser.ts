@@ -28,12 +28,16 @@ const FLAGS = [
 ];
 
 /** The pages: each an entry of ./browser/ and what it proves. */
-const PAGES = [{ entry: "local.page.ts", what: "local tier, main thread" }];
+const PAGES = [
+  { entry: "local.page.ts", what: "local tier, main thread" },
+  { entry: "threads.page.ts", what: "threads tier, main thread and Web Workers" },
+  { entry: "threads-plain.page.ts", what: "threads tier on a page not isolated", plain: true },
+];
 
 async function bundle(out: string): Promise<void> {
   const esbuild = await import("esbuild");
   await esbuild.build({
-    entryPoints: PAGES.map((p) => join(here, p.entry)),
+    entryPoints: [...PAGES.map((p) => join(here, p.entry)), join(here, "threads-agent.worker.ts")],
     outdir: out,
     bundle: true,
     splitting: true,
@@ -124,7 +128,7 @@ export async function runChromium(): Promise<Result> {
         if ((m.type() === "error" && !m.text().includes("404")) || m.text().startsWith("FAILED"))
           console.log(`  [${page.entry}] ${m.text()}`);
       });
-      await tab.goto(`${origin}/${page.entry.replace(/\.ts$/, ".html")}`);
+      await tab.goto(`${origin}/${page.plain ? "plain/" : ""}${page.entry.replace(/\.ts$/, ".html")}`);
       let results: Results | undefined;
       try {
         const handle = await tab.waitForFunction(
