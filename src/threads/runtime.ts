@@ -1,4 +1,5 @@
 import { RuntimeError } from "../api/errors.ts";
+import { webHost } from "./web-host.ts";
 
 /**
  * The threads tier's runtime adapter: the one place that asks Node (or the host) who this thread is, whether
@@ -21,7 +22,12 @@ function loadWorkerThreads(): WorkerThreadsLike | undefined {
   }
 }
 
-const wt = loadWorkerThreads();
+const nodeWorkers = loadWorkerThreads();
+// Node's worker_threads (also Deno's and Bun's), else a browser's Web Workers in the same shape.
+const wt = nodeWorkers ?? (webHost() as WorkerThreadsLike | undefined);
+
+/** Whether a port's messages can be taken synchronously (Node's receiveMessageOnPort), not only as events. */
+export const syncPorts: boolean = nodeWorkers !== undefined;
 
 /** Deno: its workers emit no "beforeExit" (see `watchEnd`). */
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
@@ -77,9 +83,8 @@ export const threadId: number = wt?.threadId ?? 0;
 export const isMainThread: boolean = wt?.isMainThread ?? true;
 
 /**
- * What ./thread.ts starts threads with: Node's worker_threads (Deno and Bun have it too), or undefined where
- * the host has none. Thread only uses Worker, MessageChannel ports, receiveMessageOnPort and workerData, so
- * a Web Worker host could fill the same shape later.
+ * What ./thread.ts starts threads with: Node's worker_threads (Deno and Bun have it too), a browser's Web
+ * Workers in the parts of its shape Thread uses (./web-host.ts), or undefined where the host has neither.
  */
 export const workerThreads = wt as unknown as typeof import("node:worker_threads") | undefined;
 

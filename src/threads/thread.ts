@@ -25,7 +25,15 @@ import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
-import { fileUrl, isMainThread, runsTypeScript, sharedBuffer, threadId, workerThreads } from "./runtime.ts";
+import {
+  fileUrl,
+  isMainThread,
+  runsTypeScript,
+  sharedBuffer,
+  syncPorts,
+  threadId,
+  workerThreads,
+} from "./runtime.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -155,6 +163,10 @@ export class Thread implements ThreadApi {
   private failed = false;
   private uncaught: unknown;
   private dummy = false;
+  /** Whether the worker's outcome has been taken in; `onAnswer` waits for it where ports are not read synchronously. */
+  private answered = false;
+  private onAnswer: (() => void) | undefined;
+  private answering: Promise<true> | undefined;
 
   constructor(options: ThreadOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
@@ -297,9 +309,9 @@ export class Thread implements ThreadApi {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.done.isSet()) return Promise.resolve(this.finish());
+    if (this.done.isSet()) return this.answer();
     if (ms === 0) return FALSE;
-    return this.done.wait(opts).then((ok) => ok && this.finish());
+    return this.done.wait(opts).then((ok) => (ok ? this.answer() : false));
   }
 
   /**
@@ -334,6 +346,16 @@ export class Thread implements ThreadApi {
     return true;
   }
 
+  /** finish() once the outcome is in: at once on Node; in a browser, when its message has been delivered. */
+  private answer(): Promise<true> {
+    this.collect();
+    if (this.answered || syncPorts) return Promise.resolve(this.finish());
+    this.answering ??= new Promise<true>((resolve) => {
+      this.onAnswer = () => resolve(this.finish());
+    });
+    return this.answering;
+  }
+
   private collect(): void {
     const port = this.port;
     const host = workerThreads;
@@ -344,8 +366,10 @@ export class Thread implements ThreadApi {
   }
 
   private receive(outcome: Outcome): void {
-    if (outcome.error === undefined) return;
-    this.fail(rebuild(outcome.error), outcome.late === true);
+    if (outcome.error !== undefined) this.fail(rebuild(outcome.error), outcome.late === true);
+    if (outcome.late === true) return;
+    this.answered = true;
+    this.onAnswer?.();
   }
 
   private fail(error: unknown, late: boolean): void {
@@ -363,6 +387,8 @@ export class Thread implements ThreadApi {
       this.fail(this.fatal ?? exitError(code), false);
       this.done.set();
     }
+    this.answered = true;
+    this.onAnswer?.();
     startedHere.delete(this);
     this.port?.close();
   }

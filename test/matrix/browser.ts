@@ -37,7 +37,13 @@ const PAGES = [
 async function bundle(out: string): Promise<void> {
   const esbuild = await import("esbuild");
   await esbuild.build({
-    entryPoints: [...PAGES.map((p) => join(here, p.entry)), join(here, "threads-agent.worker.ts")],
+    entryPoints: [
+      ...PAGES.map((p) => join(here, p.entry)),
+      ...["threads-agent.worker.ts", "thread-target.ts"].map((file) => join(here, file)),
+      // A Thread's worker starts at web-entry.js, which loads worker-entry.js beside it.
+      ...["web-entry.ts", "worker-entry.ts"].map((file) => join(here, "../../../src/threads", file)),
+    ],
+    entryNames: "[name]",
     outdir: out,
     bundle: true,
     splitting: true,

@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { Barrier, Event, Lock, Queue, toHandle } from "../../../src/threads/index.ts";
 import { within } from "../../helpers.ts";
 import { run } from "./harness.ts";
+import "./thread.spec.ts";
 
 /** Starts a module worker on `job`; resolves what it posts back, rejects with what it reports failing. */
 function agent(job: Record<string, unknown>): Promise<unknown> {
