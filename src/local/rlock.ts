@@ -2,7 +2,8 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
-import { covers, currentOwner, inNewScope, type Owner } from "./context.ts";
+import { NO_CONTEXT } from "../internal/runtime.ts";
+import { context, covers, currentOwner, inNewScope, type Owner } from "./context.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -65,6 +66,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
 
   /**
    * Runs `fn` in a new scope that holds the lock, so concurrent `run()` calls exclude each other.
+   * RuntimeError where the runtime cannot follow the scope across await (no AsyncLocalStorage).
    * Cancel-safe: on abort it rejects with `signal.reason`, `fn` never runs and nothing is held.
    * @example
    * ```ts
@@ -72,6 +74,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
    * ```
    */
   override run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    if (!context.follows()) return Promise.reject(new RuntimeError(NO_CONTEXT));
     return inNewScope(() => super.run(fn, opts));
   }
 

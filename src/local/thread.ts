@@ -2,7 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { ThreadOptions, WaitOptions } from "../api/options.ts";
 import type { Thread as ThreadApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
-import { describeError, reportError } from "../internal/runtime.ts";
+import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
@@ -42,7 +42,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
       name !== undefined && name !== ""
         ? String(name)
         : `Thread-${++names}${target?.name ? ` (${target.name})` : ""}`;
-    this.isDaemon = daemon ?? currentThread().daemon;
+    this.isDaemon = daemon ?? inheritedDaemon();
   }
 
   get name(): string {
@@ -107,7 +107,8 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (!this.started) return Promise.reject(new RuntimeError("cannot join thread before it is started"));
-    if (currentThread() === this) return Promise.reject(new RuntimeError("cannot join current thread"));
+    // Where the current thread cannot be known (no AsyncLocalStorage), a self-join waits as a deadlock would.
+    if (knownCurrent() === this) return Promise.reject(new RuntimeError("cannot join current thread"));
     if (this.done) return TRUE;
     return ms === 0 ? FALSE : this.joiners.wait(ms, opts?.signal);
   }
@@ -150,11 +151,34 @@ export function mainThread(): Thread {
   return main;
 }
 
-/** The Thread whose code is running, across awaits; the main thread outside any. */
+/**
+ * The Thread whose code is running, across awaits; the main thread outside any. Where the runtime has no
+ * AsyncLocalStorage, RuntimeError when that cannot be known: outside a Thread's synchronous part while a
+ * Thread is running.
+ */
 export function currentThread(): Thread {
   let owner = context.get() ?? null;
   while (owner !== null && !(owner instanceof Thread)) owner = owner.parent;
   return owner ?? mainThread();
+}
+
+/** The current thread, or undefined where the runtime cannot tell (see NO_CONTEXT in ../internal/runtime.ts). */
+function knownCurrent(): Thread | undefined {
+  try {
+    return currentThread();
+  } catch (error) {
+    if (error instanceof RuntimeError) return undefined;
+    throw error;
+  }
+}
+
+/** The current thread's daemon flag, which a new Thread takes: also known when every thread has the same. */
+function inheritedDaemon(): boolean {
+  const current = knownCurrent();
+  if (current !== undefined) return current.daemon;
+  const flags = new Set([false, ...[...alive].map((t) => t.daemon)]);
+  if (flags.size === 1) return false;
+  throw new RuntimeError(`${NO_CONTEXT}; or give the new Thread its daemon flag`);
 }
 
 /** How many threads are alive, the main thread included. */
