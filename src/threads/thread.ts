@@ -26,6 +26,7 @@ import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
 import { fileUrl, isMainThread, threadId, workerThreads } from "./runtime.ts";
+import { directStdio } from "./stdio.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -67,6 +68,8 @@ interface Descriptor {
   target: string | undefined;
   export: string;
   args: unknown[];
+  /** The descriptors the worker writes itself (./stdio.ts). */
+  stdio: number;
   timer?: { interval: number; fate: Int32Array; finished: Handle<"Event"> };
 }
 
@@ -124,6 +127,9 @@ function bootFor(target: string | undefined): string | undefined {
  * as `error`; `join()` still resolves true. Unlike Python, which ignores SystemExit, any exit before the
  * target settles is reported (`process.exit()`, even with code 0, or a worker whose event loop ran dry with
  * the target's promise pending): the target's work may be unfinished, and the caller should know.
+ *
+ * What the target prints is out on the process's stdout and stderr before the thread counts as finished, and
+ * in the order the program's synchronization gives it (./stdio.ts).
  *
  * The thread is finished when its target settles. Work the target left scheduled (timers, listeners)
  * still runs on the worker, which exits once it has nothing left to do; a non-daemon worker keeps the
@@ -227,6 +233,7 @@ export class Thread implements ThreadApi {
       target: this.href,
       export: this.exportName,
       args: wire(this.targetArgs, new Map()) as unknown[],
+      stdio: directStdio(),
       timer: this instanceof Timer ? this._wire() : undefined,
     };
     let worker: WorkerLike;

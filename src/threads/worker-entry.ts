@@ -9,6 +9,7 @@
  * outcome on the port.
  */
 import { fromHandle } from "./handle.ts";
+import { writeStdioDirect } from "./stdio.ts";
 import { _descriptor, currentThread, exitError, type Outcome, wireError } from "./thread.ts";
 
 interface ProcessLike {
@@ -22,6 +23,8 @@ const descriptor = _descriptor();
 if (descriptor === undefined) throw new Error("threadkit's worker-entry runs only as a Thread's worker");
 const { port } = descriptor;
 const done = fromHandle(descriptor.done);
+// Before the target prints: its lines then reach the descriptor before `done` is set or a lock is let go.
+writeStdioDirect(descriptor.stdio);
 // A Node worker entry: its process object is the worker's own (exit and uncaught errors of this thread).
 const proc = (globalThis as unknown as { process: ProcessLike }).process;
 
