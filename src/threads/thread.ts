@@ -68,6 +68,8 @@ interface Descriptor {
   target: string | undefined;
   export: string;
   args: unknown[];
+  /** Module hooks the worker registers before it imports the target (tsx's, for a .ts target). */
+  hooks: string | undefined;
   /** The descriptors the worker writes itself (./stdio.ts). */
   stdio: number;
   timer?: { interval: number; fate: Int32Array; finished: Handle<"Event"> };
@@ -101,23 +103,30 @@ const entryUrl = new URL(
   import.meta.url,
 );
 
-/** tsx's `register`, where this process can resolve tsx. */
+/** tsx's hooks module, where this process can resolve tsx (`--import tsx` does not reach a Node 20 worker). */
 const tsx: string | undefined = (() => {
   try {
-    return import.meta.resolve("tsx/esm/api");
+    return import.meta.resolve("tsx/esm");
   } catch {
     return undefined; // a host that runs .ts itself may still load it
   }
 })();
 
 /**
- * How a worker starts: at the entry itself, or, when the entry or the target is TypeScript (a program run
- * through tsx whose thread body is a .ts module), through a tiny eval'd script that registers tsx first.
+ * How a worker loads TypeScript: through tsx's hooks, registered in the worker. They run on a loader thread of
+ * their own, started when they are registered, and every import after that goes through it, so they come as
+ * late as they can: when only the target is TypeScript (a program run through tsx whose thread body is a .ts
+ * module), the worker loads this tier natively and registers them just before it imports the target
+ * (`hooks`); when the entry itself is (this tier run from its sources), a tiny eval'd script registers them
+ * first (`boot`). Measured in bench/threads/start.ts.
  */
-function bootFor(target: string | undefined): string | undefined {
-  const ts = TS.test(entryUrl.pathname) || (target !== undefined && TS.test(new URL(target).pathname));
-  if (!ts || tsx === undefined) return undefined;
-  return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl.href)}); });`;
+function loaderFor(target: string | undefined): { boot?: string; hooks?: string } {
+  if (tsx === undefined) return {};
+  if (TS.test(entryUrl.pathname)) {
+    const hooks = `require("node:module").register(${JSON.stringify(tsx)}, { data: {} })`;
+    return { boot: `${hooks}; import(${JSON.stringify(entryUrl.href)});` };
+  }
+  return target !== undefined && TS.test(new URL(target).pathname) ? { hooks: tsx } : {};
 }
 
 /**
@@ -222,6 +231,7 @@ export class Thread implements ThreadApi {
     const host = workerThreads;
     if (host === undefined) throw new RuntimeError("this runtime has no worker threads");
     const { port1, port2 } = new host.MessageChannel();
+    const { boot, hooks } = loaderFor(this.href);
     const data: Descriptor = {
       threadkit: "thread",
       kind: this instanceof Timer ? "Timer" : "Thread",
@@ -233,13 +243,13 @@ export class Thread implements ThreadApi {
       target: this.href,
       export: this.exportName,
       args: wire(this.targetArgs, new Map()) as unknown[],
+      hooks,
       stdio: directStdio(),
       timer: this instanceof Timer ? this._wire() : undefined,
     };
     let worker: WorkerLike;
     try {
       const options = { workerData: data, transferList: [port2] };
-      const boot = bootFor(this.href);
       worker =
         boot === undefined
           ? new host.Worker(entryUrl, options)

@@ -9,6 +9,7 @@
  * outcome on the port.
  */
 import { fromHandle } from "./handle.ts";
+import { registerHooks } from "./runtime.ts";
 import { writeStdioDirect } from "./stdio.ts";
 import { _descriptor, currentThread, exitError, type Outcome, wireError } from "./thread.ts";
 
@@ -50,6 +51,9 @@ proc.prependListener("exit", (code) => {
   if (!settled) settle({ error: wireError(fatal !== undefined ? fatal.error : exitError(code)) });
   else if (fatal !== undefined && code !== 0) port.postMessage({ error: wireError(fatal.error), late: true });
 });
+
+// Only now, with this tier loaded natively: every import after this goes through the hooks' thread.
+if (descriptor.hooks !== undefined) registerHooks(descriptor.hooks);
 
 try {
   await currentThread().run();
