@@ -7,7 +7,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Lock, Thread } from "threadkit/threads";
+import { Barrier, Lock, Thread } from "threadkit/threads";
 import type { Form } from "./fetch-urls/fetch-urls.ts";
 import { inspect, startServer } from "./fetch-urls/server.ts";
 
@@ -20,14 +20,15 @@ async function run(title: string, file: string, forms: [Form, Form]): Promise<nu
   console.log(`--- ${title}`);
   const output = openSync(file, "w+");
   const lock = new Lock();
+  const ready = new Barrier(2);
   const t1 = new Thread({
     target: fetchUrls,
-    args: [[`${base}/google`, `${base}/facebook`], output, lock, forms[0]],
+    args: [[`${base}/google`, `${base}/facebook`], output, lock, forms[0], ready],
     name: "Thread-1",
   });
   const t2 = new Thread({
     target: fetchUrls,
-    args: [[`${base}/yahoo`, `${base}/youtube`], output, lock, forms[1]],
+    args: [[`${base}/yahoo`, `${base}/youtube`], output, lock, forms[1], ready],
     name: "Thread-2",
   });
   t1.start();

@@ -3,7 +3,7 @@
  * and write the page, part by part as it arrives, into the one file both threads share.
  */
 import { writeSync } from "node:fs";
-import { currentThread, type Lock } from "threadkit/threads";
+import { type Barrier, currentThread, type Lock } from "threadkit/threads";
 
 /** How the write is guarded: not at all, with acquire() and release(), or with `using`. */
 export type Form = "no lock" | "acquire/release" | "using";
@@ -13,8 +13,11 @@ export default async function fetchUrls(
   output: number,
   lock: Lock,
   form: Form,
+  ready: Barrier,
 ): Promise<void> {
   const name = currentThread().name;
+  // A worker takes a moment to start, a Python thread does not: both begin fetching together, as in Python.
+  await ready.wait();
   while (urls.length > 0) {
     const url = urls.pop() as string;
     const response = await fetch(url);
