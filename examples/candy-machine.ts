@@ -7,10 +7,11 @@
  * two threads can mix ("Refilling candy... Buying candy... OK"), which is what the lock is for. Real worker
  * threads (threadkit/threads); the bodies are ./candy-machine/machine.ts.
  */
-import { BoundedSemaphore, Lock, Thread } from "threadkit/threads";
+import { Barrier, BoundedSemaphore, Lock, Thread } from "threadkit/threads";
 
 const MAX = 5;
 const machine = new URL("./candy-machine/machine.js", import.meta.url);
+const times = (n: number) => (n === 0 ? "never" : n === 1 ? "once" : `${n} times`);
 const randrange = (a: number, b: number) => a + Math.floor(Math.random() * (b - a));
 
 for (const locked of [false, true]) {
@@ -18,6 +19,7 @@ for (const locked of [false, true]) {
   console.log(`starting at: ${new Date().toTimeString().slice(0, 8)}`);
   const candytray = new BoundedSemaphore(MAX);
   const lock = new Lock();
+  const open = new Barrier(3);
   const tally = new Int32Array(new SharedArrayBuffer(16)); // refilled, full, bought, empty
   const nloops = randrange(2, 6);
   console.log(`THE CANDY MACHINE (full with ${MAX} bars)!`);
@@ -25,7 +27,7 @@ for (const locked of [false, true]) {
     new Thread({
       target: machine,
       export: "vendor",
-      args: [candytray, lock, locked, tally, nloops],
+      args: [candytray, lock, locked, tally, nloops, open],
       name: "vendor",
     }),
     ...[1, 2].map(
@@ -33,7 +35,7 @@ for (const locked of [false, true]) {
         new Thread({
           target: machine,
           export: "buyer",
-          args: [candytray, lock, locked, tally, randrange(nloops, nloops + MAX + 2)],
+          args: [candytray, lock, locked, tally, randrange(nloops, nloops + MAX + 2), open],
           name: `buyer-${i}`,
         }),
     ),
@@ -45,8 +47,8 @@ for (const locked of [false, true]) {
   const [refilled = 0, full = 0, bought = 0, empty = 0] = tally;
   console.log(`all DONE at: ${new Date().toTimeString().slice(0, 8)}`);
   console.log(
-    `${refilled} refilled (${full} times full), ${bought} bought (${empty} times empty): ` +
-      `${MAX} + ${refilled} - ${bought} = ${candytray.value} bars left\n`,
+    `${refilled} refilled (${times(full)} full), ${bought} bought (${times(empty)} empty): ` +
+      `${MAX} + ${refilled} - ${bought} = ${candytray.value} ${candytray.value === 1 ? "bar" : "bars"} left\n`,
   );
   if (MAX + refilled - bought !== candytray.value) throw new Error("the tray lost count");
 }

@@ -4,7 +4,7 @@
  * whole line; without it, another thread can print between the two halves. `tally` counts the outcomes.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type BoundedSemaphore, type Lock, ValueError } from "threadkit/threads";
+import { type Barrier, type BoundedSemaphore, type Lock, ValueError } from "threadkit/threads";
 
 const REFILLED = 0;
 const FULL = 1;
@@ -58,7 +58,9 @@ export async function vendor(
   locked: boolean,
   tally: Int32Array,
   loops: number,
+  open: Barrier,
 ) {
+  await open.wait(); // the machine opens once everyone is there (a worker takes a moment to start)
   await loop(() => refill(candytray, tally), lock, locked, loops);
 }
 
@@ -68,6 +70,8 @@ export async function buyer(
   locked: boolean,
   tally: Int32Array,
   loops: number,
+  open: Barrier,
 ) {
+  await open.wait();
   await loop(() => buy(candytray, tally), lock, locked, loops);
 }
