@@ -2,7 +2,8 @@
  * Threads tier, starting a thread: the time from `start()` to the first line of the target, one thread at a
  * time, for a plain JavaScript target and for a TypeScript one (which a Node 20 worker loads only through
  * tsx, registered in the worker before the target is imported). Floors: a bare `new Worker(file)` to its
- * first line, and a bare Worker that registers tsx through its public API before importing a .ts file.
+ * first line, and a bare Worker that registers tsx through its public API before importing a .ts file; both
+ * without the `--import tsx` this benchmark runs under, which a worker would otherwise inherit and run too.
  */
 import { Worker } from "node:worker_threads";
 import { Thread } from "threadkit/threads";
@@ -64,8 +65,10 @@ export const start: Workload = {
       {
         name: "Worker, .js file",
         kind: "floor",
-        note: "new Worker(file), nothing else loaded",
-        run: sequential(worker((stamp) => new Worker(here("raw-worker.js"), { workerData: stamp }))),
+        note: "new Worker(file, { execArgv: [] }), nothing else loaded",
+        run: sequential(
+          worker((stamp) => new Worker(here("raw-worker.js"), { workerData: stamp, execArgv: [] })),
+        ),
       },
       {
         name: "Worker, tsx register(), .ts file",
@@ -77,7 +80,7 @@ export const start: Workload = {
             const boot =
               `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(body)}); })` +
               ".then((m) => m.default(require('node:worker_threads').workerData))";
-            return new Worker(boot, { eval: true, workerData: stamp });
+            return new Worker(boot, { eval: true, workerData: stamp, execArgv: [] });
           }),
         ),
       },

@@ -130,6 +130,45 @@ function loaderFor(target: string | undefined): { boot?: string; hooks?: string 
 }
 
 /**
+ * The worker's execArgv: the process's (which a worker inherits), less tsx's `--import` (`--import tsx`, or
+ * the tsx CLI's loader URL). That preload costs a worker about as much as the rest of its start, and gives a
+ * Node 20 worker nothing: tsx registers its hooks on the main thread only. A thread whose module is
+ * TypeScript gets them from `loaderFor` instead. Undefined (inherit) when there is nothing to leave out.
+ */
+function execArgvFor(): string[] | undefined {
+  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+  const tsxImport = (value: string | undefined) =>
+    value !== undefined && /^(tsx(\/esm)?|.*[\\/]node_modules[\\/]tsx[\\/]dist[\\/]loader\.mjs)$/.test(value);
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--import" && tsxImport(argv[i + 1])) i++;
+    else if (!(arg.startsWith("--import=") && tsxImport(arg.slice("--import=".length)))) kept.push(arg);
+  }
+  return kept.length === argv.length ? undefined : kept.filter((arg) => !refused.has(arg));
+}
+
+/** Flags of the process a worker refuses when they are given rather than inherited (V8's, as --expose-gc). */
+const refused = new Set<string>();
+
+/**
+ * Makes a worker with `execArgvFor()`. Flags it refuses (named in the error, which comes before anything is
+ * sent) are left out from then on; if it still refuses, the worker inherits the process's execArgv.
+ */
+function withExecArgv(make: (execArgv: string[] | undefined) => WorkerLike): WorkerLike {
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      return make(execArgvFor());
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+      const flags = /flags: (.*)$/.exec((error as Error).message)?.[1]?.split(", ") ?? [];
+      for (const flag of flags) refused.add(flag);
+    }
+  }
+  return make(undefined);
+}
+
+/**
  * A thread of execution on a worker, as Python's `threading.Thread`: `start()` runs `target`'s export with
  * `args` in a new worker; `join()` waits for it. An uncaught error of the target (a throw, a rejection, or
  * the worker exiting before the target settled) is reported to stderr as Python's excepthook does and kept
@@ -250,10 +289,11 @@ export class Thread implements ThreadApi {
     let worker: WorkerLike;
     try {
       const options = { workerData: data, transferList: [port2] };
-      worker =
+      worker = withExecArgv((execArgv) =>
         boot === undefined
-          ? new host.Worker(entryUrl, options)
-          : new host.Worker(boot, { ...options, eval: true });
+          ? new host.Worker(entryUrl, { ...options, execArgv })
+          : new host.Worker(boot, { ...options, eval: true, execArgv }),
+      );
     } catch (error) {
       port1.close();
       if ((error as { name?: string }).name === "DataCloneError") {
