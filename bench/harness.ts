@@ -279,6 +279,7 @@ export function flat(names: readonly string[], k: number, text: string): Target 
 
 export function fmtNs(ns: number): string {
   if (!Number.isFinite(ns)) return "—";
+  if (ns >= 999.5e6) return `${(ns / 1e9).toPrecision(3)} s`;
   if (ns >= 999.5e3) return `${(ns / 1e6).toPrecision(3)} ms`;
   if (ns >= 999.5) return `${(ns / 1e3).toPrecision(3)} us`;
   return `${ns.toPrecision(3)} ns`;

@@ -38,6 +38,7 @@ const localWaiters = () => import("./local/waiters.ts");
 const threadsLock = () => import("./threads/lock.ts");
 const threadsHandoff = () => import("./threads/handoff.ts");
 const threadsQueue = () => import("./threads/queue.ts");
+const threadsStart = () => import("./threads/start.ts");
 
 const workloads: [string, () => Promise<Workload>][] = [
   ["local.lock.uncontended", async () => (await local()).uncontended],
@@ -55,6 +56,7 @@ const workloads: [string, () => Promise<Workload>][] = [
   ["threads.queue.numbers", async () => (await threadsQueue()).numbers],
   ["threads.barrier", async () => (await threadsQueue()).barrier],
   ["local.rlock", async () => (await localSignals()).rlock],
+  ["threads.start", async () => (await threadsStart()).start],
 ];
 
 const args = process.argv.slice(2);

@@ -1,31 +1,54 @@
 /**
- * The candy machine of the Python tutorial: a BoundedSemaphore holds the bars; refilling beyond the
- * machine's capacity is an error (ValueError), and buying from an empty machine fails without waiting.
+ * The candy machine of Wesley Chun's book, as asked about on Stack Overflow ("is it necessary to lock for
+ * refill() and buy()?"): a BoundedSemaphore(5) is the tray; a vendor thread refills it (an over-release
+ * raises ValueError: "full, skipping"), buyer threads buy without waiting ("empty, skipping"). Each prints
+ * the start of its line, does its part, then the end of it. Run twice: without the lock around those prints,
+ * then with it. The tray keeps count either way (a semaphore needs no lock); without the lock, the lines of
+ * two threads can mix ("Refilling candy... Buying candy... OK"), which is what the lock is for. Real worker
+ * threads (threadkit/threads); the bodies are ./candy-machine/machine.ts.
  */
-import { BoundedSemaphore, ValueError } from "threadkit";
+import { Barrier, BoundedSemaphore, Lock, Thread } from "threadkit/threads";
 
 const MAX = 5;
-const candy = new BoundedSemaphore(MAX);
+const machine = new URL("./candy-machine/machine.js", import.meta.url);
+const times = (n: number) => (n === 0 ? "never" : n === 1 ? "once" : `${n} times`);
+const randrange = (a: number, b: number) => a + Math.floor(Math.random() * (b - a));
 
-function refill(): void {
-  try {
-    candy.release();
-    console.log(`refill: ok, ${candy.value} bars`);
-  } catch (error) {
-    if (!(error instanceof ValueError)) throw error;
-    console.log(`refill: full (${error.message})`);
-  }
+for (const locked of [false, true]) {
+  console.log(`--- ${locked ? "with" : "without"} the lock around the prints`);
+  console.log(`starting at: ${new Date().toTimeString().slice(0, 8)}`);
+  const candytray = new BoundedSemaphore(MAX);
+  const lock = new Lock();
+  const open = new Barrier(3);
+  const tally = new Int32Array(new SharedArrayBuffer(16)); // refilled, full, bought, empty
+  const nloops = randrange(2, 6);
+  console.log(`THE CANDY MACHINE (full with ${MAX} bars)!`);
+  const threads = [
+    new Thread({
+      target: machine,
+      export: "vendor",
+      args: [candytray, lock, locked, tally, nloops, open],
+      name: "vendor",
+    }),
+    ...[1, 2].map(
+      (i) =>
+        new Thread({
+          target: machine,
+          export: "buyer",
+          args: [candytray, lock, locked, tally, randrange(nloops, nloops + MAX + 2), open],
+          name: `buyer-${i}`,
+        }),
+    ),
+  ];
+  for (const t of threads) t.start();
+  for (const t of threads) await t.join();
+  if (threads.some((t) => t.error !== undefined)) process.exit(1);
+
+  const [refilled = 0, full = 0, bought = 0, empty = 0] = tally;
+  console.log(`all DONE at: ${new Date().toTimeString().slice(0, 8)}`);
+  console.log(
+    `${refilled} refilled (${times(full)} full), ${bought} bought (${times(empty)} empty): ` +
+      `${MAX} + ${refilled} - ${bought} = ${candytray.value} ${candytray.value === 1 ? "bar" : "bars"} left\n`,
+  );
+  if (MAX + refilled - bought !== candytray.value) throw new Error("the tray lost count");
 }
-
-async function buy(): Promise<void> {
-  // Python: candy.acquire(False)
-  if (await candy.acquire({ blocking: false })) console.log(`buy: ok, ${candy.value} bars left`);
-  else console.log("buy: empty, try later");
-}
-
-refill(); // already full
-for (let i = 0; i < MAX + 1; i++) await buy(); // the last one finds it empty
-refill();
-refill();
-await buy();
-if (candy.value !== 1) throw new Error(`expected 1 bar left, found ${candy.value}`);

@@ -95,6 +95,18 @@ export function fileUrl(path: string): string | undefined {
 }
 
 /**
+ * Registers module hooks in this thread (node:module's `register`, where the host has it). `data` is for
+ * tsx's, whose `initialize` refuses to run without it (its own `register()` passes a port there, to be
+ * switched off later, which a thread never does).
+ */
+export function registerHooks(url: string): void {
+  const module = getBuiltin?.("node:module") as
+    | { register?: (url: string, o: { data: object }) => void }
+    | undefined;
+  module?.register?.(url, { data: {} });
+}
+
+/**
  * Who this thread is in an owner word: thread id + 1, so that 0 means "nobody". Node's thread ids only grow;
  * a process would have to start 2^30 workers to overflow the 30 bits a STATE word gives an owner.
  */

@@ -35,6 +35,7 @@ import {
   workerThreads,
 } from "./runtime.ts";
 import { checkLoadable, cloneError } from "./start-checks.ts";
+import { directStdio } from "./stdio.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -76,6 +77,10 @@ interface Descriptor {
   target: string | undefined;
   export: string;
   args: unknown[];
+  /** Module hooks the worker registers before it imports the target (tsx's, for a .ts target). */
+  hooks: string | undefined;
+  /** The descriptors the worker writes itself (./stdio.ts). */
+  stdio: number;
   timer?: { interval: number; fate: Int32Array; finished: Handle<"Event"> };
 }
 
@@ -112,23 +117,69 @@ const entryUrl = new URL(
   import.meta.url,
 );
 
-/** tsx's `register`, where this process can resolve tsx. */
+/** tsx's hooks module, where this process can resolve tsx (`--import tsx` does not reach a Node 20 worker). */
 const tsx: string | undefined = (() => {
   try {
-    return import.meta.resolve("tsx/esm/api");
+    return import.meta.resolve("tsx/esm");
   } catch {
     return undefined; // a host that runs .ts itself may still load it
   }
 })();
 
 /**
- * How a worker starts: at the entry itself, or, when the entry or the target is TypeScript (a program run
- * through tsx whose thread body is a .ts module), through a tiny eval'd script that registers tsx first.
+ * How a worker loads TypeScript: through tsx's hooks, registered in the worker. They run on a loader thread of
+ * their own, started when they are registered, and every import after that goes through it, so they come as
+ * late as they can: when only the target is TypeScript (a program run through tsx whose thread body is a .ts
+ * module), the worker loads this tier natively and registers them just before it imports the target
+ * (`hooks`); when the entry itself is (this tier run from its sources), a tiny eval'd script registers them
+ * first (`boot`). Measured in bench/threads/start.ts.
  */
-function bootFor(target: string | undefined): string | undefined {
-  const ts = TS.test(entryUrl.pathname) || (target !== undefined && TS.test(new URL(target).pathname));
-  if (!ts || tsx === undefined || runsTypeScript) return undefined;
-  return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl.href)}); });`;
+function loaderFor(target: string | undefined): { boot?: string; hooks?: string } {
+  if (tsx === undefined || runsTypeScript) return {};
+  if (TS.test(entryUrl.pathname)) {
+    const hooks = `require("node:module").register(${JSON.stringify(tsx)}, { data: {} })`;
+    return { boot: `${hooks}; import(${JSON.stringify(entryUrl.href)});` };
+  }
+  return target !== undefined && TS.test(new URL(target).pathname) ? { hooks: tsx } : {};
+}
+
+/**
+ * The worker's execArgv: the process's (which a worker inherits), less tsx's `--import` (`--import tsx`, or
+ * the tsx CLI's loader URL). That preload costs a worker about as much as the rest of its start, and gives a
+ * Node 20 worker nothing: tsx registers its hooks on the main thread only. A thread whose module is
+ * TypeScript gets them from `loaderFor` instead. Undefined (inherit) when there is nothing to leave out.
+ */
+function execArgvFor(): string[] | undefined {
+  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+  const tsxImport = (value: string | undefined) =>
+    value !== undefined && /^(tsx(\/esm)?|.*[\\/]node_modules[\\/]tsx[\\/]dist[\\/]loader\.mjs)$/.test(value);
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--import" && tsxImport(argv[i + 1])) i++;
+    else if (!(arg.startsWith("--import=") && tsxImport(arg.slice("--import=".length)))) kept.push(arg);
+  }
+  return kept.length === argv.length ? undefined : kept.filter((arg) => !refused.has(arg));
+}
+
+/** Flags of the process a worker refuses when they are given rather than inherited (V8's, as --expose-gc). */
+const refused = new Set<string>();
+
+/**
+ * Makes a worker with `execArgvFor()`. Flags it refuses (named in the error, which comes before anything is
+ * sent) are left out from then on; if it still refuses, the worker inherits the process's execArgv.
+ */
+function withExecArgv(make: (execArgv: string[] | undefined) => WorkerLike): WorkerLike {
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      return make(execArgvFor());
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+      const flags = /flags: (.*)$/.exec((error as Error).message)?.[1]?.split(", ") ?? [];
+      for (const flag of flags) refused.add(flag);
+    }
+  }
+  return make(undefined);
 }
 
 /**
@@ -138,6 +189,9 @@ function bootFor(target: string | undefined): string | undefined {
  * as `error`; `join()` still resolves true. Unlike Python, which ignores SystemExit, any exit before the
  * target settles is reported (`process.exit()`, even with code 0, or a worker whose event loop ran dry with
  * the target's promise pending): the target's work may be unfinished, and the caller should know.
+ *
+ * What the target prints is out on the process's stdout and stderr before the thread counts as finished, and
+ * in the order the program's synchronization gives it (./stdio.ts).
  *
  * The thread is finished when its target settles. Work the target left scheduled (timers, listeners)
  * still runs on the worker, which exits once it has nothing left to do; a non-daemon worker keeps the
@@ -238,6 +292,7 @@ export class Thread implements ThreadApi {
       checkLoadable(this.href);
     }
     const { port1, port2 } = new host.MessageChannel();
+    const { boot, hooks } = loaderFor(this.href);
     const data: Descriptor = {
       threadkit: "thread",
       kind: this instanceof Timer ? "Timer" : "Thread",
@@ -249,16 +304,18 @@ export class Thread implements ThreadApi {
       target: this.href,
       export: this.exportName,
       args: wire(this.targetArgs, new Map()) as unknown[],
+      hooks,
+      stdio: directStdio(),
       timer: this instanceof Timer ? this._wire() : undefined,
     };
     let worker: WorkerLike;
     try {
       const options = { workerData: data, transferList: [port2] };
-      const boot = bootFor(this.href);
-      worker =
+      worker = withExecArgv((execArgv) =>
         boot === undefined
-          ? new host.Worker(entryUrl, options)
-          : new host.Worker(boot, { ...options, eval: true });
+          ? new host.Worker(entryUrl, { ...options, execArgv })
+          : new host.Worker(boot, { ...options, eval: true, execArgv }),
+      );
     } catch (error) {
       port1.close();
       if ((error as { name?: string }).name === "DataCloneError")

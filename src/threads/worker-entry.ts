@@ -9,6 +9,8 @@
  * outcome on the port.
  */
 import { fromHandle } from "./handle.ts";
+import { registerHooks } from "./runtime.ts";
+import { writeStdioDirect } from "./stdio.ts";
 import { _descriptor, currentThread, exitError, type Outcome, wireError } from "./thread.ts";
 
 interface ProcessLike {
@@ -22,6 +24,8 @@ const descriptor = _descriptor();
 if (descriptor === undefined) throw new Error("threadkit's worker-entry runs only as a Thread's worker");
 const { port } = descriptor;
 const done = fromHandle(descriptor.done);
+// Before the target prints: its lines then reach the descriptor before `done` is set or a lock is let go.
+writeStdioDirect(descriptor.stdio);
 // On Node (Deno, Bun) the worker's own process object (exit and uncaught errors of this thread); a Web
 // Worker has none, and ends only when its target has settled (./web-entry.ts).
 const proc = (globalThis as unknown as { process?: ProcessLike }).process;
@@ -48,6 +52,9 @@ proc?.prependListener("exit", (code) => {
   if (!settled) settle({ error: wireError(fatal !== undefined ? fatal.error : exitError(code)) });
   else if (fatal !== undefined && code !== 0) port.postMessage({ error: wireError(fatal.error), late: true });
 });
+
+// Only now, with this tier loaded natively: every import after this goes through the hooks' thread.
+if (descriptor.hooks !== undefined) registerHooks(descriptor.hooks);
 
 try {
   await currentThread().run();

@@ -1,4 +1,4 @@
-/** The body of each thread of ../threads-counter.ts: `times` increments, each under the lock. */
+/** The body of each thread of ../lock.ts: `times` increments, each under the lock. */
 import type { Lock } from "threadkit/threads";
 
 export default function count(lock: Lock, counter: Int32Array, times: number): void {
