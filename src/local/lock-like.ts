@@ -47,13 +47,15 @@ export abstract class LockLike {
 
   /**
    * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned. Rejects with
-   * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs. A free lock is
+   * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs. A `fn` that is not
+   * a function rejects with TypeError at once, without waiting for the lock. A free lock is
    * taken and `fn` called before `run` returns. Cancel-safe: on abort it rejects with `signal.reason`,
    * `fn` never runs and nothing is held.
    */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     // Not an async function: when the lock is free it is taken synchronously and `fn` runs at once, and a
     // synchronous `fn` is released after without an await, so `run` costs about what acquire+release does.
+    if (typeof fn !== "function") return Promise.reject(notAFunction());
     if (opts !== undefined) {
       const ms = admit(opts);
       if (typeof ms !== "number") return ms;
@@ -99,6 +101,10 @@ export abstract class LockLike {
       this.release();
     }
   }
+}
+
+function notAFunction(): TypeError {
+  return new TypeError("run() takes a function");
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -45,10 +45,12 @@ export abstract class LockLike {
    * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned. Rejects with
    * TimeoutError if the timeout passes before the lock is granted; then `fn` never runs. If the lock or
    * permit came from a thread that died holding it, `fn` does not run either: it is released and `run`
-   * rejects with OwnerDiedError (reported once; the next acquirer gets it normally). If `fn` throws and the
+   * rejects with OwnerDiedError (reported once; the next acquirer gets it normally). A `fn` that is not a
+   * function rejects with TypeError at once, without waiting for the lock. If `fn` throws and the
    * release then fails too (`fn` released the lock itself, say), `run` rejects with `fn`'s error.
    */
   async run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    if (typeof fn !== "function") throw new TypeError("run() takes a function"); // before any wait
     if (!(await this.acquireOrOrphan(opts))) throw new TimeoutError();
     let result: T;
     try {

@@ -238,6 +238,20 @@ export function lockContract(tier: Tier): void {
       assert.equal(await lock.locked(), false);
     });
 
+    it("run() with a non-function rejects with TypeError at once, without waiting for a held lock", async () => {
+      const lock = tier.Lock();
+      await lock.acquire();
+      for (const fn of [5, undefined, "f", {}]) {
+        // No timeout: a run that waited for the lock first would hang until `within` fails it.
+        const run = lock.run(fn as unknown as () => void);
+        await within(rejectsWith(run, TypeError), 5_000, "run(non-function)");
+      }
+      assert.equal(await lock.locked(), true, "nothing changed: still held by its holder");
+      await lock.release();
+      await rejectsWith(lock.run(null as unknown as () => void), TypeError);
+      assert.equal(await lock.locked(), false, "a free lock is not taken for a bad fn");
+    });
+
     it("run(fn) rejects with TimeoutError and never calls fn when the lock stays held", async () => {
       const lock = tier.Lock();
       await lock.acquire();
