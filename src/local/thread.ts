@@ -33,6 +33,7 @@ export class Thread implements ThreadApi, Owner {
   // A constructor cannot be generic, so target and args are not checked against each other.
   // biome-ignore lint/suspicious/noExplicitAny: any target with any args
   constructor(options: ThreadOptions<any[]> = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
     const { target, args = [], name, daemon } = options;
     if (target !== undefined && typeof target !== "function")
       throw new TypeError("target must be a function");

@@ -145,6 +145,12 @@ export function barrierContract(tier: Tier): void {
       assert.throws(() => tier.Barrier(2, { action: "run" as never }), TypeError);
     });
 
+    it("rejects options that are not an object with TypeError", () => {
+      for (const options of [5, "x", null, true]) {
+        assert.throws(() => tier.Barrier(1, options as never), TypeError, `options ${String(options)}`);
+      }
+    });
+
     it("uses the constructor's timeout for waits that give none: running out breaks the barrier", async () => {
       const barrier = tier.Barrier(2, { timeout: 30 });
       const started = Date.now();
