@@ -16,7 +16,7 @@
  * that are still alive. Threads started by other workers are not seen (Python sees every thread; a worker has
  * no registry of the process's workers without one more shared structure, and nothing here needs it).
  */
-import { errorFromRecord, RuntimeError } from "../api/errors.ts";
+import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Thread as ThreadApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
@@ -26,6 +26,7 @@ import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
 import { fileUrl, isMainThread, threadId, workerThreads } from "./runtime.ts";
+import { rebuild, type WireError } from "./wire-error.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -43,11 +44,6 @@ export interface ThreadOptions {
   /** A daemon thread does not keep the process alive. Default: the current thread's. */
   daemon?: boolean;
 }
-
-/** An uncaught error as it crosses: an Error's parts (threadkit errors rebuilt from `code`), or a value. */
-type WireError =
-  | { kind: "error"; name: string; message: string; stack: string | undefined; code: unknown }
-  | { kind: "value"; value: unknown };
 
 /** @internal What a worker posts on its port. `late`: an error after the target had settled (reported, not kept). */
 export interface Outcome {
@@ -462,53 +458,6 @@ function targetLabel(href: string, exportName: string): string {
   if (url.protocol === "data:") return "";
   const file = decodeURIComponent(url.pathname.split("/").pop() ?? "");
   return file.replace(/\.[^.]*$/, "");
-}
-
-/** @internal The parts of an uncaught error that cross to the parent. */
-export function wireError(error: unknown): WireError {
-  if (error instanceof Error) {
-    const { name, message, stack } = error;
-    const code = (error as { code?: unknown }).code;
-    const plain = typeof code === "string" || typeof code === "number" ? code : undefined;
-    return { kind: "error", name, message, stack, code: plain };
-  }
-  try {
-    structuredClone(error);
-    return { kind: "value", value: error };
-  } catch {
-    return { kind: "value", value: String(error) };
-  }
-}
-
-const builtins: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-/** The error again: a threadkit error of its class, a built-in of its class, else an Error with its name. */
-function rebuild(wire: WireError): unknown {
-  if (wire.kind === "value") return wire.value;
-  const { name, message, stack, code } = wire;
-  let error: Error | undefined;
-  if (typeof code === "string") {
-    const threadkit = errorFromRecord({ code, message });
-    if (threadkit.code === code && threadkit.name === name) error = threadkit;
-  }
-  if (error === undefined) {
-    error = new (builtins[name] ?? Error)(message);
-    if (error.name !== name)
-      Object.defineProperty(error, "name", { value: name, configurable: true, writable: true });
-    if (code !== undefined)
-      Object.defineProperty(error, "code", { value: code, configurable: true, writable: true });
-  }
-  if (stack !== undefined)
-    Object.defineProperty(error, "stack", { value: stack, configurable: true, writable: true });
-  return error;
 }
 
 /** @internal The error of a worker that ended before its target settled. */

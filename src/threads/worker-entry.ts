@@ -9,7 +9,8 @@
  * outcome on the port.
  */
 import { fromHandle } from "./handle.ts";
-import { _descriptor, currentThread, exitError, type Outcome, wireError } from "./thread.ts";
+import { _descriptor, currentThread, exitError, type Outcome } from "./thread.ts";
+import { wireError } from "./wire-error.ts";
 
 interface ProcessLike {
   exitCode?: number | string | undefined;
