@@ -166,12 +166,14 @@ export const SEM_ENTRY = 2;
 
 /**
  * A Barrier's drain, after its cells (at `HEADER + capacity * CELL`): who runs the round's action, the home
- * thread (the one whose Barrier has the action), and for each party of the draining round, by its index, the
- * thread that has yet to take the round's outcome (thread id + 1; 0 once taken). See ./barrier.ts.
+ * thread (the one whose Barrier has the action), the ticket of the action's error for the last arrival (two
+ * words, see ./exchange.ts), and for each party of the draining round, by its index, the thread that has yet
+ * to take the round's outcome (thread id + 1; 0 once taken). See ./barrier.ts.
  */
 export const BARRIER_RUNNER = 0;
 export const BARRIER_HOME = 1;
-export const BARRIER_PARTY = 2;
+export const BARRIER_ERROR = 2;
+export const BARRIER_PARTY = 4;
 
 /** Words a kind's buffer has after its `capacity` cells. */
 export function trailer(kind: number, capacity: number): number {
