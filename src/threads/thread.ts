@@ -12,9 +12,9 @@
  * - The outcome (an uncaught error) is posted on a private MessagePort before `done` is set, so whoever
  *   sees `done` can drain the port synchronously (receiveMessageOnPort) and find the error there.
  *
- * What a thread knows (`activeCount()`, `enumerate()`): itself, the main thread, and the threads it started
- * that are still alive. Threads started by other workers are not seen (Python sees every thread; a worker has
- * no registry of the process's workers without one more shared structure, and nothing here needs it).
+ * What a thread sees (`activeCount()`, `enumerate()`): every running thread of the process, as in Python:
+ * the main thread, itself, and every Thread started on any thread (./registry.ts). A Thread started
+ * elsewhere comes as an object of this thread, which `join()` and `isAlive()` answer through the registry.
  */
 import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
@@ -25,6 +25,7 @@ import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
+import { entries, forget, register, running, waitFinished, waitFinishedSync } from "./registry.ts";
 import { fileUrl, isMainThread, threadId, workerThreads } from "./runtime.ts";
 import { rebuild, type WireError } from "./wire-error.ts";
 
@@ -146,6 +147,8 @@ export class Thread implements ThreadApi {
   private failed = false;
   private uncaught: unknown;
   private dummy = false;
+  /** A thread started elsewhere, known from the registry (its slot there); -1 for every other Thread. */
+  private slot = -1;
 
   constructor(options: ThreadOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
@@ -194,6 +197,7 @@ export class Thread implements ThreadApi {
 
   /** True from `start()` until the target has settled (or the worker has ended). */
   isAlive(): boolean {
+    if (this.slot >= 0) return running(this.slot, this.id as number);
     return this.started && !this.done.isSet();
   }
 
@@ -246,6 +250,7 @@ export class Thread implements ThreadApi {
     this.id = worker.threadId;
     this.port = port1;
     startedHere.add(this);
+    register(worker.threadId, this.isDaemon, this.threadName);
     port1.on("message", (outcome: Outcome) => this.receive(outcome));
     port1.unref(); // the worker keeps the process alive, not its port
     worker.on("error", (error) => {
@@ -288,6 +293,7 @@ export class Thread implements ThreadApi {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.slot >= 0) return waitFinished(this.slot, this.id as number, ms, opts?.signal);
     if (this.done.isSet()) return Promise.resolve(this.finish());
     if (ms === 0) return FALSE;
     return this.done.wait(opts).then((ok) => ok && this.finish());
@@ -299,8 +305,9 @@ export class Thread implements ThreadApi {
    * (`terminate()`, a fatal runtime error): only the event loop hears of that, so give such joins a timeout.
    */
   joinSync(opts?: WaitOptions): boolean {
-    admitSync(opts);
+    const ms = admitSync(opts);
     this.checkJoin();
+    if (this.slot >= 0) return waitFinishedSync(this.slot, this.id as number, ms);
     if (this.done.isSet()) return this.finish(); // finished: no need to go through the core
     return this.done.waitSync(opts) && this.finish();
   }
@@ -354,6 +361,7 @@ export class Thread implements ThreadApi {
       this.fail(this.fatal ?? exitError(code), false);
       this.done.set();
     }
+    forget(this.id as number);
     startedHere.delete(this);
     this.port?.close();
   }
@@ -378,6 +386,7 @@ export class Thread implements ThreadApi {
     this.port = undefined;
     this.failed = false;
     this.dummy = false;
+    this.slot = -1;
   }
 
   /** @internal This worker's own Thread, from its workerData. */
@@ -389,6 +398,13 @@ export class Thread implements ThreadApi {
     self.targetArgs = unwire(d.args, new Map()) as unknown[];
     if (d.kind === "Timer" && d.timer !== undefined) (self as Timer)._attach(d.timer);
     return self;
+  }
+
+  /** @internal A Thread started on another thread, as the registry lists it. */
+  static _foreign(slot: number, ident: number, daemon: boolean, name: string): Thread {
+    const thread = Thread._known(name, ident, daemon);
+    thread.slot = slot;
+    return thread;
   }
 
   /** @internal */
@@ -486,19 +502,37 @@ export function currentThread(): Thread {
   return self;
 }
 
-/** How many threads this thread knows are alive: itself, the main thread, and the ones it started. */
+/** How many threads of the process are alive (see `enumerate`). */
 export function activeCount(): number {
   return enumerate().length;
 }
 
-/** The threads this thread knows are alive: itself, the main thread, and the ones it started and that still run. */
+/** Threads started elsewhere, as this thread has listed them (one object per thread, while it runs). */
+const foreign = new Map<number, Thread>();
+
+/**
+ * The threads of the process that are alive: the main thread, the current thread, and every Thread started
+ * on any thread and still running (the ones this thread started are the very objects it has).
+ */
 export function enumerate(): Thread[] {
-  const known = new Set<Thread>([mainThread(), currentThread()]);
+  const byIdent = new Map<number, Thread>();
+  byIdent.set(0, mainThread());
+  const me = currentThread();
+  byIdent.set(me.ident as number, me);
   for (const thread of startedHere) {
-    if (thread.isAlive()) known.add(thread);
+    if (thread.isAlive()) byIdent.set(thread.ident as number, thread);
     else startedHere.delete(thread);
   }
-  return [...known];
+  const listed = new Set<number>();
+  for (const { slot, ident, daemon, name } of entries()) {
+    listed.add(ident);
+    if (byIdent.has(ident)) continue;
+    let thread = foreign.get(ident);
+    if (thread === undefined) foreign.set(ident, (thread = Thread._foreign(slot, ident, daemon, name)));
+    byIdent.set(ident, thread);
+  }
+  for (const ident of foreign.keys()) if (!listed.has(ident)) foreign.delete(ident);
+  return [...byIdent.values()];
 }
 
 /** @internal For ./worker-entry.ts: this worker's descriptor, if a Thread started it. */

@@ -9,6 +9,8 @@
  * outcome on the port.
  */
 import { fromHandle } from "./handle.ts";
+import { forget } from "./registry.ts";
+import { threadId } from "./runtime.ts";
 import { _descriptor, currentThread, exitError, type Outcome } from "./thread.ts";
 import { wireError } from "./wire-error.ts";
 
@@ -31,6 +33,7 @@ let fatal: { error: unknown } | undefined;
 
 function settle(outcome: Outcome): void {
   settled = true;
+  forget(threadId); // finished: no longer listed by enumerate() on any thread
   try {
     port.postMessage(outcome);
   } catch (error) {
