@@ -4,7 +4,7 @@ import type { Barrier as BarrierApi } from "../api/primitives.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
 import { admitSync } from "./admit.ts";
-import { claim, deposit, open } from "./exchange.ts";
+import { claim, deposit } from "./exchange.ts";
 import { FULL, Futex, type Orphans, SLICE, SPIN_SYNC, type Taker } from "./futex.ts";
 import {
   allocate,
@@ -636,9 +636,6 @@ function init(barrier: Barrier, core: Futex, action: (() => unknown) | undefined
   };
   b._core = core;
   b.drain = HEADER + (core.i32[CAPACITY_WORD] as number) * CELL;
-  // A party that may be the last arrival of a round whose action fails elsewhere: the error comes by
-  // ticket, through a channel open before it arrives.
-  if ((Atomics.load(core.i32, STATE) & HAS_ACTION) !== 0) open();
   b.action = action;
   b.timeout = new Float64Array(core.i32.buffer)[BARRIER_TIMEOUT] as number;
 }

@@ -33,9 +33,13 @@
  * Unbounded means unbounded: the three buffers are growable SharedArrayBuffers (Node 20 has them), grown
  * under the mutexes; their size lives in META, so another thread sees a growth the next time it takes the
  * mutex and makes new views then. (Views of fixed length, because V8 11 runs length-tracking views of a
- * growable buffer ~15x slower.)
+ * growable buffer ~15x slower.) A growable buffer never shrinks, so once a large ARENA is drained (nothing
+ * live), the next get replaces it by a small new buffer, under both mutexes: the new buffer reaches the
+ * other threads through ./exchange.ts (its ticket in META, Q_ARENA_GEN counting the replacements), and
+ * each takes it at its next lock, as after a growth.
  */
 import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER } from "./codec.ts";
+import { deposit, fetch } from "./exchange.ts";
 import { lockWord, unlockWord } from "./futex.ts";
 import {
   ENTRY,
@@ -56,6 +60,8 @@ import {
   Q_ARENA_ALLOC,
   Q_ARENA_CAP,
   Q_ARENA_FREED,
+  Q_ARENA_GEN,
+  Q_ARENA_TICKET,
   Q_ARENA_TOP,
   Q_CAPACITY,
   Q_DONE,
@@ -84,6 +90,11 @@ const MAX_ARENA = MAX_BYTES - 8;
 const FIRST_ENTRIES = 64;
 const FIRST_HANDS = 16;
 const FIRST_ARENA = 4096;
+/**
+ * An ARENA larger than this is replaced by a FIRST_ARENA one once nothing in it is live (a growable buffer
+ * never shrinks): a queue that once held a flood gives the memory back after the drain.
+ */
+const SHRINK_ABOVE = 1 << 20;
 /** Items up to this many bytes are copied a word at a time (cheaper than a subarray and a set). */
 const WORD_COPY_MAX = 256;
 
@@ -170,6 +181,8 @@ export class Store {
   /** Q_PUT_VIEWS, Q_GET_VIEWS as the last `refresh()` read them (-1: views not made yet). */
   private putViews = -1;
   private getViews = -1;
+  /** Q_ARENA_GEN of `buffers.arena` (-1: unknown, for a handle made before a replacement was seen). */
+  private arenaGen = 0;
 
   /** A new, empty store of `order`, holding at most `capacity` items (0: unbounded). */
   static create(order: number, capacity: number): Store {
@@ -193,6 +206,7 @@ export class Store {
 
   /** Views are made when a mutex is first taken (attaching a handle waits for nobody). */
   constructor(readonly buffers: StoreBuffers) {
+    this.buffers = { ...buffers }; // ARENA may be replaced: by this Store's own copy
     for (const b of [buffers.entries, buffers.hands, buffers.arena]) {
       if (!(b instanceof SharedArrayBuffer) || !(b as { growable?: boolean }).growable) {
         throw new TypeError("not a threadkit/threads queue handle: missing its growable buffers");
@@ -208,6 +222,8 @@ export class Store {
     this.putsAt = this.order === FIFO ? Q_PUTS : Q_PUTS_BESIDE;
     this.takesAt = this.order === FIFO ? Q_TAKES : Q_TAKES_BESIDE;
     this.capacity = this.meta[Q_CAPACITY] as number;
+    // A handle may have been made before the last replacement of ARENA: take the current one at the first lock.
+    if (Atomics.load(this.meta, Q_ARENA_GEN) !== 0) this.arenaGen = -1;
   }
 
   // ---- the mutexes (see the top of this file) -----------------------------------------------------------
@@ -276,6 +292,17 @@ export class Store {
     this.putViews = m[Q_PUT_VIEWS] as number;
     this.getViews = m[Q_GET_VIEWS] as number;
     this.closed = m[Q_SHUTDOWN] !== 0;
+    if (m[Q_ARENA_GEN] !== this.arenaGen) {
+      const arena = fetch(m, Q_ARENA_TICKET);
+      if (!(arena instanceof SharedArrayBuffer)) {
+        throw new Error(
+          "threadkit/threads queue: this thread could not get the queue's storage from the others",
+        );
+      }
+      b.arena = arena;
+      this.arenaGen = m[Q_ARENA_GEN] as number;
+      this.arenaCap = -1; // new views below
+    }
     if (m[Q_ENTRY_CAP] !== this.entryCap) {
       this.entryCap = m[Q_ENTRY_CAP] as number;
       this.entries = new Int32Array(b.entries, 0, this.entryCap * this.ew);
@@ -770,6 +797,32 @@ export class Store {
     const m = this.meta;
     Atomics.store(m, Q_ARENA_FREED, ((m[Q_ARENA_FREED] as number) + size) | 0);
     if (this.order !== FIFO && off + size === m[Q_ARENA_TOP]) m[Q_ARENA_TOP] = off;
+  }
+
+  /**
+   * After a get, no mutex held: if ARENA is large and nothing in it is live, replaces it by a small new
+   * buffer (see the top of this file). Costs one comparison unless ARENA is large.
+   */
+  shrink(): void {
+    if (this.arenaCap <= SHRINK_ABOVE || this.live() !== 0) return;
+    this.lock();
+    try {
+      if (this.arenaCap <= SHRINK_ABOVE || this.live() !== 0) return;
+      const m = this.meta;
+      const arena = growable(FIRST_ARENA);
+      // Committed in this order: a thread that dies before the generation moves leaves the old buffer in use.
+      deposit(arena, arena, m, Q_ARENA_TICKET);
+      this.buffers.arena = arena;
+      m[Q_ARENA_TOP] = 0;
+      m[Q_ARENA_ALLOC] = 0;
+      Atomics.store(m, Q_ARENA_FREED, 0);
+      m[Q_ARENA_CAP] = FIRST_ARENA;
+      m[Q_ARENA_GEN] = ((m[Q_ARENA_GEN] as number) + 1) | 0;
+      this.arenaGen = m[Q_ARENA_GEN] as number;
+      this.viewsChanged();
+    } finally {
+      this.unlock();
+    }
   }
 
   private growArena(bytes: number): void {

@@ -23,6 +23,7 @@ import { admit } from "../internal/checks.ts";
 import { describeError, reportError } from "../internal/runtime.ts";
 import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
+import { held, type Posted, seed } from "./exchange.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
 import { entries, forget, register, running, waitFinished, waitFinishedSync } from "./registry.ts";
@@ -65,12 +66,15 @@ interface Descriptor {
   export: string;
   args: unknown[];
   timer?: { interval: number; fate: Int32Array; finished: Handle<"Event"> };
+  /** What the parent held of ./exchange.ts when it started this thread. */
+  exchange: Posted[];
 }
 
 const descriptor: Descriptor | undefined = (() => {
   const data = workerThreads?.workerData as Partial<Descriptor> | undefined;
   return data?.threadkit === "thread" && isHandle(data.done) ? (data as Descriptor) : undefined;
 })();
+seed(descriptor?.exchange);
 
 /**
  * The "Thread-N" counter, shared with every thread this one starts (and theirs), so names are unique across
@@ -228,6 +232,7 @@ export class Thread implements ThreadApi {
       export: this.exportName,
       args: wire(this.targetArgs, new Map()) as unknown[],
       timer: this instanceof Timer ? this._wire() : undefined,
+      exchange: held(),
     };
     let worker: WorkerLike;
     try {

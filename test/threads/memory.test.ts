@@ -1,7 +1,7 @@
 /**
  * Memory is given back: a dropped Barrier with an action is collected (its listener does not hold it), and a
- * drained queue's shared storage shrinks. Measured in a child process with --expose-gc, as the bytes array
- * buffers hold after collecting, against bounds far from both outcomes (a leak keeps the peak).
+ * drained queue's shared storage shrinks. Measured in a child process with --expose-gc, as the bytes held
+ * after collecting (./memory-child.ts), against bounds far from both outcomes (a leak keeps the peak).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -41,6 +41,6 @@ describe("threads memory", () => {
   it("a queue drained of 200,000 items of 1 KB gives its storage back while it lives", async () => {
     const { kept, peak } = await measure("queue");
     assert.ok(peak > 150 * MB, `the items were there: ${(peak / MB).toFixed(1)} MB at the peak`);
-    assert.ok(kept < 16 * MB, `${(kept / MB).toFixed(1)} MB kept after the drain`);
+    assert.ok(kept < 48 * MB, `${(kept / MB).toFixed(1)} MB kept after the drain`);
   });
 });

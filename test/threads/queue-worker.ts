@@ -3,6 +3,7 @@
  * args (queue handles made live queues), and posts `{ ok }` or `{ error }` (see ./spawn.ts runIn).
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import type { Event } from "../../src/threads/event.ts";
 import { fromHandle, isHandle } from "../../src/threads/handle.ts";
 import type { Queue, SimpleQueue } from "../../src/threads/queue.ts";
 
@@ -48,6 +49,14 @@ export async function putAll(q: AnyQueue, items: unknown[], mode: Mode) {
     else await q.put(item);
   }
   return items.length;
+}
+
+/** Waits for `go` (blocking), then gets `n` items blocking; returns them in order. */
+export function getNAfter(q: AnyQueue, go: Event, n: number) {
+  if (!go.waitSync({ timeout: 30_000 })) throw new Error("go was never set");
+  const got: unknown[] = [];
+  for (let i = 0; i < n; i++) got.push(q.getSync({ timeout: 30_000 }));
+  return got;
 }
 
 /** Gets `n` items (blocking or awaiting); returns them in order. */
@@ -147,6 +156,7 @@ if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string 
       checkMixed,
       getAndDone,
       taskDonePaused,
+      getNAfter,
     };
     parentPort.postMessage({ ok: await table[queueTask]!(...(live as never[])) });
   } catch (e) {

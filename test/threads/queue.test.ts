@@ -6,10 +6,13 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { QueueEmpty, QueueFull, QueueShutDown } from "../../src/api/errors.ts";
+import { Event } from "../../src/threads/event.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
 import {
   ENTRY,
   ENTRY_SEQ,
+  Q_ARENA_CAP,
+  Q_ARENA_GEN,
   Q_ENTRY_CAP,
   Q_PUTS,
   Q_PUTS_BESIDE,
@@ -516,5 +519,28 @@ describe("threads Queue: many producers, many consumers (python-semantics.md §4
     assert.deepEqual(got, produced(ids, counts).sort(numeric), "exactly the items put, once each");
     assert.equal(q.qsize(), 0);
     assert.equal(q.empty(), true);
+  });
+});
+
+describe("threads Queue: storage given back after a drain", () => {
+  it("a drained large queue replaces its storage; a worker that held it before and one that gets it after keep moving items", async () => {
+    const q = new Queue<string>();
+    const go = new Event();
+    const early = run("getNAfter", q, go, 3); // holds the queue (and its first storage) from before
+    const big = "y".repeat(3_000);
+    for (let i = 0; i < 2_000; i++) q.putNowait(`${i}:${big}`);
+    const meta = q._store.meta;
+    assert.ok((meta[Q_ARENA_CAP] as number) > 2 ** 20, "the flood grew the storage");
+    for (let i = 0; i < 2_000; i++) assert.equal(q.getNowait(), `${i}:${big}`);
+    assert.equal(meta[Q_ARENA_GEN], 1, "replaced once drained");
+    assert.ok((meta[Q_ARENA_CAP] as number) <= 4096, "by a small one");
+    const items = ["a", `b:${big}`, "c"];
+    for (const item of items) q.putNowait(item);
+    go.set();
+    assert.deepEqual(await within(early, 60_000), items, "the early worker reads the new storage");
+    const late = ["d", `e:${big}`];
+    assert.equal(await within(run("putAll", q, late, "sync"), 60_000), 2);
+    assert.deepEqual([q.getNowait(), q.getNowait()], late, "and one that got the queue after");
+    assert.equal(q.qsize(), 0);
   });
 });
