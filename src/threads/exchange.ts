@@ -11,7 +11,8 @@
  * started by a Thread) asks for it, and any thread holding it whose event loop runs posts it again.
  *
  * Each thread keeps the values it took in until the anchor's words no longer name them (the value was
- * claimed, or a newer one replaced it). An unref'd listener takes them in, so that a thread's queue does not
+ * claimed, or a newer one replaced it). Values that have no words of their own to anchor them (a queue item
+ * that holds shared memory: entries move) take a slot of a process-wide table of tickets (`depositItem`). An unref'd listener takes them in, so that a thread's queue does not
  * grow while its event loop runs; it never keeps the process alive.
  */
 import { canBlock, ME, workerThreads } from "./runtime.ts";
@@ -52,6 +53,58 @@ const channel: Channel | undefined = (() => {
   c.unref?.();
   return c;
 })();
+
+/**
+ * The tickets of values that anchor nowhere else: TICKETS pairs of words in one SharedArrayBuffer that every
+ * thread reaches (published as ./liveness.ts publishes its registry). A slot is free while its first word
+ * is 0; RESERVED while its taker writes it.
+ */
+const TICKETS = 4096;
+const RESERVED = -1;
+const TICKETS_KEY = "threadkit/threads:tickets:1";
+const tickets: Int32Array = (() => {
+  const wt = workerThreads;
+  let buffer = wt?.getEnvironmentData?.(TICKETS_KEY);
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== TICKETS * 8) {
+    buffer = new SharedArrayBuffer(TICKETS * 8);
+    wt?.setEnvironmentData?.(TICKETS_KEY, buffer);
+  }
+  return new Int32Array(buffer as SharedArrayBuffer);
+})();
+let hint = 0;
+
+/**
+ * Posts `value` (a copy is kept here, made now, as the copy that crosses) under a ticket of the table;
+ * returns its slot. TypeError if every slot is taken.
+ */
+export function depositItem(value: unknown): number {
+  for (let i = 0; i < TICKETS; i++) {
+    const slot = (hint + i) % TICKETS;
+    if (Atomics.load(tickets, slot * 2) !== 0) continue;
+    if (Atomics.compareExchange(tickets, slot * 2, 0, RESERVED) !== 0) continue;
+    hint = slot + 1;
+    try {
+      deposit(structuredClone(value), value, tickets, slot * 2);
+    } catch (error) {
+      Atomics.store(tickets, slot * 2, 0);
+      throw error;
+    }
+    return slot;
+  }
+  throw new TypeError(
+    `a threadkit/threads queue carries at most ${TICKETS} items holding a SharedArrayBuffer at a time`,
+  );
+}
+
+/** The value of the ticket in `slot`, which is free again; undefined if it cannot be had. */
+export function claimItem(slot: number): { value: unknown } | undefined {
+  return claim(tickets, slot * 2);
+}
+
+/** Lets go of the ticket in `slot` without taking its value (an item dropped unread). */
+export function dropItem(slot: number): void {
+  Atomics.store(tickets, slot * 2, 0);
+}
 
 /** What this thread holds now, for a worker it starts (see the top of this file). */
 export function held(): Posted[] {

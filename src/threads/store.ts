@@ -38,8 +38,8 @@
  * other threads through ./exchange.ts (its ticket in META, Q_ARENA_GEN counting the replacements), and
  * each takes it at its next lock, as after a growth.
  */
-import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER } from "./codec.ts";
-import { deposit, fetch } from "./exchange.ts";
+import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER, TAG_SHARED } from "./codec.ts";
+import { deposit, depositItem, dropItem, fetch } from "./exchange.ts";
 import { lockWord, unlockWord } from "./futex.ts";
 import {
   ENTRY,
@@ -502,7 +502,10 @@ export class Store {
   /** Drops every item in the order; returns how many. Both held. */
   clear(): number {
     const n = this.count;
-    for (let i = 0; i < n; i++) this.take();
+    for (let i = 0; i < n; i++) {
+      this.take();
+      if (out.tag === TAG_SHARED) dropItem(scratch32[0] as number); // dropped unread
+    }
     return n;
   }
 
@@ -661,6 +664,8 @@ export class Store {
    */
   dropHand(h: number): void {
     const base = h * this.ew;
+    if (this.hands[base + ENTRY_TAG] === TAG_SHARED)
+      dropItem(this.arena32[(this.hands[base + ENTRY_OFFSET] as number) >> 2] as number);
     const size = this.blockSize(this.hands, base);
     if (size > 0) this.release(this.hands[base + ENTRY_OFFSET] as number, size);
     this.freeHand(h);
@@ -696,6 +701,11 @@ export class Store {
     const units = priority && key.kind === KEY_STRING ? key.string.length : 0;
     if (length > 0 || units > 0) {
       const off = this.alloc(round8(length) + round8(units * 2));
+      if (tag === TAG_SHARED) {
+        // Posted now, at the commit (a put that fails earlier posts nothing): its bytes are the slot.
+        scratch32[0] = depositItem(encoded.shared);
+        encoded.shared = undefined;
+      }
       if (length <= WORD_COPY_MAX) {
         // Blocks are 8-byte aligned and rounded up, so whole words stay inside this block.
         const a = this.arena32;
