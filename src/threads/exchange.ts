@@ -144,19 +144,22 @@ export function claim(anchor: Int32Array, at: number): { value: unknown; local: 
   return found && { value: found.original ?? found.posted.value, local: found.original !== undefined };
 }
 
-/** As `claim`, for a value every thread reads (the ticket stays): undefined if it cannot be had. */
-export function fetch(anchor: Int32Array, at: number): unknown {
-  const found = look(anchor, at);
+/**
+ * As `claim`, for a value every thread reads (the ticket stays): undefined if it cannot be had. Unless
+ * `ask`, only what this thread has already received (a look that never waits).
+ */
+export function fetch(anchor: Int32Array, at: number, ask = true): unknown {
+  const found = look(anchor, at, ask);
   return found === undefined ? undefined : (found.original ?? found.posted.value);
 }
 
-function look(anchor: Int32Array, at: number): Kept | undefined {
+function look(anchor: Int32Array, at: number, ask = true): Kept | undefined {
   const from = Atomics.load(anchor, at);
   if (from === 0) return undefined;
   const key = keyOf(from, Atomics.load(anchor, at + 1));
   take();
   let found = kept.get(key);
-  if (found !== undefined || channel === undefined) return found;
+  if (found !== undefined || channel === undefined || !ask) return found;
   channel.postMessage({ want: key }); // missed: ask whoever has it to post it again
   const deadline = performance.now() + ASK_MS;
   const nap = new Int32Array(new SharedArrayBuffer(4));

@@ -126,6 +126,8 @@ export interface StoreBuffers {
   entries: SharedArrayBuffer;
   hands: SharedArrayBuffer;
   arena: SharedArrayBuffer;
+  /** Q_ARENA_GEN of `arena` (-1: unknown; absent: 0, the first one). */
+  arenaGen?: number;
 }
 
 /*
@@ -222,17 +224,21 @@ export class Store {
     this.putsAt = this.order === FIFO ? Q_PUTS : Q_PUTS_BESIDE;
     this.takesAt = this.order === FIFO ? Q_TAKES : Q_TAKES_BESIDE;
     this.capacity = this.meta[Q_CAPACITY] as number;
-    // A handle may have been made before the last replacement of ARENA: take the current one at the first lock.
-    if (Atomics.load(this.meta, Q_ARENA_GEN) !== 0) this.arenaGen = -1;
+    // A handle made before the last replacement of ARENA: the current one is taken at the first lock.
+    this.arenaGen = buffers.arenaGen ?? 0;
   }
 
   // ---- the mutexes (see the top of this file) -----------------------------------------------------------
 
   /** PUT and GET: the whole queue holds still. */
   lock(): void {
-    lockWord(this.meta, Q_PUT_MUTEX);
-    if (this.get !== Q_PUT_MUTEX) lockWord(this.meta, this.get);
-    this.refresh();
+    for (;;) {
+      lockWord(this.meta, Q_PUT_MUTEX);
+      if (this.get !== Q_PUT_MUTEX) lockWord(this.meta, this.get);
+      if (this.refresh()) return;
+      this.unlock();
+      this.awaitArena();
+    }
   }
 
   unlock(): void {
@@ -242,8 +248,12 @@ export class Store {
 
   /** PUT alone. */
   lockPut(): void {
-    lockWord(this.meta, Q_PUT_MUTEX);
-    if (this.meta[Q_PUT_VIEWS] !== this.putViews) this.refresh();
+    for (;;) {
+      lockWord(this.meta, Q_PUT_MUTEX);
+      if (this.meta[Q_PUT_VIEWS] === this.putViews || this.refresh()) return;
+      this.unlockPut();
+      this.awaitArena();
+    }
   }
 
   unlockPut(): void {
@@ -257,8 +267,24 @@ export class Store {
 
   /** GET alone. */
   lockGet(): void {
-    lockWord(this.meta, this.get);
-    if (this.meta[Q_GET_VIEWS] !== this.getViews) this.refresh();
+    for (;;) {
+      lockWord(this.meta, this.get);
+      if (this.meta[Q_GET_VIEWS] === this.getViews || this.refresh()) return;
+      this.unlockGet();
+      this.awaitArena();
+    }
+  }
+
+  /**
+   * No mutex held: waits until the ARENA buffer now in use has reached this thread (./exchange.ts asks the
+   * others for it), so that no thread waits for it holding a mutex another needs to answer.
+   */
+  private awaitArena(): void {
+    if (!(fetch(this.meta, Q_ARENA_TICKET) instanceof SharedArrayBuffer)) {
+      throw new Error(
+        "threadkit/threads queue: this thread could not get the queue's storage from the others",
+      );
+    }
   }
 
   unlockGet(): void {
@@ -284,25 +310,23 @@ export class Store {
 
   /**
    * New views after another thread grew a buffer, and Q_SHUTDOWN again. Either mutex keeps what it reads
-   * still: it changes only while both are held.
+   * still: it changes only while both are held. False, and nothing read, if ARENA was replaced by a buffer
+   * that has not reached this thread yet (the caller lets go and waits for it: `awaitArena`).
    */
-  private refresh(): void {
+  private refresh(): boolean {
     const m = this.meta;
     const b = this.buffers;
+    if (m[Q_ARENA_GEN] !== this.arenaGen) {
+      const arena = fetch(m, Q_ARENA_TICKET, false);
+      if (!(arena instanceof SharedArrayBuffer)) return false;
+      b.arena = arena;
+      this.arenaGen = m[Q_ARENA_GEN] as number;
+      b.arenaGen = this.arenaGen; // what a handle made from here carries
+      this.arenaCap = -1; // new views below
+    }
     this.putViews = m[Q_PUT_VIEWS] as number;
     this.getViews = m[Q_GET_VIEWS] as number;
     this.closed = m[Q_SHUTDOWN] !== 0;
-    if (m[Q_ARENA_GEN] !== this.arenaGen) {
-      const arena = fetch(m, Q_ARENA_TICKET);
-      if (!(arena instanceof SharedArrayBuffer)) {
-        throw new Error(
-          "threadkit/threads queue: this thread could not get the queue's storage from the others",
-        );
-      }
-      b.arena = arena;
-      this.arenaGen = m[Q_ARENA_GEN] as number;
-      this.arenaCap = -1; // new views below
-    }
     if (m[Q_ENTRY_CAP] !== this.entryCap) {
       this.entryCap = m[Q_ENTRY_CAP] as number;
       this.entries = new Int32Array(b.entries, 0, this.entryCap * this.ew);
@@ -319,6 +343,7 @@ export class Store {
       this.arenaU16 = new Uint16Array(b.arena, 0, this.arenaCap >> 1);
       this.arena32 = new Int32Array(b.arena, 0, this.arenaCap >> 2);
     }
+    return true;
   }
 
   // ---- the queue's order ---------------------------------------------------------------------------------
@@ -823,6 +848,7 @@ export class Store {
       // Committed in this order: a thread that dies before the generation moves leaves the old buffer in use.
       deposit(arena, arena, m, Q_ARENA_TICKET);
       this.buffers.arena = arena;
+      this.buffers.arenaGen = ((m[Q_ARENA_GEN] as number) + 1) | 0;
       m[Q_ARENA_TOP] = 0;
       m[Q_ARENA_ALLOC] = 0;
       Atomics.store(m, Q_ARENA_FREED, 0);

@@ -584,6 +584,7 @@ describe("threads Queue: storage given back after a drain", () => {
     for (let i = 0; i < 2_000; i++) assert.equal(q.getNowait(), `${i}:${big}`);
     assert.equal(meta[Q_ARENA_GEN], 1, "replaced once drained");
     assert.ok((meta[Q_ARENA_CAP] as number) <= 4096, "by a small one");
+    assert.equal(toHandle(q).queue?.arenaGen, 1, "a handle made now carries the new one, and says so");
     const items = ["a", `b:${big}`, "c"];
     for (const item of items) q.putNowait(item);
     go.set();
