@@ -155,8 +155,8 @@ describe("threads Barrier", () => {
     });
     const home = barrier.wait(); // first: the worker will be the last arrival
     const worker = run("onceAfter", barrier, 1, "sync");
-    await within(rejectsWith(home, BrokenBarrierError, broken));
-    assert.deepEqual(await within(worker), { name: "RangeError", code: undefined, message: "boom" });
+    await within(rejectsWith(home, BrokenBarrierError, broken), 60_000);
+    assert.deepEqual(await within(worker, 60_000), { name: "RangeError", code: undefined, message: "boom" });
     assert.equal(barrier.broken, true);
   });
 
@@ -173,9 +173,9 @@ describe("threads Barrier", () => {
       });
       const first = [run("once", barrier, "sync"), run("once", barrier, "async")];
       const last = run("onceAfter", barrier, 2, mode);
-      for (const outcome of await within(Promise.all(first)))
+      for (const outcome of await within(Promise.all(first), 60_000))
         assert.deepEqual(outcome, { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
-      assert.deepEqual(await within(last), {
+      assert.deepEqual(await within(last, 60_000), {
         name: "Error",
         code: "E_ROUND",
         message: "boom in the listener",
@@ -195,7 +195,7 @@ describe("threads Barrier", () => {
     const home = barrier.wait(); // the home party: it runs the action (rule 2)
     await queuedOn(barrier, 1);
     const other = fromHandle(toHandle(barrier)).wait(); // no action: the last arrival
-    await within(rejectsWith(home, BrokenBarrierError, broken));
+    await within(rejectsWith(home, BrokenBarrierError, broken), 60_000);
     assert.equal(await within(rejectsWith(other, Error)), boom);
   });
 
