@@ -35,6 +35,7 @@ export class Barrier implements BarrierApi {
 
   constructor(parties: number, options: BarrierOptions = {}) {
     this.parties = checkCount(parties, "parties", 1);
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
     const { action, timeout } = options;
     if (action !== undefined && typeof action !== "function")
       throw new TypeError("action must be a function");

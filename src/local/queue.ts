@@ -222,6 +222,7 @@ export class PriorityQueue<T> extends Queue<T> {
   private readonly compare: (a: T, b: T) => number;
 
   constructor(maxsize = 0, options: PriorityQueueOptions<T> = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
     super(maxsize);
     const { compare = defaultCompare } = options;
     if (typeof compare !== "function") throw new TypeError("compare must be a function");

@@ -31,6 +31,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
   private uncaught: unknown = undefined;
 
   constructor(options: ThreadOptions<A> = {} as ThreadOptions<A>) {
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
     const { target, args = [], name, daemon } = options as ThreadOptions;
     if (target !== undefined && typeof target !== "function")
       throw new TypeError("target must be a function");

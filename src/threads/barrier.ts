@@ -3,12 +3,13 @@ import type { BarrierOptions, WaitOptions } from "../api/options.ts";
 import type { Barrier as BarrierApi } from "../api/primitives.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
-import { describeError, reportError } from "../internal/runtime.ts";
 import { admitSync } from "./admit.ts";
+import { claim, deposit } from "./exchange.ts";
 import { FULL, Futex, type Orphans, SLICE, SPIN_SYNC, type Taker } from "./futex.ts";
 import {
   allocate,
   attach,
+  BARRIER_ERROR,
   BARRIER_HOME,
   BARRIER_OUT,
   BARRIER_PARTIES,
@@ -26,6 +27,7 @@ import {
 } from "./layout.ts";
 import { deaths, isDead } from "./liveness.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
+import { rebuild, type WireError, wireError } from "./wire-error.ts";
 
 /*
  * How the barrier lives in its buffer.
@@ -64,6 +66,10 @@ const HAS_ACTION = 4;
 const PENDING = 1; // the action has not finished
 const REQUEST = 2; // no party of the round has the action: the constructing thread's listener runs it
 const SPOILED = 4; // the round is broken (the action failed, or abort() came before it finished)
+const FAILED = 8; // ... by an error that waits for the last arrival under the ticket at BARRIER_ERROR
+
+/** BARRIER_HOME once the home object was collected: no round can run the action any more. */
+const HOME_GONE = -1;
 
 /** What a ticket brings: this party's Barrier object is the one with the action. */
 const HOME = 1;
@@ -108,16 +114,16 @@ interface Outcome {
  * 2. else the longest-waiting party of the round that waits on the home object;
  * 3. else (no party of the round is on the home object) the home thread's event loop, which listens for it.
  *
- * If the action throws or rejects, the party that ran it gets that error and every other party of the round
- * BrokenBarrierError (with rule 1 that is exactly Python's "the last arrival gets the error"); the barrier is
- * broken. With rule 3 no party can receive the error: every party gets BrokenBarrierError and the error is
- * reported on the home thread (stderr, as an uncaught error of a thread). An async action is awaited; in a
- * blocking `waitSync()` it cannot be, so an action that returns a promise there counts as failed with a
- * TypeError (use `wait()` on the home thread for async actions).
+ * If the action throws or rejects, the barrier is broken, the round's last arrival gets that error and
+ * every other party BrokenBarrierError (Python's rule), whichever thread ran it: an error that crosses to a
+ * last arrival on another thread is rebuilt there (./wire-error.ts: its class, message, stack and `code`).
+ * An async action is awaited; in a blocking `waitSync()` it cannot be, so an action that returns a promise
+ * there counts as failed with a TypeError (use `wait()` on the home thread for async actions).
  *
  * Rule 3 needs the home thread's event loop: while a round's action is requested, the home thread must not
  * be blocked (in `waitSync` on another primitive, say), or the round waits for it. The listener is an
- * Atomics.waitAsync on the buffer for as long as the home thread runs; it does not keep the process alive.
+ * Atomics.waitAsync on the buffer; it does not keep the process alive, nor the home object: once that is
+ * collected, the listener ends and a round that needs the action breaks (BrokenBarrierError for every party).
  * If the thread running a round's action dies first (the home thread, or the party of rule 1 or 2), the round
  * fails as if the action had thrown: every party gets BrokenBarrierError and the barrier is broken.
  */
@@ -145,7 +151,8 @@ export class Barrier implements BarrierApi, Orphans {
     init(this, new Futex(i32, this), action);
     if (action !== undefined) {
       i32[this.drain + BARRIER_HOME] = ME;
-      this.listen();
+      homes.register(this, i32);
+      listen(new WeakRef(this), i32);
     }
   }
 
@@ -388,6 +395,13 @@ export class Barrier implements BarrierApi, Orphans {
     const drain = this.drain;
     for (let i = 0; i < parties; i++) Atomics.store(i32, drain + BARRIER_PARTY + i, core.owner(cells[i]!));
     const home = Atomics.load(i32, drain + BARRIER_HOME);
+    if (runner < 0 && home === HOME_GONE) {
+      // Nobody can run the action: the round breaks, as if it had thrown where no party could catch it.
+      this.setPhase(BROKEN);
+      for (let i = 0; i < parties; i++) core.grant(cells[i]!, G_BROKEN);
+      this.grantAll(G_BROKEN);
+      return;
+    }
     Atomics.store(i32, drain + BARRIER_RUNNER, runner < 0 ? home : core.owner(cells[runner]!));
     Atomics.store(i32, BARRIER_OUT, parties);
     Atomics.store(i32, BARRIER_ROUND, runner < 0 ? PENDING | REQUEST : PENDING);
@@ -402,7 +416,7 @@ export class Barrier implements BarrierApi, Orphans {
     const index = (grant & INDEX) - 1;
     if ((grant & G_PENDING) === 0) return index;
     let outcome: Outcome | undefined;
-    if ((grant & G_RUN) !== 0) outcome = await this.runAsync();
+    if ((grant & G_RUN) !== 0) outcome = await this.runAsync(index);
     else await this.outcomeAsync();
     return this.checkOut(index, outcome);
   }
@@ -412,7 +426,7 @@ export class Barrier implements BarrierApi, Orphans {
     const index = (grant & INDEX) - 1;
     if ((grant & G_PENDING) === 0) return index;
     let outcome: Outcome | undefined;
-    if ((grant & G_RUN) !== 0) outcome = this.runSync();
+    if ((grant & G_RUN) !== 0) outcome = this.runSync(index);
     else {
       const i32 = this._core.i32;
       let seen = 0;
@@ -446,16 +460,24 @@ export class Barrier implements BarrierApi, Orphans {
     }
   }
 
-  /** This party has the round's outcome: the drain ends with the last one to take it. */
+  /**
+   * This party has the round's outcome: the drain ends with the last one to take it. The last arrival gets
+   * a failed action's error (its own, or the one another party or thread ran into), the others
+   * BrokenBarrierError.
+   */
   private checkOut(index: number, outcome: Outcome | undefined): number {
     const core = this._core;
     const i32 = core.i32;
-    const spoiled = (Atomics.load(i32, BARRIER_ROUND) & SPOILED) !== 0;
+    const round = Atomics.load(i32, BARRIER_ROUND);
+    const last = index === (i32[BARRIER_PARTIES] as number) - 1;
+    // Claimed before this party counts out: the next round's action may fail and post its own error.
+    const carried = last && (round & FAILED) !== 0 ? claim(i32, this.drain + BARRIER_ERROR) : undefined;
     core.lock();
     this.out(index);
     core.unlock();
-    if (outcome?.failed) throw outcome.error;
-    if (spoiled) throw new BrokenBarrierError();
+    if (last && outcome?.failed) throw outcome.error;
+    if (carried !== undefined) throw carried.local ? carried.value : rebuild(carried.value as WireError);
+    if ((round & SPOILED) !== 0) throw new BrokenBarrierError();
     return index;
   }
 
@@ -504,7 +526,8 @@ export class Barrier implements BarrierApi, Orphans {
 
   // ---- the action ---------------------------------------------------------------------------------------
 
-  private async runAsync(): Promise<Outcome> {
+  /** Runs the action for the party of `index` (-1: the home thread's listener) and publishes its outcome. */
+  private async runAsync(index: number): Promise<Outcome> {
     let outcome: Outcome;
     try {
       const action = this.action!;
@@ -513,11 +536,11 @@ export class Barrier implements BarrierApi, Orphans {
     } catch (error) {
       outcome = { failed: true, error };
     }
-    this.finish(outcome.failed);
+    this.finish(outcome, index);
     return outcome;
   }
 
-  private runSync(): Outcome {
+  private runSync(index: number): Outcome {
     let outcome: Outcome;
     try {
       const action = this.action!;
@@ -532,53 +555,82 @@ export class Barrier implements BarrierApi, Orphans {
     } catch (error) {
       outcome = { failed: true, error };
     }
-    this.finish(outcome.failed);
+    this.finish(outcome, index);
     return outcome;
   }
 
-  /** Publishes the action's outcome; a failed action breaks the barrier (as Python's `_break`). */
-  private finish(failed: boolean): void {
+  /**
+   * Publishes the action's outcome; a failed action breaks the barrier (as Python's `_break`). Unless the
+   * runner is the last arrival, the error goes to that party by ticket (only this round's parties read the
+   * ticket's words, and only once the outcome is published, so they need no guard).
+   */
+  private finish(outcome: Outcome, index: number): void {
     const core = this._core;
+    const i32 = core.i32;
+    const carried = outcome.failed && index !== (i32[BARRIER_PARTIES] as number) - 1;
+    if (carried) deposit(outcome.error, wireError(outcome.error), i32, this.drain + BARRIER_ERROR);
     core.lock();
-    this.publish(failed);
+    this.publish(outcome.failed, carried);
     core.unlock();
-    Atomics.notify(core.i32, BARRIER_ROUND);
+    Atomics.notify(i32, BARRIER_ROUND);
   }
 
   /** GUARD held: the outcome into ROUND (the caller notifies it after letting GUARD go). */
-  private publish(failed: boolean): void {
+  private publish(failed: boolean, carried = false): void {
     const i32 = this._core.i32;
     const spoiled = failed || (Atomics.load(i32, BARRIER_ROUND) & SPOILED) !== 0;
-    Atomics.store(i32, BARRIER_ROUND, spoiled ? SPOILED : 0);
+    Atomics.store(i32, BARRIER_ROUND, spoiled ? SPOILED | (carried ? FAILED : 0) : 0);
     if (failed) {
       this.setPhase(BROKEN);
       this.grantAll(G_BROKEN);
     }
   }
 
+  /** @internal The home thread's listener found a REQUEST (rule 3 of the class comment): runs the action. */
+  _serve(): void {
+    keepAlive();
+    this.runAsync(-1).then(letGo);
+  }
+
   /**
-   * The home thread's listener (rule 3 of the class comment): runs the action of a round none of whose
-   * parties is on the home object. An Atomics.waitAsync that does not hold the keep-alive while idle.
+   * @internal The home object was collected: nobody can run the action any more. A round that waits for it
+   * breaks, and so will every later round that needs it (see `complete`).
    */
-  private listen(): void {
-    const i32 = this._core.i32;
-    for (;;) {
-      const v = Atomics.load(i32, BARRIER_ROUND);
-      if ((v & REQUEST) !== 0) {
-        if (Atomics.compareExchange(i32, BARRIER_ROUND, v, v & ~REQUEST) !== v) continue;
-        keepAlive();
-        this.runAsync().then((outcome) => {
-          letGo();
-          if (outcome.failed)
-            reportError(`Exception in the action of a Barrier:\n${describeError(outcome.error)}`);
-        });
-        continue;
-      }
-      const r = waitAsync(i32, BARRIER_ROUND, v);
-      if (r.async) {
-        r.value.then(() => this.listen());
-        return;
-      }
+  _homeGone(): void {
+    const core = this._core;
+    const i32 = core.i32;
+    core.lock();
+    Atomics.store(i32, this.drain + BARRIER_HOME, HOME_GONE);
+    const orphaned = (Atomics.load(i32, BARRIER_ROUND) & REQUEST) !== 0;
+    if (orphaned) this.publish(true);
+    core.unlock();
+    Atomics.notify(i32, BARRIER_ROUND);
+  }
+}
+
+/** Home objects: when one is collected, its barrier learns that the action is gone (and its listener ends). */
+const homes = new FinalizationRegistry<Int32Array>((i32) =>
+  Barrier._attach(i32.buffer as SharedArrayBuffer)._homeGone(),
+);
+
+/**
+ * The home thread's listener (rule 3 of the class comment): runs the action of a round none of whose
+ * parties is on the home object. An Atomics.waitAsync that holds neither the keep-alive while idle nor the
+ * home object (only a WeakRef to it), so a dropped Barrier is collected; `_homeGone` then wakes it to end.
+ */
+function listen(home: WeakRef<Barrier>, i32: Int32Array): void {
+  for (;;) {
+    const barrier = home.deref();
+    if (barrier === undefined) return;
+    const v = Atomics.load(i32, BARRIER_ROUND);
+    if ((v & REQUEST) !== 0) {
+      if (Atomics.compareExchange(i32, BARRIER_ROUND, v, v & ~REQUEST) === v) barrier._serve();
+      continue;
+    }
+    const r = waitAsync(i32, BARRIER_ROUND, v);
+    if (r.async) {
+      r.value.then(() => listen(home, i32));
+      return;
     }
   }
 }

@@ -7,10 +7,13 @@
  *   (~10x cheaper than v8.serialize for small objects, see shared/reference/baselines.md B11c);
  * - v8: everything else structured clone carries (Date, Map, typed arrays, errors, cycles, shared
  *   references, class instances as plain objects, ...), through V8's own structured clone serializer
- *   (node:v8's Serializer), reached through the runtime adapter.
+ *   (node:v8's Serializer), reached through the runtime adapter;
+ * - shared: a value holding a SharedArrayBuffer (or a view of one), which must arrive as the same memory,
+ *   as postMessage and structuredClone carry it. Bytes cannot hold a buffer, so such an item crosses whole
+ *   through ./exchange.ts, and its bytes in the queue are its ticket's slot (written by the store).
  *
- * A value structured clone refuses (a function, a symbol, a SharedArrayBuffer, which shared bytes cannot
- * carry) is a TypeError, thrown before the queue is touched. The fast path gives up (and leaves the value
+ * A value structured clone refuses (a function, a symbol) is a TypeError, thrown before the queue is
+ * touched. The fast path gives up (and leaves the value
  * to v8) whenever it cannot promise exactly what structured clone would give: a prototype other than
  * Object's or Array's, holes or extra properties on an array, a `__proto__` key, a value reached twice.
  * (So an object's own getters may run twice, once for each path; structured clone runs each once. A getter
@@ -19,6 +22,7 @@
  * Encoding writes into a per-thread scratch buffer and decoding reads from one: the queue copies bytes in
  * and out of shared memory under its mutex, so the (comparatively slow) codec never runs under it.
  */
+import { claimItem } from "./exchange.ts";
 import { serializer } from "./runtime.ts";
 
 /** Entry tags: how an item is held (the inline ones carry no bytes). */
@@ -29,6 +33,7 @@ export const TAG_NULL = 4;
 export const TAG_UNDEFINED = 5;
 export const TAG_FAST = 6;
 export const TAG_V8 = 7;
+export const TAG_SHARED = 8;
 
 // Tags inside a fast byte stream.
 const N_FLOAT = 1;
@@ -45,8 +50,11 @@ const V_OBJECT = 10;
 /** Deeper values go to v8 (which also handles cycles): keeps the fast path's recursion shallow. */
 const MAX_DEPTH = 64;
 
-/** What the last `encode` produced: the tag, and the number (inline) or the bytes in `scratch`. */
-export const encoded = { tag: 0, number: 0, length: 0 };
+/**
+ * What the last `encode` produced: the tag, and the number (inline) or the bytes in `scratch`; for
+ * TAG_SHARED, the value itself (`shared`), which the store posts and lets go of.
+ */
+export const encoded = { tag: 0, number: 0, length: 0, shared: undefined as unknown };
 
 /**
  * Node's Buffer, when the host has it: its latin1/ucs2 slices and writes are single native calls, several
@@ -180,14 +188,22 @@ export function encode(value: unknown): void {
 }
 
 function encodeV8(value: unknown): void {
-  if (value instanceof SharedArrayBuffer) throw uncloneable("a SharedArrayBuffer");
   if (serializer === undefined) throw uncloneable("this value without node:v8");
   let out: Uint8Array;
+  const shared: SharedArrayBuffer[] = [];
   try {
-    out = serializer.serialize(value);
+    out = serializer.serializeShared?.(value, shared) ?? serializer.serialize(value);
   } catch (error) {
     const message = (error as { message?: string } | null)?.message ?? String(error);
     throw uncloneable(`this value (${message})`);
+  }
+  if (shared.length > 0) {
+    pos = 0;
+    room(8);
+    encoded.tag = TAG_SHARED;
+    encoded.length = 4; // the ticket's slot
+    encoded.shared = value;
+    return;
   }
   pos = 0;
   room(out.length);
@@ -366,6 +382,12 @@ export function decode(tag: number, number: number, length: number): unknown {
       return read();
     case TAG_V8:
       return serializer!.deserialize(scratch.slice(0, length));
+    case TAG_SHARED: {
+      const got = claimItem(scratch32[0] as number);
+      if (got === undefined)
+        throw new Error("threadkit/threads queue: an item's shared memory did not reach this thread");
+      return got.value;
+    }
   }
   throw new Error(`threadkit/threads queue: corrupt entry tag ${tag}`);
 }

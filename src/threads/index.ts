@@ -8,7 +8,10 @@
  *   direct hand-off, spinning before sleeping, cancel on timeout/abort with nothing lost.
  * - ./layout.ts: which Int32 slot means what, for every primitive.
  * - ./handle.ts: toHandle()/fromHandle(), how a primitive crosses postMessage.
- * - ./thread.ts, ./worker-entry.ts: Thread and Timer, a module function run on a worker with primitives live.
+ * - ./thread.ts, ./worker-entry.ts: Thread and Timer, a module function run on a worker with primitives live;
+ *   ./registry.ts, the process's running Threads (enumerate()); ./wire-error.ts, how an error crosses.
+ * - ./exchange.ts: what shared memory cannot hold (an error, a SharedArrayBuffer) passed to other threads by
+ *   ticket, over a process-wide BroadcastChannel.
  * - ./lock.ts, ./rlock.ts, ./condition.ts, ./semaphore.ts, ./event.ts, ./barrier.ts: thin shells on the core.
  *
  * Times are milliseconds. Every call that can wait takes `{ timeout, signal, blocking }`.

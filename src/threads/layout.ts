@@ -116,6 +116,8 @@ export const Q_HAND_CAP = 6; // how many entries HANDS holds now
 export const Q_ARENA_CAP = 7; // bytes in ARENA now
 export const Q_KEY_KIND = 8; // PRIORITY: the kind of the queued keys (KEY_*), 0 while empty
 export const Q_SEQ = 9; // PRIORITY: the next put's sequence number (ties keep put order)
+export const Q_ARENA_GEN = 10; // how many times ARENA was replaced by a smaller buffer (after a drain)
+export const Q_ARENA_TICKET = 11; // words 11, 12: the ticket of the ARENA buffer now (./exchange.ts)
 export const Q_PUT_MUTEX = 16; // a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
 export const Q_HANDED = 17; // items ever handed straight to a waiting getter (mod 2^32)
 export const Q_ARENA_TOP = 18; // ARENA is allocated below this offset
@@ -167,12 +169,14 @@ export const SEM_ENTRY = 2;
 
 /**
  * A Barrier's drain, after its cells (at `HEADER + capacity * CELL`): who runs the round's action, the home
- * thread (the one whose Barrier has the action), and for each party of the draining round, by its index, the
- * thread that has yet to take the round's outcome (thread id + 1; 0 once taken). See ./barrier.ts.
+ * thread (the one whose Barrier has the action), the ticket of the action's error for the last arrival (two
+ * words, see ./exchange.ts), and for each party of the draining round, by its index, the thread that has yet
+ * to take the round's outcome (thread id + 1; 0 once taken). See ./barrier.ts.
  */
 export const BARRIER_RUNNER = 0;
 export const BARRIER_HOME = 1;
-export const BARRIER_PARTY = 2;
+export const BARRIER_ERROR = 2;
+export const BARRIER_PARTY = 4;
 
 /** Words a kind's buffer has after its `capacity` cells. */
 export function trailer(kind: number, capacity: number): number {

@@ -472,8 +472,10 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   /** Takes the next item for decoding: OK, NO (empty, and `wait` false), ENDED, NO_CELL, or a cell to wait on. */
   private tryGet(wait: boolean, spin = 0): number {
-    const got = this.tryGetOnce(wait, spin);
-    return got === RETRY ? this.tryGetOnce(wait, 0) : got;
+    let got = this.tryGetOnce(wait, spin);
+    if (got === RETRY) got = this.tryGetOnce(wait, 0);
+    if (got === OK) this._store.shrink(); // a drained flood gives its memory back
+    return got;
   }
 
   private tryGetOnce(wait: boolean, spin: number): number {
@@ -615,6 +617,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
     store.lockGet();
     store.takeHand(granted - 1);
     store.unlockGet();
+    store.shrink();
     return decodeTaken() as T;
   }
 

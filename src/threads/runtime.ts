@@ -168,6 +168,13 @@ export const waitAsync = (
 export interface Serializer {
   serialize(value: unknown): Uint8Array;
   deserialize(bytes: Uint8Array): unknown;
+  /**
+   * As `serialize`, with the SharedArrayBuffers met pushed onto `shared` (written as their index there).
+   * Node's Deserializer cannot read them back (it has no way to be given them), so this only tells whether
+   * a value holds any: such a value crosses whole, by postMessage (see ./codec.ts). Absent where the host
+   * cannot.
+   */
+  serializeShared?(value: unknown, shared: SharedArrayBuffer[]): Uint8Array;
 }
 
 interface V8Like {
@@ -209,6 +216,19 @@ export const serializer: Serializer | undefined = (() => {
       const reader = new Reader(bytes);
       reader.readHeader();
       return reader.readValue();
+    },
+    serializeShared(value: unknown, shared: SharedArrayBuffer[]): Uint8Array {
+      // Node asks the serializer for an id of each SharedArrayBuffer (its default refuses them).
+      const writer = new Writer() as InstanceType<V8Like["Serializer"]> & {
+        _getSharedArrayBufferId(b: SharedArrayBuffer): number;
+      };
+      writer._getSharedArrayBufferId = (b) => {
+        const known = shared.indexOf(b);
+        return known >= 0 ? known : shared.push(b) - 1;
+      };
+      writer.writeHeader();
+      writer.writeValue(value);
+      return writer.releaseBuffer();
     },
   };
 })();

@@ -33,9 +33,13 @@
  * Unbounded means unbounded: the three buffers are growable SharedArrayBuffers (Node 20 has them), grown
  * under the mutexes; their size lives in META, so another thread sees a growth the next time it takes the
  * mutex and makes new views then. (Views of fixed length, because V8 11 runs length-tracking views of a
- * growable buffer ~15x slower.)
+ * growable buffer ~15x slower.) A growable buffer never shrinks, so once a large ARENA is drained (nothing
+ * live), the next get replaces it by a small new buffer, under both mutexes: the new buffer reaches the
+ * other threads through ./exchange.ts (its ticket in META, Q_ARENA_GEN counting the replacements), and
+ * each takes it at its next lock, as after a growth.
  */
-import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER } from "./codec.ts";
+import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER, TAG_SHARED } from "./codec.ts";
+import { deposit, depositItem, dropItem, fetch } from "./exchange.ts";
 import { lockWord, unlockWord } from "./futex.ts";
 import {
   ENTRY,
@@ -56,6 +60,8 @@ import {
   Q_ARENA_ALLOC,
   Q_ARENA_CAP,
   Q_ARENA_FREED,
+  Q_ARENA_GEN,
+  Q_ARENA_TICKET,
   Q_ARENA_TOP,
   Q_CAPACITY,
   Q_DONE,
@@ -85,6 +91,11 @@ const MAX_ARENA = MAX_BYTES - 8;
 const FIRST_ENTRIES = 64;
 const FIRST_HANDS = 16;
 const FIRST_ARENA = 4096;
+/**
+ * An ARENA larger than this is replaced by a FIRST_ARENA one once nothing in it is live (a growable buffer
+ * never shrinks): a queue that once held a flood gives the memory back after the drain.
+ */
+const SHRINK_ABOVE = 1 << 20;
 /** Items up to this many bytes are copied a word at a time (cheaper than a subarray and a set). */
 const WORD_COPY_MAX = 256;
 
@@ -116,6 +127,8 @@ export interface StoreBuffers {
   entries: SharedArrayBuffer;
   hands: SharedArrayBuffer;
   arena: SharedArrayBuffer;
+  /** Q_ARENA_GEN of `arena` (-1: unknown; absent: 0, the first one). */
+  arenaGen?: number;
 }
 
 /*
@@ -171,6 +184,8 @@ export class Store {
   /** Q_PUT_VIEWS, Q_GET_VIEWS as the last `refresh()` read them (-1: views not made yet). */
   private putViews = -1;
   private getViews = -1;
+  /** Q_ARENA_GEN of `buffers.arena` (-1: unknown, for a handle made before a replacement was seen). */
+  private arenaGen = 0;
 
   /** A new, empty store of `order`, holding at most `capacity` items (0: unbounded). */
   static create(order: number, capacity: number): Store {
@@ -194,6 +209,7 @@ export class Store {
 
   /** Views are made when a mutex is first taken (attaching a handle waits for nobody). */
   constructor(readonly buffers: StoreBuffers) {
+    this.buffers = { ...buffers }; // ARENA may be replaced: by this Store's own copy
     for (const b of [buffers.entries, buffers.hands, buffers.arena]) {
       if (!(b instanceof SharedArrayBuffer) || !(b as { growable?: boolean }).growable) {
         throw new TypeError("not a threadkit/threads queue handle: missing its growable buffers");
@@ -209,15 +225,21 @@ export class Store {
     this.putsAt = this.order === FIFO ? Q_PUTS : Q_PUTS_BESIDE;
     this.takesAt = this.order === FIFO ? Q_TAKES : Q_TAKES_BESIDE;
     this.capacity = this.meta[Q_CAPACITY] as number;
+    // A handle made before the last replacement of ARENA: the current one is taken at the first lock.
+    this.arenaGen = buffers.arenaGen ?? 0;
   }
 
   // ---- the mutexes (see the top of this file) -----------------------------------------------------------
 
   /** PUT and GET: the whole queue holds still. */
   lock(): void {
-    lockWord(this.meta, Q_PUT_MUTEX);
-    if (this.get !== Q_PUT_MUTEX) lockWord(this.meta, this.get);
-    this.refresh();
+    for (;;) {
+      lockWord(this.meta, Q_PUT_MUTEX);
+      if (this.get !== Q_PUT_MUTEX) lockWord(this.meta, this.get);
+      if (this.refresh()) return;
+      this.unlock();
+      this.awaitArena();
+    }
   }
 
   unlock(): void {
@@ -227,8 +249,12 @@ export class Store {
 
   /** PUT alone. */
   lockPut(): void {
-    lockWord(this.meta, Q_PUT_MUTEX);
-    if (this.meta[Q_PUT_VIEWS] !== this.putViews) this.refresh();
+    for (;;) {
+      lockWord(this.meta, Q_PUT_MUTEX);
+      if (this.meta[Q_PUT_VIEWS] === this.putViews || this.refresh()) return;
+      this.unlockPut();
+      this.awaitArena();
+    }
   }
 
   unlockPut(): void {
@@ -242,8 +268,24 @@ export class Store {
 
   /** GET alone. */
   lockGet(): void {
-    lockWord(this.meta, this.get);
-    if (this.meta[Q_GET_VIEWS] !== this.getViews) this.refresh();
+    for (;;) {
+      lockWord(this.meta, this.get);
+      if (this.meta[Q_GET_VIEWS] === this.getViews || this.refresh()) return;
+      this.unlockGet();
+      this.awaitArena();
+    }
+  }
+
+  /**
+   * No mutex held: waits until the ARENA buffer now in use has reached this thread (./exchange.ts asks the
+   * others for it), so that no thread waits for it holding a mutex another needs to answer.
+   */
+  private awaitArena(): void {
+    if (!(fetch(this.meta, Q_ARENA_TICKET) instanceof SharedArrayBuffer)) {
+      throw new Error(
+        "threadkit/threads queue: this thread could not get the queue's storage from the others",
+      );
+    }
   }
 
   unlockGet(): void {
@@ -269,11 +311,20 @@ export class Store {
 
   /**
    * New views after another thread grew a buffer, and Q_SHUTDOWN again. Either mutex keeps what it reads
-   * still: it changes only while both are held.
+   * still: it changes only while both are held. False, and nothing read, if ARENA was replaced by a buffer
+   * that has not reached this thread yet (the caller lets go and waits for it: `awaitArena`).
    */
-  private refresh(): void {
+  private refresh(): boolean {
     const m = this.meta;
     const b = this.buffers;
+    if (m[Q_ARENA_GEN] !== this.arenaGen) {
+      const arena = fetch(m, Q_ARENA_TICKET, false);
+      if (!(arena instanceof SharedArrayBuffer)) return false;
+      b.arena = arena;
+      this.arenaGen = m[Q_ARENA_GEN] as number;
+      b.arenaGen = this.arenaGen; // what a handle made from here carries
+      this.arenaCap = -1; // new views below
+    }
     this.putViews = m[Q_PUT_VIEWS] as number;
     this.getViews = m[Q_GET_VIEWS] as number;
     this.closed = m[Q_SHUTDOWN] !== 0;
@@ -293,6 +344,7 @@ export class Store {
       this.arenaU16 = new Uint16Array(b.arena, 0, this.arenaCap >> 1);
       this.arena32 = new Int32Array(b.arena, 0, this.arenaCap >> 2);
     }
+    return true;
   }
 
   // ---- the queue's order ---------------------------------------------------------------------------------
@@ -476,7 +528,10 @@ export class Store {
   /** Drops every item in the order; returns how many. Both held. */
   clear(): number {
     const n = this.count;
-    for (let i = 0; i < n; i++) this.take();
+    for (let i = 0; i < n; i++) {
+      this.take();
+      if (out.tag === TAG_SHARED) dropItem(scratch32[0] as number); // dropped unread
+    }
     return n;
   }
 
@@ -635,6 +690,8 @@ export class Store {
    */
   dropHand(h: number): void {
     const base = h * this.ew;
+    if (this.hands[base + ENTRY_TAG] === TAG_SHARED)
+      dropItem(this.arena32[(this.hands[base + ENTRY_OFFSET] as number) >> 2] as number);
     const size = this.blockSize(this.hands, base);
     if (size > 0) this.release(this.hands[base + ENTRY_OFFSET] as number, size);
     this.freeHand(h);
@@ -670,6 +727,11 @@ export class Store {
     const units = priority && key.kind === KEY_STRING ? key.string.length : 0;
     if (length > 0 || units > 0) {
       const off = this.alloc(round8(length) + round8(units * 2));
+      if (tag === TAG_SHARED) {
+        // Posted now, at the commit (a put that fails earlier posts nothing): its bytes are the slot.
+        scratch32[0] = depositItem(encoded.shared);
+        encoded.shared = undefined;
+      }
       if (length <= WORD_COPY_MAX) {
         // Blocks are 8-byte aligned and rounded up, so whole words stay inside this block.
         const a = this.arena32;
@@ -771,6 +833,33 @@ export class Store {
     const m = this.meta;
     Atomics.store(m, Q_ARENA_FREED, ((m[Q_ARENA_FREED] as number) + size) | 0);
     if (this.order !== FIFO && off + size === m[Q_ARENA_TOP]) m[Q_ARENA_TOP] = off;
+  }
+
+  /**
+   * After a get, no mutex held: if ARENA is large and nothing in it is live, replaces it by a small new
+   * buffer (see the top of this file). Costs one comparison unless ARENA is large.
+   */
+  shrink(): void {
+    if (this.arenaCap <= SHRINK_ABOVE || this.live() !== 0) return;
+    this.lock();
+    try {
+      if (this.arenaCap <= SHRINK_ABOVE || this.live() !== 0) return;
+      const m = this.meta;
+      const arena = growable(FIRST_ARENA);
+      // Committed in this order: a thread that dies before the generation moves leaves the old buffer in use.
+      deposit(arena, arena, m, Q_ARENA_TICKET);
+      this.buffers.arena = arena;
+      this.buffers.arenaGen = ((m[Q_ARENA_GEN] as number) + 1) | 0;
+      m[Q_ARENA_TOP] = 0;
+      m[Q_ARENA_ALLOC] = 0;
+      Atomics.store(m, Q_ARENA_FREED, 0);
+      m[Q_ARENA_CAP] = FIRST_ARENA;
+      m[Q_ARENA_GEN] = ((m[Q_ARENA_GEN] as number) + 1) | 0;
+      this.arenaGen = m[Q_ARENA_GEN] as number;
+      this.viewsChanged();
+    } finally {
+      this.unlock();
+    }
   }
 
   private growArena(bytes: number): void {

@@ -12,19 +12,21 @@
  * - The outcome (an uncaught error) is posted on a private MessagePort before `done` is set, so whoever
  *   sees `done` can drain the port synchronously (receiveMessageOnPort) and find the error there.
  *
- * What a thread knows (`activeCount()`, `enumerate()`): itself, the main thread, and the threads it started
- * that are still alive. Threads started by other workers are not seen (Python sees every thread; a worker has
- * no registry of the process's workers without one more shared structure, and nothing here needs it).
+ * What a thread sees (`activeCount()`, `enumerate()`): every running thread of the process, as in Python:
+ * the main thread, itself, and every Thread started on any thread (./registry.ts). A Thread started
+ * elsewhere comes as an object of this thread, which `join()` and `isAlive()` answer through the registry.
  */
-import { errorFromRecord, RuntimeError } from "../api/errors.ts";
+import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Thread as ThreadApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { describeError, reportError } from "../internal/runtime.ts";
 import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
+import { held, type Posted, seed } from "./exchange.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
+import { entries, forget, register, running, waitFinished, waitFinishedSync } from "./registry.ts";
 import {
   fileUrl,
   isMainThread,
@@ -36,6 +38,7 @@ import {
 } from "./runtime.ts";
 import { checkLoadable, cloneError } from "./start-checks.ts";
 import { directStdio } from "./stdio.ts";
+import { rebuild, type WireError } from "./wire-error.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -53,11 +56,6 @@ export interface ThreadOptions {
   /** A daemon thread does not keep the process alive. Default: the current thread's. */
   daemon?: boolean;
 }
-
-/** An uncaught error as it crosses: an Error's parts (threadkit errors rebuilt from `code`), or a value. */
-type WireError =
-  | { kind: "error"; name: string; message: string; stack: string | undefined; code: unknown }
-  | { kind: "value"; value: unknown };
 
 /** @internal What a worker posts on its port. `late`: an error after the target had settled (reported, not kept). */
 export interface Outcome {
@@ -82,12 +80,15 @@ interface Descriptor {
   /** The descriptors the worker writes itself (./stdio.ts). */
   stdio: number;
   timer?: { interval: number; fate: Int32Array; finished: Handle<"Event"> };
+  /** What the parent held of ./exchange.ts when it started this thread. */
+  exchange: Posted[];
 }
 
 const descriptor: Descriptor | undefined = (() => {
   const data = workerThreads?.workerData as Partial<Descriptor> | undefined;
   return data?.threadkit === "thread" && isHandle(data.done) ? (data as Descriptor) : undefined;
 })();
+seed(descriptor?.exchange);
 
 /**
  * The "Thread-N" counter, shared with every thread this one starts (and theirs), so names are unique across
@@ -222,6 +223,8 @@ export class Thread implements ThreadApi {
   private answered = false;
   private onAnswer: (() => void) | undefined;
   private answering: Promise<true> | undefined;
+  /** A thread started elsewhere, known from the registry (its slot there); -1 for every other Thread. */
+  private slot = -1;
 
   constructor(options: ThreadOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
@@ -270,6 +273,7 @@ export class Thread implements ThreadApi {
 
   /** True from `start()` until the target has settled (or the worker has ended). */
   isAlive(): boolean {
+    if (this.slot >= 0) return running(this.slot, this.id as number);
     return this.started && !this.done.isSet();
   }
 
@@ -307,6 +311,7 @@ export class Thread implements ThreadApi {
       hooks,
       stdio: directStdio(),
       timer: this instanceof Timer ? this._wire() : undefined,
+      exchange: held(),
     };
     let worker: WorkerLike;
     try {
@@ -326,6 +331,7 @@ export class Thread implements ThreadApi {
     this.id = worker.threadId;
     this.port = port1;
     startedHere.add(this);
+    register(worker.threadId, this.isDaemon, this.threadName);
     port1.on("message", (outcome: Outcome) => this.receive(outcome));
     port1.unref(); // the worker keeps the process alive, not its port
     worker.on("error", (error) => {
@@ -373,6 +379,7 @@ export class Thread implements ThreadApi {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.slot >= 0) return waitFinished(this.slot, this.id as number, ms, opts?.signal);
     if (this.done.isSet()) return this.answer();
     if (ms === 0) return FALSE;
     return this.done.wait(opts).then((ok) => (ok ? this.answer() : false));
@@ -391,8 +398,9 @@ export class Thread implements ThreadApi {
    * ```
    */
   joinSync(opts?: WaitOptions): boolean {
-    admitSync(opts);
+    const ms = admitSync(opts);
     this.checkJoin();
+    if (this.slot >= 0) return waitFinishedSync(this.slot, this.id as number, ms);
     if (this.done.isSet()) return this.finish(); // finished: no need to go through the core
     return this.done.waitSync(opts) && this.finish();
   }
@@ -460,6 +468,7 @@ export class Thread implements ThreadApi {
     }
     this.answered = true;
     this.onAnswer?.();
+    forget(this.id as number);
     startedHere.delete(this);
     this.port?.close();
   }
@@ -484,6 +493,7 @@ export class Thread implements ThreadApi {
     this.port = undefined;
     this.failed = false;
     this.dummy = false;
+    this.slot = -1;
   }
 
   /** @internal This worker's own Thread, from its workerData. */
@@ -495,6 +505,13 @@ export class Thread implements ThreadApi {
     self.targetArgs = unwire(d.args, new Map()) as unknown[];
     if (d.kind === "Timer" && d.timer !== undefined) (self as Timer)._attach(d.timer);
     return self;
+  }
+
+  /** @internal A Thread started on another thread, as the registry lists it. */
+  static _foreign(slot: number, ident: number, daemon: boolean, name: string): Thread {
+    const thread = Thread._known(name, ident, daemon);
+    thread.slot = slot;
+    return thread;
   }
 
   /** @internal */
@@ -566,53 +583,6 @@ function targetLabel(href: string, exportName: string): string {
   return file.replace(/\.[^.]*$/, "");
 }
 
-/** @internal The parts of an uncaught error that cross to the parent. */
-export function wireError(error: unknown): WireError {
-  if (error instanceof Error) {
-    const { name, message, stack } = error;
-    const code = (error as { code?: unknown }).code;
-    const plain = typeof code === "string" || typeof code === "number" ? code : undefined;
-    return { kind: "error", name, message, stack, code: plain };
-  }
-  try {
-    structuredClone(error);
-    return { kind: "value", value: error };
-  } catch {
-    return { kind: "value", value: String(error) };
-  }
-}
-
-const builtins: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-/** The error again: a threadkit error of its class, a built-in of its class, else an Error with its name. */
-function rebuild(wire: WireError): unknown {
-  if (wire.kind === "value") return wire.value;
-  const { name, message, stack, code } = wire;
-  let error: Error | undefined;
-  if (typeof code === "string") {
-    const threadkit = errorFromRecord({ code, message });
-    if (threadkit.code === code && threadkit.name === name) error = threadkit;
-  }
-  if (error === undefined) {
-    error = new (builtins[name] ?? Error)(message);
-    if (error.name !== name)
-      Object.defineProperty(error, "name", { value: name, configurable: true, writable: true });
-    if (code !== undefined)
-      Object.defineProperty(error, "code", { value: code, configurable: true, writable: true });
-  }
-  if (stack !== undefined)
-    Object.defineProperty(error, "stack", { value: stack, configurable: true, writable: true });
-  return error;
-}
-
 /** @internal The error of a worker that ended before its target settled. */
 export function exitError(code: number): Error {
   const error = new Error(`the thread's worker exited with code ${code} before its target settled`);
@@ -639,19 +609,37 @@ export function currentThread(): Thread {
   return self;
 }
 
-/** How many threads this thread knows are alive: itself, the main thread, and the ones it started. */
+/** How many threads of the process are alive (see `enumerate`). */
 export function activeCount(): number {
   return enumerate().length;
 }
 
-/** The threads this thread knows are alive: itself, the main thread, and the ones it started and that still run. */
+/** Threads started elsewhere, as this thread has listed them (one object per thread, while it runs). */
+const foreign = new Map<number, Thread>();
+
+/**
+ * The threads of the process that are alive: the main thread, the current thread, and every Thread started
+ * on any thread and still running (the ones this thread started are the very objects it has).
+ */
 export function enumerate(): Thread[] {
-  const known = new Set<Thread>([mainThread(), currentThread()]);
+  const byIdent = new Map<number, Thread>();
+  byIdent.set(0, mainThread());
+  const me = currentThread();
+  byIdent.set(me.ident as number, me);
   for (const thread of startedHere) {
-    if (thread.isAlive()) known.add(thread);
+    if (thread.isAlive()) byIdent.set(thread.ident as number, thread);
     else startedHere.delete(thread);
   }
-  return [...known];
+  const listed = new Set<number>();
+  for (const { slot, ident, daemon, name } of entries()) {
+    listed.add(ident);
+    if (byIdent.has(ident)) continue;
+    let thread = foreign.get(ident);
+    if (thread === undefined) foreign.set(ident, (thread = Thread._foreign(slot, ident, daemon, name)));
+    byIdent.set(ident, thread);
+  }
+  for (const ident of foreign.keys()) if (!listed.has(ident)) foreign.delete(ident);
+  return [...byIdent.values()];
 }
 
 /** @internal For ./worker-entry.ts: this worker's descriptor, if a Thread started it. */

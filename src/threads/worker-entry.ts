@@ -9,9 +9,11 @@
  * outcome on the port.
  */
 import { fromHandle } from "./handle.ts";
-import { registerHooks } from "./runtime.ts";
+import { forget } from "./registry.ts";
+import { registerHooks, threadId } from "./runtime.ts";
 import { writeStdioDirect } from "./stdio.ts";
-import { _descriptor, currentThread, exitError, type Outcome, wireError } from "./thread.ts";
+import { _descriptor, currentThread, exitError, type Outcome } from "./thread.ts";
+import { wireError } from "./wire-error.ts";
 
 interface ProcessLike {
   exitCode?: number | string | undefined;
@@ -35,6 +37,7 @@ let fatal: { error: unknown } | undefined;
 
 function settle(outcome: Outcome): void {
   settled = true;
+  forget(threadId); // finished: no longer listed by enumerate() on any thread
   try {
     port.postMessage(outcome);
   } catch (error) {

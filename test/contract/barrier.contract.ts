@@ -61,7 +61,8 @@ export function barrierContract(tier: Tier): void {
     it("gives unique indices 0..parties-1 when all parties arrive at once", async () => {
       const barrier = tier.Barrier(6);
       const parties = Array.from({ length: 6 }, () => agents.spawn(barrierWaitAndReport, barrier));
-      const indices = await within(Promise.all(parties));
+      // Six workers start at once: a loaded machine takes well over 10 s to start them.
+      const indices = await within(Promise.all(parties), 60_000);
       assert.deepEqual(
         indices.sort((a, b) => a - b),
         [0, 1, 2, 3, 4, 5],
@@ -143,6 +144,12 @@ export function barrierContract(tier: Tier): void {
       assert.throws(() => tier.Barrier(2, { timeout: Number.NaN }), RangeError);
       assert.throws(() => tier.Barrier(2, { timeout: "5" as never }), TypeError);
       assert.throws(() => tier.Barrier(2, { action: "run" as never }), TypeError);
+    });
+
+    it("rejects options that are not an object with TypeError", () => {
+      for (const options of [5, "x", null, true]) {
+        assert.throws(() => tier.Barrier(1, options as never), TypeError, `options ${String(options)}`);
+      }
     });
 
     it("uses the constructor's timeout for waits that give none: running out breaks the barrier", async () => {

@@ -328,6 +328,15 @@ export function rlockContract(tier: Tier): void {
       assert.equal(await lock.locked(), false);
     });
 
+    it("run() with a non-function rejects with TypeError at once, without waiting while another agent keeps it", async () => {
+      const lock = tier.RLock();
+      const { letGo, done } = await heldByAgent(lock);
+      await within(rejectsWith(lock.run(42 as unknown as () => void), TypeError), 5_000, "run(42)");
+      await letGo.set();
+      await within(done);
+      assert.equal(await lock.locked(), false);
+    });
+
     it("run(fn) rejects with TimeoutError and never calls fn when another agent keeps it", async () => {
       const lock = tier.RLock();
       const { letGo, done } = await heldByAgent(lock);

@@ -260,6 +260,12 @@ describe("PriorityQueue compare option", () => {
     assertUnchanged(q, [0, 2]);
   });
 
+  it("options must be an object", () => {
+    for (const options of ["x", 5, null, false]) {
+      assert.throws(() => new PriorityQueue(0, options as never), TypeError, `options ${String(options)}`);
+    }
+  });
+
   it("compare must be a function", () => {
     for (const compare of [1, "asc", {}, null]) {
       assert.throws(() => new PriorityQueue(0, { compare: compare as never }), TypeError);

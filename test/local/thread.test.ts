@@ -241,6 +241,12 @@ describe("Thread", () => {
     assert.equal(await within(thread.join()), true);
   });
 
+  it("rejects constructor options that are not an object with TypeError", () => {
+    for (const options of [5, "x", null, () => {}]) {
+      assert.throws(() => new Thread(options as never), TypeError, `options ${String(options)}`);
+    }
+  });
+
   it("rejects bad join options with TypeError/RangeError", async () => {
     const thread = new Thread({ target: () => {} });
     thread.start();

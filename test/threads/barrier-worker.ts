@@ -41,14 +41,26 @@ const tasks = {
     return wait(barrier, mode);
   },
 
-  /** One wait; returns the index, or the error's name and code. */
-  async once(barrier: Barrier, mode: Mode, timeout?: number) {
+  /** One wait; returns the index, or the error's name and code (and its message, if `message`). */
+  async once(barrier: Barrier, mode: Mode, timeout?: number, message?: boolean) {
     try {
       return { index: await wait(barrier, mode, timeout) };
     } catch (e) {
-      const error = e as { name: string; code?: string };
-      return { name: error.name, code: error.code };
+      const error = e as { name: string; code?: string; message: string };
+      return message
+        ? { name: error.name, code: error.code, message: error.message }
+        : { name: error.name, code: error.code };
     }
+  },
+
+  /** As `once`, once `n` tickets are queued (so this party arrives last). */
+  async onceAfter(barrier: Barrier, n: number, mode: Mode) {
+    const deadline = performance.now() + 20_000;
+    while (barrier._core.size < n) {
+      if (performance.now() > deadline) throw new Error(`${n} parties did not queue`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return tasks.once(barrier, mode, undefined, true);
   },
 
   /**

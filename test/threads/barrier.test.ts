@@ -146,34 +146,57 @@ describe("threads Barrier", () => {
     assert.equal(barrier.broken, true);
   });
 
-  it("the home party that ran a failing action gets its error; the last arrival, a worker, BrokenBarrierError", async () => {
-    const boom = new Error("boom");
+  it("a failing action run by a home party: the last arrival, a worker, gets its error; the runner BrokenBarrierError", async () => {
+    const boom = new RangeError("boom");
     const barrier = new Barrier(2, {
       action: () => {
         throw boom;
       },
     });
     const home = barrier.wait(); // first: the worker will be the last arrival
-    const worker = run("arriveAfter", barrier, 1, "async");
-    assert.equal(await within(rejectsWith(home, Error)), boom);
-    await within(rejectsWith(worker, BrokenBarrierError, broken));
+    const worker = run("onceAfter", barrier, 1, "sync");
+    await within(rejectsWith(home, BrokenBarrierError, broken), 60_000);
+    assert.deepEqual(await within(worker, 60_000), { name: "RangeError", code: undefined, message: "boom" });
     assert.equal(barrier.broken, true);
   });
 
-  it("a failing action run by the listener: every party gets BrokenBarrierError, the error goes to stderr", async (t) => {
-    const errors: string[] = [];
-    t.mock.method(console, "error", (text: string) => errors.push(text));
+  for (const mode of ["sync", "async"] as const) {
+    it(`a failing action run by the listener: the last arrival (a worker, ${mode}) gets its error, the others BrokenBarrierError, nothing on stderr`, async (t) => {
+      const errors: string[] = [];
+      t.mock.method(console, "error", (text: string) => errors.push(text));
+      const barrier = new Barrier(3, {
+        action: () => {
+          const error = new Error("boom in the listener") as Error & { code: string };
+          error.code = "E_ROUND";
+          throw error;
+        },
+      });
+      const first = [run("once", barrier, "sync"), run("once", barrier, "async")];
+      const last = run("onceAfter", barrier, 2, mode);
+      for (const outcome of await within(Promise.all(first), 60_000))
+        assert.deepEqual(outcome, { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
+      assert.deepEqual(await within(last, 60_000), {
+        name: "Error",
+        code: "E_ROUND",
+        message: "boom in the listener",
+      });
+      assert.equal(barrier.broken, true);
+      assert.deepEqual(errors, []);
+    });
+  }
+
+  it("a last arrival on the action's own thread, through another object, gets the very error thrown", async () => {
+    const boom = new Error("boom");
     const barrier = new Barrier(2, {
       action: () => {
-        throw new Error("boom in the listener");
+        throw boom;
       },
     });
-    const outcomes = await within(Promise.all([run("once", barrier, "sync"), run("once", barrier, "async")]));
-    for (const outcome of outcomes)
-      assert.deepEqual(outcome, { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
-    assert.equal(barrier.broken, true);
-    assert.equal(errors.length, 1);
-    assert.match(errors[0]!, /Exception in the action of a Barrier:\nError: boom in the listener/);
+    const home = barrier.wait(); // the home party: it runs the action (rule 2)
+    await queuedOn(barrier, 1);
+    const other = fromHandle(toHandle(barrier)).wait(); // no action: the last arrival
+    await within(rejectsWith(home, BrokenBarrierError, broken), 60_000);
+    assert.equal(await within(rejectsWith(other, Error)), boom);
   });
 
   it("a Barrier made from a handle has no action, even on the home thread: the home object's listener runs it", async () => {

@@ -3,6 +3,7 @@
  * args (queue handles made live queues), and posts `{ ok }` or `{ error }` (see ./spawn.ts runIn).
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import type { Event } from "../../src/threads/event.ts";
 import { fromHandle, isHandle } from "../../src/threads/handle.ts";
 import type { Queue, SimpleQueue } from "../../src/threads/queue.ts";
 
@@ -50,6 +51,14 @@ export async function putAll(q: AnyQueue, items: unknown[], mode: Mode) {
   return items.length;
 }
 
+/** Waits for `go` (blocking), then gets `n` items blocking; returns them in order. */
+export function getNAfter(q: AnyQueue, go: Event, n: number) {
+  if (!go.waitSync({ timeout: 30_000 })) throw new Error("go was never set");
+  const got: unknown[] = [];
+  for (let i = 0; i < n; i++) got.push(q.getSync({ timeout: 30_000 }));
+  return got;
+}
+
 /** Gets `n` items (blocking or awaiting); returns them in order. */
 export async function getN(q: AnyQueue, n: number, mode: Mode, timeout?: number) {
   const got: unknown[] = [];
@@ -67,7 +76,13 @@ export function echo(from: Queue<unknown>, to: Queue<unknown>, n: number) {
 /** Tries to put what cannot be carried; returns the error names it got, and the queue's size after. */
 export function putUncloneable(q: Queue<unknown>) {
   const names: string[] = [];
-  for (const bad of [() => 1, Symbol("s"), { f() {} }, [1, Symbol("t")], new SharedArrayBuffer(8)]) {
+  for (const bad of [
+    () => 1,
+    Symbol("s"),
+    { f() {} },
+    [1, Symbol("t")],
+    [new SharedArrayBuffer(8), () => 1],
+  ]) {
     try {
       q.putSync(bad);
       names.push("none");
@@ -76,6 +91,30 @@ export function putUncloneable(q: Queue<unknown>) {
     }
   }
   return { names, qsize: q.qsize() };
+}
+
+/**
+ * Gets an item holding shared memory (`{ buffer, view }`, the view an Int32Array over the buffer), writes
+ * 42 through the view and 43 into the buffer's word 0, then puts on `back` a buffer of its own holding 7 and
+ * a view of it; returns what it saw of the item.
+ */
+export function shareBack(q: Queue<unknown>, back: Queue<unknown>) {
+  const item = q.getSync({ timeout: 30_000 }) as { buffer: SharedArrayBuffer; view: Int32Array };
+  const seen = {
+    buffer: item.buffer instanceof SharedArrayBuffer,
+    same: item.view.buffer === item.buffer,
+    offset: item.view.byteOffset,
+    before: Atomics.load(item.view, 0),
+  };
+  Atomics.store(item.view, 0, 42);
+  Atomics.store(new Int32Array(item.buffer), 0, 43);
+  const mine = new Int32Array(new SharedArrayBuffer(8));
+  mine[1] = 7;
+  back.putSync([mine.buffer, mine.subarray(1)]);
+  // Waits for the main thread to write into the buffer it got, then reports what it reads.
+  const deadline = performance.now() + 30_000;
+  while (Atomics.load(mine, 0) !== 99 && performance.now() < deadline) Atomics.wait(mine, 0, 0, 10);
+  return { ...seen, written: Atomics.load(mine, 0) };
 }
 
 /** Strings of growing length (`count` of them, up to `max` characters), put with putSync. */
@@ -147,6 +186,8 @@ if (!isMainThread && parentPort !== null && (workerData as { queueTask?: string 
       checkMixed,
       getAndDone,
       taskDonePaused,
+      getNAfter,
+      shareBack,
     };
     parentPort.postMessage({ ok: await table[queueTask]!(...(live as never[])) });
   } catch (e) {

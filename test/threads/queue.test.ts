@@ -6,10 +6,13 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { QueueEmpty, QueueFull, QueueShutDown } from "../../src/api/errors.ts";
+import { Event } from "../../src/threads/event.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
 import {
   ENTRY,
   ENTRY_SEQ,
+  Q_ARENA_CAP,
+  Q_ARENA_GEN,
   Q_ENTRY_CAP,
   Q_PUTS,
   Q_PUTS_BESIDE,
@@ -151,7 +154,7 @@ describe("threads Queue: what can be carried", () => {
       Symbol("s"),
       { nested: { f() {} } },
       [Symbol("t")],
-      new SharedArrayBuffer(8),
+      [new SharedArrayBuffer(8), () => 1],
     ]) {
       assert.throws(() => q.putNowait(bad), TypeError);
       await assert.rejects(q.put(bad), TypeError);
@@ -516,5 +519,79 @@ describe("threads Queue: many producers, many consumers (python-semantics.md §4
     assert.deepEqual(got, produced(ids, counts).sort(numeric), "exactly the items put, once each");
     assert.equal(q.qsize(), 0);
     assert.equal(q.empty(), true);
+  });
+});
+
+describe("threads Queue: shared memory", () => {
+  it("a SharedArrayBuffer and a view of one cross as the same memory, both ways, as postMessage carries them", async () => {
+    const q = new Queue<unknown>();
+    const replies = new Queue<unknown>();
+    const buffer = new SharedArrayBuffer(16);
+    const view = new Int32Array(buffer, 8, 2);
+    view[0] = 5;
+    q.putNowait({ buffer, view });
+    const worker = run("shareBack", q, replies);
+    const back = (await within(replies.get({ timeout: 30_000 }), 40_000)) as [SharedArrayBuffer, Int32Array];
+    assert.equal(Atomics.load(view, 0), 42, "the worker's write through the view is seen here");
+    assert.equal(Atomics.load(new Int32Array(buffer), 0), 43, "and through the buffer");
+    assert.ok(back[0] instanceof SharedArrayBuffer);
+    assert.equal(back[1].buffer, back[0], "a view and its buffer stay one memory");
+    assert.equal(Atomics.load(back[1], 0), 7);
+    Atomics.store(new Int32Array(back[0]), 0, 99);
+    Atomics.notify(new Int32Array(back[0]), 0);
+    assert.deepEqual(await within(worker, 40_000), {
+      buffer: true,
+      same: true,
+      offset: 8,
+      before: 5,
+      written: 99,
+    });
+  });
+
+  it("on one thread too: a get gives a fresh object over the same memory; an item dropped unread lets go of it", () => {
+    const q = new Queue<unknown>();
+    const buffer = new SharedArrayBuffer(8);
+    const item = { buffer, list: [new Uint8Array(buffer, 2, 3)] };
+    q.putNowait(item);
+    const got = q.getNowait() as typeof item;
+    assert.notEqual(got, item);
+    assert.ok(got.buffer instanceof SharedArrayBuffer && got.list[0]!.buffer === got.buffer);
+    got.list[0]![0] = 9;
+    assert.equal(new Uint8Array(buffer)[2], 9, "over the same memory");
+    // At most 4096 such items are in flight at once: three rounds of 3,000 dropped unread (shutdown
+    // immediate) pass only if a drop gives the tickets back.
+    for (let round = 0; round < 3; round++) {
+      const flood = new Queue<unknown>();
+      for (let i = 0; i < 3_000; i++) flood.putNowait(buffer);
+      flood.shutdown(true);
+    }
+    const again = new Queue<unknown>();
+    again.putNowait(buffer);
+    new Int32Array(again.getNowait() as SharedArrayBuffer)[1] = 3;
+    assert.equal(new Int32Array(buffer)[1], 3);
+  });
+});
+
+describe("threads Queue: storage given back after a drain", () => {
+  it("a drained large queue replaces its storage; a worker that held it before and one that gets it after keep moving items", async () => {
+    const q = new Queue<string>();
+    const go = new Event();
+    const early = run("getNAfter", q, go, 3); // holds the queue (and its first storage) from before
+    const big = "y".repeat(3_000);
+    for (let i = 0; i < 2_000; i++) q.putNowait(`${i}:${big}`);
+    const meta = q._store.meta;
+    assert.ok((meta[Q_ARENA_CAP] as number) > 2 ** 20, "the flood grew the storage");
+    for (let i = 0; i < 2_000; i++) assert.equal(q.getNowait(), `${i}:${big}`);
+    assert.equal(meta[Q_ARENA_GEN], 1, "replaced once drained");
+    assert.ok((meta[Q_ARENA_CAP] as number) <= 4096, "by a small one");
+    assert.equal(toHandle(q).queue?.arenaGen, 1, "a handle made now carries the new one, and says so");
+    const items = ["a", `b:${big}`, "c"];
+    for (const item of items) q.putNowait(item);
+    go.set();
+    assert.deepEqual(await within(early, 60_000), items, "the early worker reads the new storage");
+    const late = ["d", `e:${big}`];
+    assert.equal(await within(run("putAll", q, late, "sync"), 60_000), 2);
+    assert.deepEqual([q.getNowait(), q.getNowait()], late, "and one that got the queue after");
+    assert.equal(q.qsize(), 0);
   });
 });
