@@ -100,14 +100,15 @@ export abstract class Scoped {
    * Waits for the primitive, then resolves to a guard that releases it once (`using _ = await lock.hold()`).
    * Rejects with TimeoutError if the timeout passes first. Cancel-safe: on abort nothing is held.
    */
+  // The test sits inside the try so that the suspended call keeps no extra slot: hold() allocates no more
+  // than `if (!(await acquire())) throw` alone did.
   async hold(opts?: WaitOptions): Promise<Guard> {
-    let granted: boolean;
     try {
-      granted = await this.acquire(opts);
+      if (!(await this.acquire(opts))) throw new TimeoutError();
     } catch (error) {
-      return letGoRejecting(this, error);
+      if (error instanceof OwnerDiedError) this.release();
+      throw error;
     }
-    if (!granted) throw new TimeoutError();
     return new Held(this);
   }
 
@@ -162,13 +163,12 @@ export abstract class AsyncScoped {
    * (`await using _ = await lock.hold()`). Rejects with TimeoutError if the timeout passes first.
    */
   async hold(opts?: WaitOptions): Promise<AsyncGuard> {
-    let granted: boolean;
     try {
-      granted = await this.acquire(opts);
+      if (!(await this.acquire(opts))) throw new TimeoutError();
     } catch (error) {
-      return letGoRejecting(this, error);
+      if (error instanceof OwnerDiedError) await this.release();
+      throw error;
     }
-    if (!granted) throw new TimeoutError();
     return new AsyncHeld(this);
   }
 
