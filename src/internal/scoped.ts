@@ -100,9 +100,9 @@ export abstract class Scoped {
    * Waits for the primitive, then resolves to a guard that releases it once (`using _ = await lock.hold()`).
    * Rejects with TimeoutError if the timeout passes first. Cancel-safe: on abort nothing is held.
    */
-  // The test sits inside the try so that the suspended call keeps no extra slot: hold() allocates no more
-  // than `if (!(await acquire())) throw` alone did.
   async hold(opts?: WaitOptions): Promise<Guard> {
+    // The test sits inside the try so that the suspended call keeps no extra slot: hold() allocates no more
+    // than `if (!(await acquire())) throw` alone did.
     try {
       if (!(await this.acquire(opts))) throw new TimeoutError();
     } catch (error) {
