@@ -27,7 +27,7 @@ export interface AsyncGuard {
 
 /**
  * The guard of the local and threads tiers: its release is synchronous, so `using _ = await lock.hold()`
- * works too. A Redis guard has no synchronous form (see README: "using and await using").
+ * works too. A Redis guard has no synchronous form (README: "Code that runs on every tier").
  */
 export interface Guard extends AsyncGuard {
   release(): void;

@@ -27,11 +27,16 @@ describe("threads RLock and the tasks of one thread", () => {
   it("tasks sharing a default Condition: the wait takes the other task's level with it; its notify is a RuntimeError, and nothing stays locked", async () => {
     const cond = new Condition();
     let ready = false;
-    const a = cond.run(() => cond.waitFor(() => ready, { timeout: 200 }));
+    let go = (): void => {};
+    const bMayGo = new Promise<void>((resolve) => (go = resolve));
+    // b takes its level first (a free lock is taken before run returns), then a's run re-enters on top of it.
     const b = cond.run(async () => {
+      await bMayGo;
       ready = true;
       cond.notifyAll(); // a's wait let go of b's level too: b holds nothing now
     });
+    const a = cond.run(() => cond.waitFor(() => ready, { timeout: 200 }));
+    go();
     // run() rejects with the notify's error, not with the failed release that follows it.
     await rejectsWith(within(b), RuntimeError, { message: "cannot notify on un-acquired lock" });
     assert.equal(await within(a, 5_000), true, "a times out and finds the predicate true");
