@@ -109,6 +109,8 @@ describe("threads owner died", () => {
           let waiting: Promise<boolean> | undefined;
           if (when === "parked") {
             waiting = p.acquire({ timeout: 15_000 });
+            // Handled now: it may reject (the holder marks itself dead as it exits) before kill() resolves.
+            waiting.catch(() => {});
             await queuedOn(p, 1);
           }
           await kill(dying, how);
