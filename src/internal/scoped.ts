@@ -2,7 +2,8 @@
  * `hold()` and `run()`, the same in every tier, on top of a primitive's own `acquire()` and `release()`:
  * - Scoped, for tiers whose release is synchronous (local, threads): a free primitive is taken at once
  *   (`tryAcquire`), `fn` is called before `run` returns, and a synchronous `fn` has let go by then too.
- * - AsyncScoped, for a tier whose release is a round trip (Redis): its guard is released with `await using`.
+ * - AsyncScoped (./async-scoped.ts, a module of its own so that bundles of the other tiers leave it out),
+ *   for a tier whose release is a round trip (Redis): its guard is released with `await using`.
  *
  * The rules both keep:
  * - `run(fn)` with a non-function rejects with TypeError before anything is waited for or taken.
@@ -16,12 +17,12 @@
  *   `fn` succeeds and the release fails, `run` rejects with the release's error.
  */
 import { OwnerDiedError, TimeoutError } from "../api/errors.ts";
-import type { AsyncGuard, Awaitable, Guard, WaitOptions } from "../api/options.ts";
+import type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
 import { admit } from "./checks.ts";
 import { isThenable } from "./thenable.ts";
 
 /** What a `run(fn)` whose `fn` returned nothing resolves, and a settled release: shared, never allocated. */
-const DONE: Promise<undefined> = Promise.resolve(undefined);
+export const DONE: Promise<undefined> = Promise.resolve(undefined);
 
 interface Releasable {
   release(): Awaitable<void>;
@@ -54,41 +55,6 @@ export class Held implements Guard {
     return DONE;
   }
 }
-
-/**
- * The guard of a release that is a round trip: lets go once, and `await using` (or `await guard.release()`)
- * waits for it, so its outcome (a lease lost meanwhile, say) is seen where the scope ends.
- */
-export class AsyncHeld implements AsyncGuard {
-  private lock: { release(): Promise<void> } | null;
-  constructor(lock: { release(): Promise<void> }) {
-    this.lock = lock;
-  }
-  release(): Promise<void> {
-    const lock = this.lock;
-    if (lock === null) return DONE;
-    this.lock = null;
-    return lock.release();
-  }
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.release();
-  }
-}
-
-/*
- * A synchronous `using` cannot wait for the release, so the scope would end with the primitive still held and
- * the release's outcome unseen. AsyncHeld's type has no Symbol.dispose, so TypeScript refuses `using` on it;
- * JavaScript reaches this one, which lets go (nothing stays held) and throws a TypeError saying what to write.
- */
-Object.defineProperty(AsyncHeld.prototype, Symbol.dispose, {
-  value(this: AsyncHeld): never {
-    // Its outcome cannot reach the caller (the TypeError does); a rejection must not end the process.
-    this.release().catch(() => {});
-    throw new TypeError(
-      "this guard's release is a round trip: use `await using`, not `using` (it was released)",
-    );
-  },
-});
 
 /** Shells of tiers whose release is synchronous (local, threads). */
 export abstract class Scoped {
@@ -162,56 +128,22 @@ export abstract class Scoped {
   }
 }
 
-/** Shells of a tier whose release is a round trip (Redis): no synchronous fast path, every release awaited. */
-export abstract class AsyncScoped {
-  abstract acquire(opts?: WaitOptions): Promise<boolean>;
-  abstract release(): Promise<void>;
-
-  /**
-   * Waits for the primitive, then resolves to a guard that releases it once
-   * (`await using _ = await lock.hold()`). Rejects with TimeoutError if the timeout passes first.
-   * Cancel-safe: on abort nothing is held.
-   * @example
-   * ```ts
-   * await using _held = await lock.hold({ timeout: 1000 });
-   * ```
-   */
-  async hold(opts?: WaitOptions): Promise<AsyncGuard> {
-    try {
-      if (!(await this.acquire(opts))) throw new TimeoutError();
-    } catch (error) {
-      if (error instanceof OwnerDiedError) await this.release();
-      throw error;
-    }
-    return new AsyncHeld(this);
-  }
-
-  /**
-   * Acquires, runs `fn`, releases (also when `fn` throws), and resolves what `fn` returned (see the top).
-   * Cancel-safe: on abort it rejects with `signal.reason`, `fn` never runs and nothing is held.
-   * @example
-   * ```ts
-   * const n = await lock.run(async () => ++counter);
-   * ```
-   */
-  run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
-    if (typeof fn !== "function") return notAFunction();
-    return runQueued(this, fn, opts);
-  }
-}
-
-function notAFunction(): Promise<never> {
+export function notAFunction(): Promise<never> {
   return Promise.reject(new TypeError("fn must be a function"));
 }
 
 /** An acquire threw: rejects with its error, having let go first if it left the caller holding (OwnerDiedError). */
-async function letGoRejecting(lock: Releasable, error: unknown): Promise<never> {
+export async function letGoRejecting(lock: Releasable, error: unknown): Promise<never> {
   if (error instanceof OwnerDiedError) await lock.release();
   throw error;
 }
 
 /** `run` once the primitive was not free: wait, then run `fn` holding it (inlined: no extra turns). */
-async function runQueued<T>(lock: Acquirable, fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+export async function runQueued<T>(
+  lock: Acquirable,
+  fn: () => T | Promise<T>,
+  opts?: WaitOptions,
+): Promise<T> {
   let granted: boolean;
   try {
     granted = await lock.acquire(opts);

@@ -1,5 +1,5 @@
 /**
- * The scope shells (src/internal/scoped.ts) where release is a round trip (AsyncScoped, AsyncHeld), on a stub
+ * The scope shells (src/internal/scoped.ts, async-scoped.ts) where release is a round trip (AsyncScoped, AsyncHeld), on a stub
  * primitive whose calls settle a turn later, as a server's replies do; and the rules every shell keeps where the
  * contract suites cannot reach them (an OwnerDiedError from the acquire; a synchronous fn on the fast path).
  */
@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { OwnerDiedError, RuntimeError, TimeoutError } from "../../src/api/errors.ts";
 import type { WaitOptions } from "../../src/api/options.ts";
-import { AsyncHeld, AsyncScoped, Scoped } from "../../src/internal/scoped.ts";
+import { AsyncHeld, AsyncScoped } from "../../src/internal/async-scoped.ts";
+import { Scoped } from "../../src/internal/scoped.ts";
 import { rejectsWith, within } from "../helpers.ts";
 
 const later = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
