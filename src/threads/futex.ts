@@ -10,7 +10,8 @@
  *   release that finds it set takes GUARD and hands to the head waiter.
  * - Taking without queueing (`take`) is only allowed while QUEUED is clear: nobody barges past a waiter.
  * - A cell belongs to one waiter from allocation to FREE. FREE -> WAITING (queued, under GUARD) -> GRANTED
- *   (unlinked and given, under GUARD) -> FREE (by its waiter). A waiter that stops spinning marks its cell
+ *   (unlinked and given, under GUARD) -> FREE (by its waiter; or, once its waiter's thread died before
+ *   collecting, reclaimed under GUARD by an `alloc` that found no free cell). A waiter that stops spinning marks its cell
  *   SLEEPING (WAITING -> SLEEPING, one compareExchange that fails only if the grant came first) before it
  *   sleeps, and a grant notifies only a SLEEPING cell, exactly on its word: a waiter caught spinning costs
  *   the granter no Atomics.notify (Drepper's "waiters" state, per cell).
@@ -256,11 +257,7 @@ export class Futex {
    */
   freeDeadGrants(): void {
     if (deaths() === 0) return;
-    const i32 = this.i32;
-    for (let k = 0; k < this.capacity; k++) {
-      const cell = HEADER + k * CELL;
-      if (Atomics.load(i32, cell) === GRANTED && isDead(i32[cell + CELL_OWNER] as number)) this.free(cell);
-    }
+    for (let cell = this.reclaim(); cell !== NONE; cell = this.reclaim()) this.free(cell);
   }
 
   /**
@@ -435,6 +432,22 @@ export class Futex {
         i32[HINT] = k;
         return cell;
       }
+    }
+    return deaths() === 0 ? NONE : this.reclaim();
+  }
+
+  /**
+   * No cell is free (GUARD held): takes back a cell granted to a waiter whose thread died before it
+   * collected the grant, or NONE. Only its waiter ever frees a granted cell, so without this every cell
+   * could end up with the dead, and the next waiter would find none although the primitive is free. What
+   * the grant handed over (a lock, a permit) stays recorded in the primitive for its owner-died recovery.
+   */
+  private reclaim(): number {
+    const i32 = this.i32;
+    for (let k = 0; k < this.capacity; k++) {
+      const cell = HEADER + k * CELL;
+      // A grant's exchange made the cell GRANTED after it wrote CELL_OWNER (under GUARD, which we hold).
+      if (Atomics.load(i32, cell) === GRANTED && isDead(i32[cell + CELL_OWNER] as number)) return cell;
     }
     return NONE;
   }
@@ -615,7 +628,9 @@ export class Futex {
    * false if `deadline` passed first. Either way the caller is no longer counted in OVERFLOW.
    */
   roomSync(seq: number, deadline: number): boolean {
-    const woken = this.sleepSync(ROOM, seq, deadline);
+    // In slices: a cell can also come back without a free() that bumps ROOM (granted to a waiter that then
+    // died: see `reclaim`), and the caller's next `enter()` looks for it.
+    const woken = this.sleepSync(ROOM, seq, Math.min(deadline, now() + SLICE));
     Atomics.sub(this.i32, OVERFLOW, 1);
     return woken;
   }
@@ -626,8 +641,8 @@ export class Futex {
   }
 
   /** Blocks while `i32[index] === value`, until woken or `deadline`; false if the deadline passed. */
-  private sleepSync(index: number, value: number, deadline: number): boolean {
-    const rest = deadline - now();
+  private sleepSync(index: number, value: number, until: number): boolean {
+    const rest = until - now();
     if (rest <= 0) return false;
     Atomics.wait(this.i32, index, value, rest);
     return true;
@@ -697,7 +712,8 @@ class AsyncWait {
   private sleep(index: number, seq?: number): void {
     const i32 = this.core.i32;
     let rest = this.deadline - now();
-    if (rest > SLICE && this.cell !== NONE && this.core.orphans !== undefined) rest = SLICE;
+    // On ROOM in slices too (see roomSync): each wake-up without a free cell enters again.
+    if (rest > SLICE && (this.cell === NONE || this.core.orphans !== undefined)) rest = SLICE;
     if (seq === undefined && !this.core.markSleeping(index)) rest = 0; // granted first
     const result = rest > 0 ? waitAsync(i32, index, seq ?? SLEEPING, rest) : null;
     if (result?.async) result.value.then(this.wake);
