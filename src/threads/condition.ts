@@ -4,7 +4,7 @@ import type { Condition as ConditionApi } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
 import { admitSync } from "./admit.ts";
-import { FULL, Futex, TAKEN, type Taker } from "./futex.ts";
+import { FULL, Futex, SLICE, TAKEN, type Taker } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -19,6 +19,7 @@ import {
   QUEUED,
   STATE,
 } from "./layout.ts";
+import { hasChildren, reap } from "./liveness.ts";
 import { Lock } from "./lock.ts";
 import type { ConditionLock } from "./lock-like.ts";
 import { RLock } from "./rlock.ts";
@@ -267,7 +268,10 @@ export class Condition implements ConditionApi {
     for (;;) {
       const outcome = this.settleOverflow(number, now() >= deadline, seq);
       if (outcome !== null) return outcome;
-      Atomics.wait(i32, COND_SEQ, seq.value, deadline - now());
+      // In slices while this thread has workers: their deaths are recorded by us (see liveness `reap`).
+      const rest = deadline - now();
+      if (!hasChildren()) Atomics.wait(i32, COND_SEQ, seq.value, rest);
+      else if (Atomics.wait(i32, COND_SEQ, seq.value, Math.min(rest, SLICE)) === "timed-out") reap();
     }
   }
 

@@ -76,7 +76,7 @@ import {
   TAIL,
   WAITING,
 } from "./layout.ts";
-import { deaths, isDead } from "./liveness.ts";
+import { deaths, hasChildren, isDead, reap } from "./liveness.ts";
 import { canBlock, keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
 
 /** What a primitive tells the core about taking without waiting. */
@@ -162,6 +162,7 @@ function lockWordContended(i32: Int32Array, index: number): void {
     const held = s | SLEEPERS;
     if (s !== held && Atomics.compareExchange(i32, index, s, held) !== s) continue;
     if (canBlock) Atomics.wait(i32, index, held, MUTEX_SLICE);
+    reap(); // the holder may be our own worker, whose "exit" our blocked event loop cannot see
     if (Atomics.load(i32, index) === held && deaths() !== 0 && isDead(held >>> 1)) {
       if (Atomics.compareExchange(i32, index, held, mine | SLEEPERS) === held) return; // its holder died
     }
@@ -593,24 +594,26 @@ export class Futex {
    */
   parkSync(cell: number, deadline: number): number {
     if (this.spinGranted(cell, SPIN_SYNC)) return this.collect(cell);
-    const orphans = this.orphans;
     let seen = 0;
     for (;;) {
       if (this.granted(cell)) return this.collect(cell);
       const rest = deadline - now();
       if (rest <= 0) return this.leave(cell);
-      if (orphans === undefined) this.sleepOn(cell, rest);
+      // In slices with orphans to recover, or workers of our own whose deaths only we can record.
+      if (this.orphans === undefined && !hasChildren()) this.sleepOn(cell, rest);
       else if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") seen = this.watch(seen);
     }
   }
 
   /**
-   * A waiter's slice check: if deaths were recorded since it last looked (`seen`), recover from a dead
-   * holder (the recovered lock or permit goes to the head waiter, maybe this one). Returns what it saw.
+   * A blocking waiter's slice check: records the deaths of its own workers that its blocked event loop
+   * cannot see, and if deaths were recorded since it last looked (`seen`), recovers from a dead holder (the
+   * recovered lock or permit goes to the head waiter, maybe this one). Returns what it saw.
    */
   watch(seen: number): number {
+    reap();
     const d = deaths();
-    if (d !== seen) this.orphans!.recover(false, 0, 0);
+    if (d !== seen && this.orphans !== undefined) this.orphans.recover(false, 0, 0);
     return d;
   }
 
@@ -631,6 +634,7 @@ export class Futex {
     // In slices: a cell can also come back without a free() that bumps ROOM (granted to a waiter that then
     // died: see `reclaim`), and the caller's next `enter()` looks for it.
     const woken = this.sleepSync(ROOM, seq, Math.min(deadline, now() + SLICE));
+    reap();
     Atomics.sub(this.i32, OVERFLOW, 1);
     return woken;
   }
