@@ -6,7 +6,7 @@ import type {
 } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { Futex, type Orphans } from "./futex.ts";
+import { FINISH, Futex, type Orphans } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -394,7 +394,9 @@ function init(sem: Semaphore, i32: Int32Array): void {
     pool: number;
     bound: number;
   };
-  fields._core = new Futex(i32, sem);
+  // A release that died between taking a waiter off the FIFO and granting it had counted down the permit
+  // it was giving: the waiter gets it (FINISH), counted for it or not (see the class comment).
+  fields._core = new Futex(i32, sem, FINISH);
   fields.table = HEADER + Atomics.load(i32, CAPACITY_WORD) * CELL;
   fields.slot = -1;
   fields.reaped = 0;
