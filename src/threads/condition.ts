@@ -5,7 +5,7 @@ import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
 import { waitFor } from "../internal/wait-for.ts";
 import { admitSync } from "./admit.ts";
-import { FULL, Futex, TAKEN, type Taker } from "./futex.ts";
+import { FINISH, FULL, Futex, SLICE, TAKEN, type Taker } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -92,13 +92,13 @@ export class Condition implements ConditionApi {
     if (lock !== undefined && !(lock instanceof Lock || lock instanceof RLock)) {
       throw new TypeError("Condition takes a threadkit/threads Lock or RLock");
     }
-    init(this, new Futex(allocate(Kind.Condition)), lock ?? new RLock());
+    init(this, new Futex(allocate(Kind.Condition), undefined, FINISH), lock ?? new RLock());
   }
 
   /** @internal A live Condition over a received buffer and its live lock (see ./handle.ts). */
   static _attach(buffer: SharedArrayBuffer, lock: Lock | RLock): Condition {
     const cond = Object.create(Condition.prototype) as Condition;
-    init(cond, new Futex(attach(buffer, Kind.Condition)), lock);
+    init(cond, new Futex(attach(buffer, Kind.Condition), undefined, FINISH), lock);
     return cond;
   }
 
@@ -316,10 +316,14 @@ export class Condition implements ConditionApi {
   private overflowSync(number: number, deadline: number): boolean {
     const i32 = this._core.i32;
     const seq = { value: 0 };
+    let seen = 0;
     for (;;) {
       const outcome = this.settleOverflow(number, now() >= deadline, seq);
       if (outcome !== null) return outcome;
-      Atomics.wait(i32, COND_SEQ, seq.value, deadline - now());
+      // In slices, as every wait of the core (see Futex.watch).
+      if (Atomics.wait(i32, COND_SEQ, seq.value, Math.min(deadline - now(), SLICE)) === "timed-out") {
+        seen = this._core.watch(seen);
+      }
     }
   }
 
@@ -351,11 +355,16 @@ export class Condition implements ConditionApi {
           reject(signal!.reason);
         }
       };
+      let seen = 0;
       const step = (): void => {
         if (done || finish(this.settleOverflow(number, now() >= deadline, seq))) return;
-        const r = waitAsync(i32, COND_SEQ, seq.value, deadline - now());
-        if (r.async) r.value.then(step);
+        const r = waitAsync(i32, COND_SEQ, seq.value, Math.min(deadline - now(), SLICE));
+        if (r.async) r.value.then(slice);
         else step();
+      };
+      const slice = (result: "ok" | "timed-out"): void => {
+        if (result === "timed-out" && !done) seen = this._core.watch(seen); // see Futex.watch
+        step();
       };
       keepAlive();
       if (signal?.aborted) onAbort();

@@ -2,7 +2,7 @@ import type { WaitOptions } from "../api/options.ts";
 import type { Event as EventApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { Futex, TRUE } from "./futex.ts";
+import { FINISH, Futex, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, SET, STATE } from "./layout.ts";
 import { ME } from "./runtime.ts";
 
@@ -20,13 +20,14 @@ export class Event implements EventApi {
   declare private readonly brand: "Event";
 
   constructor() {
-    (this as { _core: Futex })._core = new Futex(allocate(Kind.Event));
+    // A set() that died inside GUARD had raised SET before granting: its waiters are granted (FINISH).
+    (this as { _core: Futex })._core = new Futex(allocate(Kind.Event), undefined, FINISH);
   }
 
   /** @internal A live Event over a received buffer (see ./handle.ts). */
   static _attach(buffer: SharedArrayBuffer): Event {
     const event = Object.create(Event.prototype) as Event;
-    (event as { _core: Futex })._core = new Futex(attach(buffer, Kind.Event));
+    (event as { _core: Futex })._core = new Futex(attach(buffer, Kind.Event), undefined, FINISH);
     return event;
   }
 

@@ -10,7 +10,8 @@
  *   release that finds it set takes GUARD and hands to the head waiter.
  * - Taking without queueing (`take`) is only allowed while QUEUED is clear: nobody barges past a waiter.
  * - A cell belongs to one waiter from allocation to FREE. FREE -> WAITING (queued, under GUARD) -> GRANTED
- *   (unlinked and given, under GUARD) -> FREE (by its waiter). A waiter that stops spinning marks its cell
+ *   (unlinked and given, under GUARD) -> FREE (by its waiter; or, once its waiter's thread died before
+ *   collecting, reclaimed under GUARD by an `alloc` that found no free cell). A waiter that stops spinning marks its cell
  *   SLEEPING (WAITING -> SLEEPING, one compareExchange that fails only if the grant came first) before it
  *   sleeps, and a grant notifies only a SLEEPING cell, exactly on its word: a waiter caught spinning costs
  *   the granter no Atomics.notify (Drepper's "waiters" state, per cell).
@@ -21,7 +22,9 @@
  *   wakes: the hand-off is complete before any other code can look.
  *
  * GUARD protects a few dozen instructions (link, unlink, a free-cell search over at most CAPACITY cells) and
- * the notifies of a grant; it spins, then sleeps. Waiting for a primitive never happens under it. The only
+ * the notifies of a grant; it spins, then sleeps. Its holder can die anywhere inside: whoever takes it over
+ * finishes or undoes what was left half done (`repair`), so no live waiter is lost between the FIFO and its
+ * grant. Waiting for a primitive never happens under it. The only
  * nesting is a Condition's notify, which takes the Condition's GUARD and then its lock's, never the reverse.
  *
  * Blocking waits use Atomics.wait; async waits (the main thread, and any async caller) use
@@ -34,8 +37,9 @@
  * and a primitive with `Orphans` looks for dead holders at three moments, all off the hot paths:
  * - a take that failed (`rescue`): a newcomer that finds the holder dead recovers it, and takes it itself
  *   when nobody waits (else the head waiter gets it and the newcomer queues as usual);
- * - a waiter's slice: a blocking waiter cannot watch its cell and the registry at once, so every waiter on
- *   such a primitive wakes each SLICE ms and, only if the deaths count moved since it last looked, checks;
+ * - a waiter's slice: a waiter cannot watch its cell and the registry at once, so every waiter (on any
+ *   primitive: see `watch`) wakes each SLICE ms and, only if the deaths count moved since it last looked,
+ *   checks, and takes GUARD over from a holder that died inside it (`repair`);
  * - a hand-off (`shift`): cells of waiters that died are freed, never granted.
  * Recovery happens under GUARD and re-reads the state, so it happens once; what the dead held is handed on
  * like a release would, as a grant of value -deadOwner (an ordinary grant is 1), and the waiter or caller
@@ -75,7 +79,7 @@ import {
   TAIL,
   WAITING,
 } from "./layout.ts";
-import { deaths, isDead } from "./liveness.ts";
+import { deaths, isDead, reap } from "./liveness.ts";
 import { canBlock, keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
 
 /** What a primitive tells the core about taking without waiting. */
@@ -104,6 +108,18 @@ export interface Orphans {
   /** @internal The OwnerDiedError for a grant or take that inherited from `deadOwner`. */
   died(deadOwner: number): Error;
 }
+
+/**
+ * How a primitive finishes a hand-off that a GUARD holder left half done when it died (see `repair`): the
+ * waiter of `cell` (alive) was taken off the FIFO to be granted and never was.
+ */
+export interface Handing {
+  /** @internal GUARD held: the grant value to finish the hand-off with, or 0 to put the waiter back at the head. */
+  resume(cell: number): number;
+}
+
+/** Finishes every half-done hand-off with a plain grant (1): an Event's set, a Condition's notify. */
+export const FINISH: Handing = { resume: () => 1 };
 
 /** A primitive whose waiters bring something along in their cell (a putter's item): see `shift()`. */
 export interface Brought {
@@ -142,27 +158,31 @@ export const FALSE: Promise<boolean> = Promise.resolve(false);
  * slices (the main thread, which cannot sleep, spins) and, once that holder's death is recorded, takes the
  * word over instead of hanging for good.
  */
-export function lockWord(i32: Int32Array, index: number): void {
-  if (Atomics.compareExchange(i32, index, 0, ME << 1) !== 0) lockWordContended(i32, index);
+export function lockWord(i32: Int32Array, index: number): boolean {
+  return Atomics.compareExchange(i32, index, 0, ME << 1) !== 0 && lockWordContended(i32, index);
 }
 
-function lockWordContended(i32: Int32Array, index: number): void {
+/** Takes a contended mutex word: true if it took it over from a holder that died inside. */
+function lockWordContended(i32: Int32Array, index: number): boolean {
   const mine = ME << 1;
   for (let i = 0; i < SPIN_SYNC; i++) {
-    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, mine) === 0) return;
+    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, mine) === 0) return false;
   }
   for (;;) {
     const s = Atomics.load(i32, index);
     if (s === 0) {
       // Taken as contended: others may be asleep on it, so our unlock must notify.
-      if (Atomics.compareExchange(i32, index, 0, mine | SLEEPERS) === 0) return;
+      if (Atomics.compareExchange(i32, index, 0, mine | SLEEPERS) === 0) return false;
       continue;
     }
     const held = s | SLEEPERS;
     if (s !== held && Atomics.compareExchange(i32, index, s, held) !== s) continue;
     if (canBlock) Atomics.wait(i32, index, held, MUTEX_SLICE);
+    reap(); // the holder may be our own worker, whose "exit" our blocked event loop cannot see
     if (Atomics.load(i32, index) === held && deaths() !== 0 && isDead(held >>> 1)) {
-      if (Atomics.compareExchange(i32, index, held, mine | SLEEPERS) === held) return; // its holder died
+      // Its holder died. What it wrote before dying is seen here: its death was recorded (an Atomics
+      // store we read in isDead) only after its thread stopped, through the runtime's own synchronization.
+      if (Atomics.compareExchange(i32, index, held, mine | SLEEPERS) === held) return true;
     }
   }
 }
@@ -180,15 +200,84 @@ export class Futex {
   constructor(
     readonly i32: Int32Array,
     readonly orphans?: Orphans,
+    private readonly handing?: Handing,
   ) {
     this.capacity = Atomics.load(i32, CAPACITY_WORD);
   }
 
   // ---- the guard ----------------------------------------------------------------------------------------
 
-  /** Takes GUARD (see `lockWord`). */
+  /** Takes GUARD (see `lockWord`); taken over from a holder that died inside, it first repairs the FIFO. */
   lock(): void {
-    lockWord(this.i32, GUARD);
+    if (lockWord(this.i32, GUARD)) this.repair();
+  }
+
+  /**
+   * GUARD was taken over from a holder that died inside it: finishes or undoes what it left half done, so
+   * that every live waiter is queued or granted again, never lost between the two (robust futexes'
+   * `list_op_pending`, with the FIFO itself as the record). The dead holder can have stopped
+   * - inside a link: the cell is reachable from HEAD but still FREE (WAITING is stored last): dropped; its
+   *   waiter, whoever it was, never learned of it (a Condition's notify moving a waiter: see FINISH);
+   * - inside an unlink, or between an unlink and its grant: the cell is WAITING or SLEEPING but no longer
+   *   reachable. Its waiter, if its thread lives, is granted what the primitive's `Handing.resume` says (the
+   *   hand-off was decided: a Lock's heir gets the lock), or put back at the head; a dead one's cell is freed;
+   * - between a grant's exchange and its notify: every GRANTED cell is notified again (a spurious wake-up
+   *   for the others, which look at their cell and sleep on).
+   * HEAD, the cells' PREV, TAIL and SIZE are rebuilt from the NEXT chain, and QUEUED set from SIZE.
+   */
+  private repair(): void {
+    const i32 = this.i32;
+    const capacity = this.capacity;
+    const queued = new Uint8Array(capacity);
+    let prev = NONE;
+    let size = 0;
+    for (let cell = i32[HEAD] as number, n = 0; cell !== NONE && n < capacity; n++) {
+      const k = (cell - HEADER) / CELL;
+      if (queued[k] === 1) break; // never a cycle; bounded anyway
+      const next = i32[cell + CELL_NEXT] as number;
+      const state = Atomics.load(i32, cell);
+      if (state === WAITING || state === SLEEPING) {
+        queued[k] = 1;
+        i32[cell + CELL_PREV] = prev;
+        if (prev === NONE) i32[HEAD] = cell;
+        else i32[prev + CELL_NEXT] = cell;
+        prev = cell;
+        size++;
+      }
+      cell = next;
+    }
+    if (prev === NONE) i32[HEAD] = NONE;
+    else i32[prev + CELL_NEXT] = NONE;
+    i32[TAIL] = prev;
+    i32[SIZE] = size;
+    for (let k = 0; k < capacity; k++) {
+      const cell = HEADER + k * CELL;
+      const state = Atomics.load(i32, cell);
+      if (state === GRANTED) Atomics.notify(i32, cell);
+      if (queued[k] === 1 || (state !== WAITING && state !== SLEEPING)) continue;
+      i32[cell + CELL_PREV] = UNLINKED;
+      if (isDead(i32[cell + CELL_OWNER] as number)) {
+        this.free(cell);
+        continue;
+      }
+      const value = this.handing?.resume(cell) ?? 0;
+      if (value !== 0) this.grant(cell, value);
+      else this.pushFront(cell);
+    }
+    if ((i32[SIZE] as number) > 0) Atomics.or(i32, STATE, QUEUED);
+    else Atomics.and(i32, STATE, ~QUEUED);
+  }
+
+  /** Links an unlinked waiting cell back at the head of the FIFO (GUARD held). */
+  private pushFront(cell: number): void {
+    const i32 = this.i32;
+    const head = i32[HEAD] as number;
+    i32[cell + CELL_PREV] = NONE;
+    i32[cell + CELL_NEXT] = head;
+    if (head === NONE) i32[TAIL] = cell;
+    else i32[head + CELL_PREV] = cell;
+    i32[HEAD] = cell;
+    i32[SIZE] = (i32[SIZE] as number) + 1;
   }
 
   unlock(): void {
@@ -256,11 +345,7 @@ export class Futex {
    */
   freeDeadGrants(): void {
     if (deaths() === 0) return;
-    const i32 = this.i32;
-    for (let k = 0; k < this.capacity; k++) {
-      const cell = HEADER + k * CELL;
-      if (Atomics.load(i32, cell) === GRANTED && isDead(i32[cell + CELL_OWNER] as number)) this.free(cell);
-    }
+    for (let cell = this.reclaim(); cell !== NONE; cell = this.reclaim()) this.free(cell);
   }
 
   /**
@@ -436,6 +521,22 @@ export class Futex {
         return cell;
       }
     }
+    return deaths() === 0 ? NONE : this.reclaim();
+  }
+
+  /**
+   * No cell is free (GUARD held): takes back a cell granted to a waiter whose thread died before it
+   * collected the grant, or NONE. Only its waiter ever frees a granted cell, so without this every cell
+   * could end up with the dead, and the next waiter would find none although the primitive is free. What
+   * the grant handed over (a lock, a permit) stays recorded in the primitive for its owner-died recovery.
+   */
+  private reclaim(): number {
+    const i32 = this.i32;
+    for (let k = 0; k < this.capacity; k++) {
+      const cell = HEADER + k * CELL;
+      // A grant's exchange made the cell GRANTED after it wrote CELL_OWNER (under GUARD, which we hold).
+      if (Atomics.load(i32, cell) === GRANTED && isDead(i32[cell + CELL_OWNER] as number)) return cell;
+    }
     return NONE;
   }
 
@@ -580,24 +681,34 @@ export class Futex {
    */
   parkSync(cell: number, deadline: number): number {
     if (this.spinGranted(cell, SPIN_SYNC)) return this.collect(cell);
-    const orphans = this.orphans;
     let seen = 0;
     for (;;) {
       if (this.granted(cell)) return this.collect(cell);
       const rest = deadline - now();
       if (rest <= 0) return this.leave(cell);
-      if (orphans === undefined) this.sleepOn(cell, rest);
-      else if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") seen = this.watch(seen);
+      // In slices: a death can leave this waiter to be recovered by someone, maybe itself (see `watch`).
+      if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") seen = this.watch(seen);
     }
   }
 
   /**
-   * A waiter's slice check: if deaths were recorded since it last looked (`seen`), recover from a dead
-   * holder (the recovered lock or permit goes to the head waiter, maybe this one). Returns what it saw.
+   * A waiter's slice check: records the deaths of its own workers that its blocked event loop cannot see;
+   * then, if deaths were recorded since it last looked (`seen`), takes GUARD over if its holder died inside
+   * (`repair` then finishes what it left half done: maybe this waiter's own hand-off), and recovers from a
+   * dead holder (the recovered lock or permit goes to the head waiter, maybe this one). Returns what it saw.
+   * While nobody dies: one load of the deaths count (and none of the registry).
    */
   watch(seen: number): number {
+    reap();
     const d = deaths();
-    if (d !== seen) this.orphans!.recover(false, 0, 0);
+    if (d !== seen) {
+      const guard = Atomics.load(this.i32, GUARD);
+      if (guard !== 0 && isDead(guard >>> 1)) {
+        this.lock();
+        this.unlock();
+      }
+      this.orphans?.recover(false, 0, 0);
+    }
     return d;
   }
 
@@ -615,7 +726,10 @@ export class Futex {
    * false if `deadline` passed first. Either way the caller is no longer counted in OVERFLOW.
    */
   roomSync(seq: number, deadline: number): boolean {
-    const woken = this.sleepSync(ROOM, seq, deadline);
+    // In slices: a cell can also come back without a free() that bumps ROOM (granted to a waiter that then
+    // died: see `reclaim`), and the caller's next `enter()` looks for it.
+    const woken = this.sleepSync(ROOM, seq, Math.min(deadline, now() + SLICE));
+    reap();
     Atomics.sub(this.i32, OVERFLOW, 1);
     return woken;
   }
@@ -626,8 +740,8 @@ export class Futex {
   }
 
   /** Blocks while `i32[index] === value`, until woken or `deadline`; false if the deadline passed. */
-  private sleepSync(index: number, value: number, deadline: number): boolean {
-    const rest = deadline - now();
+  private sleepSync(index: number, value: number, until: number): boolean {
+    const rest = until - now();
     if (rest <= 0) return false;
     Atomics.wait(this.i32, index, value, rest);
     return true;
@@ -697,7 +811,8 @@ class AsyncWait {
   private sleep(index: number, seq?: number): void {
     const i32 = this.core.i32;
     let rest = this.deadline - now();
-    if (rest > SLICE && this.cell !== NONE && this.core.orphans !== undefined) rest = SLICE;
+    // In slices, on a cell (see Futex.watch) and on ROOM (see roomSync: each wake-up enters again).
+    if (rest > SLICE) rest = SLICE;
     if (seq === undefined && !this.core.markSleeping(index)) rest = 0; // granted first
     const result = rest > 0 ? waitAsync(i32, index, seq ?? SLEEPING, rest) : null;
     if (result?.async) result.value.then(this.wake);
@@ -716,7 +831,7 @@ class AsyncWait {
     } else if (core.granted(cell)) this.settle(core.collect(cell));
     else if (now() >= this.deadline) this.settle(core.leave(cell));
     else {
-      if (core.orphans !== undefined) this.seen = core.watch(this.seen);
+      this.seen = core.watch(this.seen);
       this.sleep(cell);
     }
   };

@@ -18,7 +18,8 @@
  * the worker ran dry (`watchEnd` in ./runtime.ts); each primitive says which counts.
  *
  * Layout: word 0 counts ends and deaths (waiters look again only when it has moved); then SLOTS 64-bit
- * entries, entry `id % SLOTS` describing thread `id` as (id + 1) << 32 | (parent id + 1) << 2 | fate
+ * entries, then SLOTS LIFE words (thread `id` writes id + 1 into word `id % SLOTS` once its waiters are
+ * pending there); the entry `id % SLOTS` describing thread `id` as (id + 1) << 32 | (parent id + 1) << 2 | fate
  * (ALIVE, ENDED or DIED). One 64-bit
  * store writes an entry whole, so a reader never sees one thread's id with another's parent or mark. A slot
  * that another thread's entry overwrote only loses what it said (an old death goes unnoticed, a parent is
@@ -27,32 +28,50 @@
  *
  * A worker dies with its parent (Node terminates the workers of a worker that stops), but nobody observes
  * those deaths one by one; so a thread also counts as dead when an ancestor ended or died.
+ *
+ * A parent that blocks cannot run its event loop, so it would never see the "exit" of a child it has just
+ * terminated, and a thread waiting for that death (itself, say, on a guard the child held) would wait for
+ * good. So a blocked thread also looks itself (`reap()`, from each slice of its blocking waits): every
+ * worker keeps LIFE_WAITERS Atomics.waitAsync pending on its LIFE word, which V8 drops only when the
+ * worker's isolate is torn down, after its last instruction ran; `Atomics.notify(LIFE, slot, 1)` returns
+ * how many it woke, so 0 proves the worker is gone. Probing wakes one of them, which a live worker's event
+ * loop re-arms; a parent only probes a child whose stop was requested (its event loop utilization reads
+ * idle -1), and stops trusting probes once it may have woken them all, leaving that child to its "exit".
  */
-import { threadId, watchEnd, workerThreads } from "./runtime.ts";
+import { threadId, waitAsync, watchEnd, workerThreads } from "./runtime.ts";
 
-const KEY = "threadkit/threads:liveness:1";
+const KEY = "threadkit/threads:liveness:2";
 const PARENT_KEY = "threadkit/threads:parent";
 const SLOTS = 4096;
 const DEATHS = 0;
 const ENTRIES_AT = 8; // bytes: the 64-bit entries start after two Int32 words
+const LIFE_AT = ENTRIES_AT + SLOTS * 8;
+const BYTES = LIFE_AT + SLOTS * 4;
+/** Async waits a worker keeps pending on its LIFE word (each probe of a live worker wakes one). */
+const LIFE_WAITERS = 32;
 /** Ancestors followed at most (workers nest a few levels; this bounds a walk over a corrupted chain). */
 const MAX_DEPTH = 64;
 
 interface Registry {
   counter: Int32Array;
   entries: BigInt64Array;
+  life: Int32Array;
 }
 
 function open(): Registry | undefined {
   const wt = workerThreads;
   if (wt?.getEnvironmentData === undefined) return undefined;
   let buffer = wt.getEnvironmentData(KEY);
-  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== ENTRIES_AT + SLOTS * 8) {
-    buffer = new SharedArrayBuffer(ENTRIES_AT + SLOTS * 8);
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== BYTES) {
+    buffer = new SharedArrayBuffer(BYTES);
     wt.setEnvironmentData(KEY, buffer);
   }
   const sab = buffer as SharedArrayBuffer;
-  return { counter: new Int32Array(sab, 0, 2), entries: new BigInt64Array(sab, ENTRIES_AT, SLOTS) };
+  return {
+    counter: new Int32Array(sab, 0, 2),
+    entries: new BigInt64Array(sab, ENTRIES_AT, SLOTS),
+    life: new Int32Array(sab, LIFE_AT, SLOTS),
+  };
 }
 
 const registry = open();
@@ -114,6 +133,53 @@ export function isDead(owner: number, ended = true): boolean {
   return fate === DIED || (ended && fate === ENDED);
 }
 
+/** This thread's own workers that have not exited yet, with how many probes each may have used up. */
+const children = new Map<number, { worker: import("node:worker_threads").Worker; probes: number }>();
+
+/** Whether this thread has workers of its own still running (then its blocking waits `reap()` in slices). */
+export function hasChildren(): boolean {
+  return children.size !== 0;
+}
+
+/**
+ * Records the death of every worker of this thread that was told to stop and whose isolate is gone, without
+ * the event loop (see the top of this file). Called from the slices of blocking waits; costs nothing for a
+ * thread without workers of its own.
+ */
+export function reap(): void {
+  if (children.size === 0 || registry === undefined) return;
+  const life = registry.life;
+  for (const [id, child] of children) {
+    if (ownFate(id) !== ALIVE) continue; // its own exit handler marked it
+    let idle: number;
+    try {
+      idle = child.worker.performance.eventLoopUtilization().idle;
+    } catch {
+      continue; // a host without it: leave the death to the "exit" event
+    }
+    // -1: its stop was requested (or it is gone); a running worker is never probed, so keeps its waiters.
+    if (idle !== -1 || child.probes >= LIFE_WAITERS - 1) continue;
+    const slot = id % SLOTS;
+    // Its id there: its waiters were pending before it stored it (seq-cst), so none pending now means gone.
+    if (Atomics.load(life, slot) !== id + 1) continue;
+    if (Atomics.notify(life, slot, 1) === 0) mark(id, threadId, DIED);
+    else child.probes++;
+  }
+}
+
+/** Keeps LIFE_WAITERS async waits pending on this worker's LIFE word, then names itself there. */
+function arm(life: Int32Array): void {
+  const slot = threadId % SLOTS;
+  const rearm = (): void => {
+    const r = waitAsync(life, slot, Atomics.load(life, slot));
+    if (r.async)
+      r.value.then(rearm); // woken by a probe: we live, wait again
+    else rearm(); // the word changed between the load and the wait
+  };
+  for (let i = 0; i < LIFE_WAITERS; i++) rearm();
+  Atomics.store(life, slot, threadId + 1);
+}
+
 /*
  * Wiring, once per thread that loads the tier. The listeners hold no ref on the event loop: observing a
  * worker never keeps the process alive.
@@ -128,11 +194,14 @@ if (registry !== undefined && workerThreads !== undefined) {
     if (ownFate(threadId) === -1) mark(threadId, parent, ALIVE);
     const ranDry = proc === undefined ? () => false : watchEnd(proc);
     proc?.once("exit", (code) => mark(threadId, parent, code === 0 && ranDry() ? ENDED : DIED));
+    arm(registry.life);
   }
   proc?.on("worker", (worker) => {
     const id = worker.threadId;
     mark(id, threadId, ALIVE);
+    children.set(id, { worker, probes: 0 });
     worker.once("exit", (code: number) => {
+      children.delete(id);
       // The worker's own mark (it knows how it ended) wins; without one, a 0 exit code counts as an end.
       if (code !== 0) mark(id, threadId, DIED);
       else if (ownFate(id) === ALIVE) mark(id, threadId, ENDED);

@@ -3,7 +3,7 @@ import type { WaitOptions } from "../api/options.ts";
 import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { Futex, type Orphans, TRUE } from "./futex.ts";
+import { Futex, type Handing, type Orphans, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, NONE, QUEUED, STATE, VALUE_MASK } from "./layout.ts";
 import { isDead } from "./liveness.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
@@ -26,7 +26,7 @@ import { ME } from "./runtime.ts";
  * the lock stays locked for another thread to release. Deaths are observed as ./liveness.ts says (by the
  * worker's parent, on its event loop); a waiter notices within ~100 ms.
  */
-export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
+export class Lock extends LockLike implements LockApi, ConditionLock, Orphans, Handing {
   /** @internal */
   declare readonly _core: Futex;
   /** Makes the class nominal: a Lock and an RLock have the same public shape but are not interchangeable. */
@@ -141,6 +141,11 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
     return ownerDied("Lock", dead);
   }
 
+  /** @internal See Handing in ./futex.ts. */
+  resume(cell: number): number {
+    return resumeHandOff(this._core, cell, null);
+  }
+
   /** @internal A Condition over a plain Lock counts it as held when anyone holds it (as Python). */
   _isOwned(): boolean {
     return this.locked();
@@ -172,7 +177,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
 }
 
 function wire(lock: Lock, i32: Int32Array): void {
-  (lock as unknown as { _core: Futex })._core = new Futex(i32, lock);
+  (lock as unknown as { _core: Futex })._core = new Futex(i32, lock, lock);
   (lock as unknown as { i32: Int32Array }).i32 = i32;
 }
 
@@ -214,6 +219,24 @@ export function recoverOwner(
   }
   core.unlock();
   return took;
+}
+
+/**
+ * A Lock's or RLock's hand-off to the waiter of `cell` that a releaser (or a recoverer) left half done when
+ * it died inside GUARD (see Futex.repair): the cell was taken off the FIFO, so the lock was going to it.
+ * STATE is made to name it (with the depth it brought, for an RLock) if the releaser died before that store,
+ * and it is granted. While QUEUED was set nobody changed STATE without GUARD, so it still names the dead
+ * releaser's choice or the state before it. (A recoverer's hand-off is finished as a plain one: the heir then
+ * does not learn of the earlier death.)
+ */
+export function resumeHandOff(core: Futex, cell: number, depthWord: number | null): number {
+  const i32 = core.i32;
+  const heir = core.owner(cell);
+  if ((Atomics.load(i32, STATE) & VALUE_MASK) !== heir) {
+    if (depthWord !== null) i32[depthWord] = core.value(cell); // published by the STATE store
+    Atomics.store(i32, STATE, heir | (core.size > 0 ? QUEUED : 0));
+  }
+  return 1;
 }
 
 /** The OwnerDiedError of a lock-like primitive inherited from the thread whose owner word is `dead`. */

@@ -3,9 +3,9 @@ import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { Futex, type Orphans, TRUE } from "./futex.ts";
+import { Futex, type Handing, type Orphans, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, NONE, QUEUED, RLOCK_COUNT, STATE, VALUE_MASK } from "./layout.ts";
-import { ownerDied, recoverOwner } from "./lock.ts";
+import { ownerDied, recoverOwner, resumeHandOff } from "./lock.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
 
@@ -66,7 +66,7 @@ function repay(loan: Loan, saved: number): number {
  * it or it took the lock back itself) when its `acquire` rejects, or
  * `acquireSync`/`tryAcquire` throw, OwnerDiedError; `hold()` and `run()` release it and reject with it.
  */
-export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans {
+export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans, Handing {
   /** @internal */
   declare readonly _core: Futex;
   /** Makes the class nominal: a Lock and an RLock have the same public shape but are not interchangeable. */
@@ -180,6 +180,11 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
     return ownerDied("RLock", dead);
   }
 
+  /** @internal See Handing in ./futex.ts. */
+  resume(cell: number): number {
+    return resumeHandOff(this._core, cell, RLOCK_COUNT);
+  }
+
   /** @internal */
   _isOwned(): boolean {
     return (Atomics.load(this._core.i32, STATE) & VALUE_MASK) === ME;
@@ -248,6 +253,6 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
 }
 
 function wire(lock: RLock, i32: Int32Array): void {
-  (lock as unknown as { _core: Futex })._core = new Futex(i32, lock);
+  (lock as unknown as { _core: Futex })._core = new Futex(i32, lock, lock);
   (lock as unknown as { loan: Loan }).loan = loanOf(i32);
 }

@@ -6,7 +6,7 @@ import type {
 } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { admitSync } from "./admit.ts";
-import { Futex, type Orphans } from "./futex.ts";
+import { FINISH, Futex, type Orphans } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -50,9 +50,13 @@ import { ME } from "./runtime.ts";
  *   such a permit back and reject with OwnerDiedError. A thread whose code returned keeps what it took (its
  *   permits are consumed, as in Python): only dying gives permits back.
  * So a death never makes or loses a permit of the pool, and a consumer that dies does not give back what it
- * consumed. At most SEM_OWNERS (64) threads are counted at once (entries of dead threads are reused); the
- * permits of threads beyond that are not recovered. A thread terminated between taking a permit and counting
- * it (a few instructions) loses that permit: recovery never creates one.
+ * consumed. At most SEM_OWNERS (64) threads are counted at once: entries of dead threads are reused (a take
+ * that finds none free first gives back what the dead held), but the permits of live threads beyond 64 are
+ * not recovered when they die. A thread terminated inside `acquire` between taking a permit and counting it,
+ * or inside `release` between counting it down and giving it back (a few instructions each), loses that
+ * permit: recovery never creates one. (Closing these windows would take the count and the permit in one
+ * step, which one compareExchange on STATE cannot: every take and release would hold GUARD with an undo
+ * record.)
  */
 export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
   /** @internal */
@@ -200,7 +204,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
   /** @internal A permit taken without waiting: count it, and pass on a death notice if one is due. */
   took(): number {
     const i32 = this._core.i32;
-    this.track(ME, 1);
+    this.track(ME, 1, true);
     for (;;) {
       const notices = Atomics.load(i32, SEM_NOTICE);
       if (notices === 0) return 0;
@@ -274,8 +278,13 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     Atomics.compareExchange(i32, e, o, 0);
   }
 
-  /** Counts `n` permits as held by `owner`, as far as the pool allows (see the class comment). */
-  private track(owner: number, n: number): void {
+  /**
+   * Counts `n` permits as held by `owner`, as far as the pool allows (see the class comment). `unguarded`:
+   * the caller does not hold GUARD, so a full table can be emptied of dead holders first (`recover` takes
+   * GUARD): without it, a semaphore whose takes never fail would never look for them, and once SEM_OWNERS
+   * dead holders filled the table no later permit could be recovered.
+   */
+  private track(owner: number, n: number, unguarded = false): void {
     const i32 = this._core.i32;
     const pool = this.pool;
     let k: number;
@@ -286,7 +295,11 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
       if (k <= 0) return;
       if (Atomics.compareExchange(i32, SEM_TRACKED, t, t + k) === t) break;
     }
-    const e = this.entryOf(owner, true);
+    let e = this.entryOf(owner, true);
+    if (e < 0 && unguarded && deaths() !== 0) {
+      this.recover(false, 0);
+      e = this.entryOf(owner, true);
+    }
     if (e < 0)
       Atomics.sub(i32, SEM_TRACKED, k); // the table is full: not recoverable
     else Atomics.add(i32, e + 1, k);
@@ -407,7 +420,9 @@ function init(sem: Semaphore, i32: Int32Array): void {
     pool: number;
     bound: number;
   };
-  fields._core = new Futex(i32, sem);
+  // A release that died between taking a waiter off the FIFO and granting it had counted down the permit
+  // it was giving: the waiter gets it (FINISH), counted for it or not (see the class comment).
+  fields._core = new Futex(i32, sem, FINISH);
   fields.table = HEADER + Atomics.load(i32, CAPACITY_WORD) * CELL;
   fields.slot = -1;
   fields.reaped = 0;

@@ -4,7 +4,7 @@
  * until terminated; `churn` puts and gets numbers and strings forever, so a terminate() lands anywhere,
  * often inside a mutex; `get` attaches the queue and blocks in one getSync, and posts what it got. On a
  * Semaphore: `orphan` takes the head waiter off the FIFO under GUARD, as a release does just before it
- * grants, and stays there until terminated. `flag[0]` is set to 1 once the worker is where the test wants it.
+ * grants, and stays there until terminated; `guard` takes GUARD and stays. `flag[0]` is set to 1 once the worker is where the test wants it.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { fromHandle, type Handle } from "../../src/threads/handle.ts";
@@ -12,7 +12,7 @@ import type { Queue } from "../../src/threads/queue.ts";
 import type { Semaphore } from "../../src/threads/semaphore.ts";
 
 const { op, handle, flag } = workerData as {
-  op: "hold" | "churn" | "get" | "orphan";
+  op: "hold" | "churn" | "get" | "orphan" | "guard";
   handle: Handle;
   flag: Int32Array;
 };
@@ -23,10 +23,10 @@ function stay(): void {
   Atomics.wait(flag, 0, 1);
 }
 
-if (op === "orphan") {
+if (op === "orphan" || op === "guard") {
   const core = (fromHandle(handle) as Semaphore)._core;
   core.lock();
-  core.shift();
+  if (op === "orphan") core.shift();
   stay();
 } else if (op === "get") {
   Atomics.store(flag, 0, 1);

@@ -30,7 +30,13 @@ function holds(p: LockLike): boolean {
 }
 
 if (role === "holder") {
-  for (let i = 0; i < (count ?? 1); i++) primitive.acquireSync();
+  for (let i = 0; i < (count ?? 1); i++) {
+    try {
+      primitive.acquireSync();
+    } catch (e) {
+      if ((e as { code?: string }).code !== "ERR_OWNER_DIED") throw e; // held all the same
+    }
+  }
   port.postMessage({ held: true });
   if (how === "terminate") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   else if (how === "exit" || how === "throw") {
