@@ -52,7 +52,7 @@ async function holder(p: Primitive, how: How | "return", count = 1): Promise<Wor
   const worker = startWorker(entry, { role: "holder", handle: toHandle(p), how, count });
   worker.on("error", () => {});
   exit(worker); // watched from the start: a holder that returns may be gone before the test looks
-  await message(worker, "held");
+  await message(worker, "held", 60_000); // a loaded machine may take over 20 s to start a worker
   return worker;
 }
 
