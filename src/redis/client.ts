@@ -18,7 +18,11 @@ export interface Driver {
    * Opens the subscriber connection: `onMessage` for each message on `channel`, `onReady` each time the
    * connection is (re)established, messages sent while it was down being lost. Never keeps the process alive.
    */
-  subscribe(channel: string, onMessage: (message: string) => void, onReady: () => void): Promise<Subscription>;
+  subscribe(
+    channel: string,
+    onMessage: (message: string) => void,
+    onReady: () => void,
+  ): Promise<Subscription>;
 }
 
 export interface Subscription {
@@ -70,12 +74,15 @@ function isDriver(client: object): client is Driver {
 }
 
 function isIoredis(client: object): client is IoredisLike {
-  return typeof (client as IoredisLike).call === "function" && typeof (client as IoredisLike).status === "string";
+  return (
+    typeof (client as IoredisLike).call === "function" && typeof (client as IoredisLike).status === "string"
+  );
 }
 
 function isNodeRedis(client: object): client is NodeRedisLike {
   return (
-    typeof (client as NodeRedisLike).sendCommand === "function" && typeof (client as NodeRedisLike).isOpen === "boolean"
+    typeof (client as NodeRedisLike).sendCommand === "function" &&
+    typeof (client as NodeRedisLike).isOpen === "boolean"
   );
 }
 
@@ -85,7 +92,9 @@ function isNodeRedis(client: object): client is NodeRedisLike {
  */
 export function driverOf(client: unknown): Driver {
   if (typeof client !== "object" || client === null) {
-    throw new TypeError("client must be a connected node-redis or ioredis client (or call setDefaultClient first)");
+    throw new TypeError(
+      "client must be a connected node-redis or ioredis client (or call setDefaultClient first)",
+    );
   }
   const known = drivers.get(client);
   if (known) {
