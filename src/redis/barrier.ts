@@ -2,6 +2,7 @@ import { BrokenBarrierError } from "../api/errors.ts";
 import type { BarrierOptions, WaitOptions } from "../api/options.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { timing } from "./config.ts";
 import { Named, type RedisOptions } from "./named.ts";
 import { Script } from "./script.ts";
 import { BARRIER } from "./scripts/barrier.ts";
@@ -39,7 +40,9 @@ export class Barrier extends Named {
       ...this.line("barrier"),
       ...this.line("barrier:enter"),
       `${this.tag}:barrier:round`,
+      ...this.line("barrier:act"),
     ];
+    if (action !== undefined) void this.stand();
   }
 
   /** Parties waiting in the current round (0 unless filling); read on the server. */
@@ -104,7 +107,44 @@ export class Barrier extends Named {
     }
   }
 
-  /** The last arrival: runs the action, then lets the round pass (or breaks it). */
+  /**
+   * While this process lives, it offers to run the action for rounds whose last arrival has none (made in a
+   * process that could not be given the function): it stands in the actors' line, without keeping the
+   * process alive.
+   */
+  private async stand(): Promise<void> {
+    for (;;) {
+      const waiter = this._waker.begin();
+      try {
+        await this._waker.ready();
+        await this.op("stand", [waiter.id]);
+        const never = async (): Promise<never> => {
+          throw new Error("unreachable");
+        };
+        const aborts = await this._waker.park(
+          waiter,
+          Number.POSITIVE_INFINITY,
+          undefined,
+          {
+            claim: async () => {
+              const t = (await this.op("claim", [waiter.id, "a"])) as unknown[];
+              return t[0] === 1 ? String(t[1]).slice(1) : t[0] === -2 ? "" : PENDING;
+            },
+            timeout: never,
+            abort: never,
+          },
+          false,
+        );
+        if (aborts !== "") await this.act(0, aborts).catch(() => {});
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, timing.recheck).unref());
+      } finally {
+        this._waker.end(waiter);
+      }
+    }
+  }
+
+  /** The last arrival (or an actor for it): runs the action, then lets the round pass (or breaks it). */
   private async act(index: number, aborts: string): Promise<number> {
     try {
       await this.action!();

@@ -1,6 +1,7 @@
-import type { Guard, WaitOptions } from "../api/options.ts";
+import type { WaitOptions } from "../api/options.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import type { Held } from "./guard.ts";
 import type { LockBase } from "./lock-like.ts";
 import { LockBase as LockClass } from "./lock-like.ts";
 import { Named, type RedisOptions } from "./named.ts";
@@ -50,7 +51,7 @@ export class Condition extends Named {
   locked(): Promise<boolean> {
     return this.lock.locked();
   }
-  hold(opts?: WaitOptions): Promise<Guard> {
+  hold(opts?: WaitOptions): Promise<Held> {
     return this.lock.hold(opts);
   }
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {

@@ -41,7 +41,7 @@ export class Event extends Named {
     const waiter = this._waker.begin();
     const ask = () => this.call("wait", [waiter.id, ms > 0 ? 1 : 0]) as Promise<number[]>;
     try {
-      const first = await ask();
+      const first = await this._waker.first(ask, ms);
       if (first[0] !== 0) return first[0] === 1;
       return await this._waker.park(waiter, ms, signal, {
         claim: async () => {

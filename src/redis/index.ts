@@ -12,12 +12,13 @@
  *   await lock.run(async () => { ... lock.lease?.fence ... });
  */
 export * from "../api/errors.ts";
-export type { BarrierOptions, Guard, PriorityQueueOptions, WaitOptions } from "../api/options.ts";
+export type { BarrierOptions, PriorityQueueOptions, WaitOptions } from "../api/options.ts";
 export { Barrier } from "./barrier.ts";
 export type { Driver, RedisClient, Subscription } from "./client.ts";
 export { Condition } from "./condition.ts";
 export { configure, type Timing } from "./config.ts";
 export { Event } from "./event.ts";
+export type { Held } from "./guard.ts";
 export { type Lease, LeaseLostError, LeaseLostEvent } from "./lease.ts";
 export { Lock } from "./lock.ts";
 export { type RedisOptions, setDefaultClient } from "./named.ts";

@@ -49,7 +49,7 @@ export abstract class LockBase extends Named implements Holdable {
     return this.call("locked", []).then((r) => r === 1);
   }
 
-  hold(opts?: WaitOptions): Promise<import("../api/options.ts").Guard> {
+  hold(opts?: WaitOptions): Promise<Held> {
     return hold(this, opts);
   }
 
@@ -86,7 +86,7 @@ export abstract class LockBase extends Named implements Holdable {
     const owner = reentrant ? ownerId() : waiter.id;
     const ask = () => this.call("acquire", [waiter.id, owner, chain, ms > 0 ? 1 : 0, reentrant ? 1 : 0]);
     try {
-      const first = (await ask()) as Reply;
+      const first = (await this._waker.first(ask, ms)) as Reply;
       if (first[0] === 1) return this._granted(first[1]!);
       if (first[0] === -1) return null;
       return await this._waker.park(waiter, ms, signal, {

@@ -158,7 +158,7 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
       this.op(op, [waiter.id, ...(op === "join" ? [ms > 0 ? 1 : 0] : args)]) as Promise<Reply>;
     const ticket = (r: Reply): string | Pending => (r[0] === 1 ? (r[1] ?? "") : PENDING);
     try {
-      const first = await ask();
+      const first = await this._waker.first(ask, ms);
       if (first[0] === 1) return first[1] ?? "";
       if (first[0] === -1) return null;
       return await this._waker.park(waiter, ms, signal, {

@@ -1,4 +1,4 @@
-import type { Guard, WaitOptions } from "../api/options.ts";
+import type { WaitOptions } from "../api/options.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { Held, type Holdable, hold, run } from "./guard.ts";
 import { type Lease, LeaseLostEvent } from "./lease.ts";
@@ -67,7 +67,7 @@ export class Semaphore extends Named implements Holdable {
     });
   }
 
-  hold(opts?: WaitOptions): Promise<Guard> {
+  hold(opts?: WaitOptions): Promise<Held> {
     return hold(this, opts);
   }
 
@@ -100,7 +100,7 @@ export class Semaphore extends Named implements Holdable {
     const ask = () => this.op("acquire", [id, ms > 0 ? 1 : 0]);
     const ticket = (r: Reply): string | Pending => (r[0] === 1 ? this.granted(id, r[1]!) : PENDING);
     try {
-      const first = (await ask()) as Reply;
+      const first = (await this._waker.first(ask, ms)) as Reply;
       if (first[0] === 1) return this.granted(id, first[1]!);
       if (first[0] === -1) return null;
       return await this._waker.park(waiter, ms, signal, {

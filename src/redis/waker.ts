@@ -13,7 +13,8 @@
  *   process died lapses after `timing.waiterTtl`, and a ticket it never claimed is taken back.
  * - Timeout and abort run the primitive's cancel script, which either takes a ticket that came in the
  *   meantime (the waiter returns as granted) or leaves the line: nothing handed over is ever dropped.
- * - A parked waiter keeps the process alive (its re-check timer is ref'd); nothing else does.
+ * - A parked waiter keeps the process alive (its re-check timer is ref'd); nothing else does (a Barrier's
+ *   standing offer to run its action does not either).
  */
 import { randomBytes } from "node:crypto";
 import { ThreadingError } from "../api/errors.ts";
@@ -89,6 +90,20 @@ export class Waker {
     return this.subscribed;
   }
 
+  /**
+   * Sends a waiting call's first script. When the connection fails under it, nobody knows whether the
+   * server ran it: a call that may wait then counts as enqueued ([0]), and its claims sort it out (a
+   * waiter the server does not know asks again).
+   */
+  async first<R>(ask: () => Promise<R>, ms: number): Promise<R | [0]> {
+    try {
+      return await ask();
+    } catch (error) {
+      if (ms === 0 || isAnswer(error)) throw error;
+      return [0];
+    }
+  }
+
   /** Registers a waiter; `end()` it in a finally. */
   begin(): Waiter {
     const waiter: Waiter = { id: `${this.tag}.${++this.seq}`, rung: false, wake: null };
@@ -120,7 +135,13 @@ export class Waker {
    * Parks `waiter` (already enqueued on the server) until one of `ops` resolves a result. `ms` is its timeout
    * (Infinity: none); after a timeout or abort that resolved PENDING it waits on without either.
    */
-  async park<T>(waiter: Waiter, ms: number, signal: AbortSignal | undefined, ops: WaitOps<T>): Promise<T> {
+  async park<T>(
+    waiter: Waiter,
+    ms: number,
+    signal: AbortSignal | undefined,
+    ops: WaitOps<T>,
+    keepAlive = true,
+  ): Promise<T> {
     const deadline = now() + ms;
     let timedOut = false;
     let aborted = false;
@@ -136,6 +157,7 @@ export class Waker {
           const timed: Timed = { deadline, timer: undefined };
           let onAbort: (() => void) | undefined;
           const recheck = setTimeout(() => done(), timing.recheck * (0.8 + 0.4 * Math.random()));
+          if (!keepAlive) recheck.unref();
           const done = () => {
             waiter.wake = null;
             clearTimeout(recheck);

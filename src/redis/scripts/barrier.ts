@@ -1,7 +1,9 @@
 /**
  * Barrier. KEYS: [1] the state {parties, state ('f' filling, 'd' draining: an action runs, 'b' broken),
  * acting, aborts}, [2..5] the parties of the filling round, [6..9] newcomers waiting for a draining round
- * to end, [10] the parties of the draining round (their arrival index in the round line's requests).
+ * to end, [10] the parties of the draining round (their arrival index in the round line's requests),
+ * [11..14] actors: processes whose Barrier has an action stand in this line; when the last arrival has none,
+ * the round drains while the head actor runs it (ticket 'a' .. aborts), the last arrival waiting as the rest.
  * Tickets: an arrival index, 'b' (broken), 'g' (a newcomer may try again). A[1] parties, then the
  * operation's own arguments. The state machine is the local tier's (src/local/barrier.ts).
  */
@@ -11,6 +13,7 @@ export const BARRIER = `${PRELUDE}
 local B = KEYS[1]
 local R, E = line(2), line(6)
 local D = KEYS[10]
+local ACT = line(11)
 if redis.call('EXISTS', B) == 0 then
   redis.call('HSET', B, 'parties', A[1], 'state', 'f', 'acting', '0', 'aborts', '0')
 end
@@ -25,7 +28,20 @@ local function breakit()
   grantall(E, 'g')
 end
 
-local function lineof(which) if which == 'e' then return E end return R end
+local function lineof(which)
+  if which == 'e' then return E elseif which == 'a' then return ACT end
+  return R
+end
+
+-- An actor that died holding a round's action: the round breaks, as if the action had failed.
+local function actorlost()
+  redis.call('HSET', B, 'acting', '0')
+  local ids = redis.call('LRANGE', D, 0, -1)
+  redis.call('DEL', D)
+  breakit()
+  for _, w in ipairs(ids) do give(R, w, 'b') end
+end
+sweep(ACT, actorlost)
 
 if OP == 'wait' then
   local id, blocking, acts = A[2], A[3] == '1', A[4] == '1'
@@ -54,7 +70,9 @@ if OP == 'wait' then
   end
   local ids = redis.call('LRANGE', R.w, 0, -1)
   redis.call('DEL', R.w)
-  if not acts then
+  local actor = not acts and head(ACT)
+  if actor then ids[#ids + 1] = id end
+  if not acts and not actor then
     for i, w in ipairs(ids) do give(R, w, tostring(i - 1)) end
     return {1, parties - 1}
   end
@@ -65,6 +83,10 @@ if OP == 'wait' then
     redis.call('RPUSH', D, w)
   end
   redis.call('HSET', B, 'state', 'd', 'acting', '1')
+  if actor then
+    grant(ACT, 'a' .. redis.call('HGET', B, 'aborts'))
+    return {0, 'r'}
+  end
   return {2, parties - 1, redis.call('HGET', B, 'aborts')}
 elseif OP == 'finish' then
   local ok, aborts = A[2] == '1', A[3]
@@ -86,6 +108,9 @@ elseif OP == 'finish' then
     if passed and index then give(R, w, index) else give(R, w, 'b') end
   end
   return {passed and 1 or 0}
+elseif OP == 'stand' then
+  enqueue(ACT, A[2])
+  return {0}
 elseif OP == 'abort' then
   breakit()
   return 1
