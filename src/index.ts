@@ -8,9 +8,12 @@
  * - ./internal: argument checks, deadlines, a linked list, a ring, a stable heap, the runtime adapter.
  *
  * Times are milliseconds. Every call that can wait takes `{ timeout, signal, blocking }`.
+ *
+ * @module threadkit
  */
 export * from "./api/errors.ts";
 export type {
+  AsyncGuard,
   Awaitable,
   BarrierOptions,
   Guard,

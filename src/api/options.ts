@@ -8,14 +8,30 @@ export interface WaitOptions {
   blocking?: boolean;
 }
 
-/** A value, or a promise of it: non-waiting calls are synchronous locally and asynchronous on Redis. */
+/**
+ * A value, or a promise of it. Calls that never wait are synchronous in the local and threads tiers and a
+ * round trip (a promise) on Redis; the shared interfaces type them `Awaitable<T>`, so code written against
+ * them `await`s every such call and runs on any tier. Each tier's own classes give the narrower type.
+ */
 export type Awaitable<T> = T | Promise<T>;
 
-/** What `hold()` resolves to: releases once, by hand or through `using` / `await using`. */
-export interface Guard {
+/**
+ * What `hold()` resolves to in every tier: releases once, however often it is released or disposed. Its
+ * release may be a round trip (Redis), so the scoped form that works everywhere is
+ * `await using _ = await lock.hold()`.
+ */
+export interface AsyncGuard {
+  release(): Awaitable<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * The guard of the local and threads tiers: its release is synchronous, so `using _ = await lock.hold()`
+ * works too. A Redis guard has no synchronous form (see README: "using and await using").
+ */
+export interface Guard extends AsyncGuard {
   release(): void;
   [Symbol.dispose](): void;
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export interface BarrierOptions {
@@ -30,9 +46,15 @@ export interface PriorityQueueOptions<T> {
   compare?: (a: T, b: T) => number;
 }
 
-export interface ThreadOptions<A extends unknown[] = unknown[]> {
+/**
+ * Options of a local `Thread`: `args` are checked against `target`'s parameters, and required when it has
+ * required ones.
+ */
+export type ThreadOptions<A extends unknown[] = unknown[]> = {
+  /** Called with `args` when the thread runs; sync or async. */
   target?: (...args: A) => unknown;
-  args?: A;
+  /** Default "Thread-N (target's name)". */
   name?: string;
+  /** Default: the current thread's. */
   daemon?: boolean;
-}
+} & ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });

@@ -1,16 +1,24 @@
 /**
- * The tier-agnostic shape of every primitive. The local tier implements these with synchronous non-waiting
- * calls; the Redis tier returns promises; `Awaitable<T>` lets generic code (and the contract suites) `await`
- * either. Semantics live in ../../README.md and the contract in shared/design/API.md.
+ * The tier-agnostic shape of every primitive, which each tier's classes `implements`. What may need a round
+ * trip on Redis is typed `Awaitable<T>`: the local and threads tiers keep their synchronous calls (their
+ * classes declare the narrower types), and code written against these interfaces awaits every such call.
+ * - Non-waiting calls (`release`, `tryAcquire`, `notify`, `set`, `putNowait`, `taskDone`, ...) return
+ *   `Awaitable<T>`.
+ * - State that lives with the primitive (`Semaphore.value`, `Barrier.nWaiting`, `Barrier.broken`) stays a
+ *   property, typed `Awaitable<T>`: on Redis its getter reads the server, one round trip per read. What the
+ *   constructor fixed (`Barrier.parties`, `Queue.maxsize`) is a plain value everywhere.
+ * - `hold()` resolves an `AsyncGuard`: the scoped form every tier keeps is `await using`. The local and
+ *   threads tiers' `Guard` also has the synchronous `using`.
+ * Semantics are documented in the README.
  */
-import type { Awaitable, Guard, WaitOptions } from "./options.ts";
+import type { AsyncGuard, Awaitable, WaitOptions } from "./options.ts";
 
 /** What every lock-like primitive has: Lock, RLock, Condition, Semaphore, BoundedSemaphore. */
 export interface Acquirable {
   acquire(opts?: WaitOptions): Promise<boolean>;
   tryAcquire(): Awaitable<boolean>;
   release(): Awaitable<void>;
-  hold(opts?: WaitOptions): Promise<Guard>;
+  hold(opts?: WaitOptions): Promise<AsyncGuard>;
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T>;
 }
 
@@ -22,14 +30,15 @@ export interface RLock extends Lock {}
 
 export interface Condition extends Lock {
   wait(opts?: WaitOptions): Promise<boolean>;
-  waitFor<T>(predicate: () => T, opts?: WaitOptions): Promise<T>;
+  /** The predicate may return a promise (on Redis the state it looks at is a round trip away too). */
+  waitFor<T>(predicate: () => Awaitable<T>, opts?: WaitOptions): Promise<T>;
   notify(n?: number): Awaitable<void>;
   notifyAll(): Awaitable<void>;
 }
 
 export interface Semaphore extends Acquirable {
   release(n?: number): Awaitable<void>;
-  readonly value: number;
+  readonly value: Awaitable<number>;
 }
 
 export interface BoundedSemaphore extends Semaphore {}
@@ -46,8 +55,8 @@ export interface Barrier {
   reset(): Awaitable<void>;
   abort(): Awaitable<void>;
   readonly parties: number;
-  readonly nWaiting: number;
-  readonly broken: boolean;
+  readonly nWaiting: Awaitable<number>;
+  readonly broken: Awaitable<boolean>;
 }
 
 export interface SimpleQueue<T> {

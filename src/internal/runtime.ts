@@ -1,3 +1,5 @@
+import { RuntimeError } from "../api/errors.ts";
+
 /**
  * The runtime adapter: the one place that reaches for Node-only modules, so the local tier still loads in
  * Deno, Bun and browsers. `process.getBuiltinModule` is synchronous and exists in Node >= 20.16, Deno and Bun.
@@ -7,6 +9,8 @@
 export interface ContextSlot<T> {
   get(): T | undefined;
   run<R>(value: T, fn: () => R): R;
+  /** Whether the value follows `fn` across await (the runtime has AsyncLocalStorage). */
+  follows(): boolean;
 }
 
 interface AsyncLocalStorageLike<T> {
@@ -29,27 +33,60 @@ function loadAls(): AlsClass | undefined {
 }
 
 /**
+ * What a runtime without AsyncLocalStorage (a browser) says when asked who is running while that cannot be
+ * known: after an `await`, code of a Thread (or of an `rlock.run()`) and code outside it look the same.
+ */
+export const NO_CONTEXT =
+  "this runtime has no AsyncLocalStorage, so currentThread() and RLock ownership cannot follow a Thread or an " +
+  "rlock.run() across await while one is running: use a Lock (and a Condition over a Lock, " +
+  "new Condition(new Lock())) instead of an RLock, and pass the Thread along instead of calling currentThread()";
+
+/**
  * Creates a context slot. The AsyncLocalStorage behind it is made on the first `run()`: in Node 20 an active
  * AsyncLocalStorage installs promise hooks that slow every promise in the process, so programs that never
- * start a Thread or an RLock scope never pay for it. Without AsyncLocalStorage the value holds only for the
- * synchronous part of `fn`.
+ * start a Thread or an RLock scope never pay for it. `useAls: false` makes one without (for tests).
+ *
+ * Without AsyncLocalStorage the value holds for the synchronous part of `fn`. While the promise `fn` returned
+ * is pending, other code cannot be told from `fn`'s own continuations, so `get()` outside a synchronous part
+ * throws a RuntimeError (`NO_CONTEXT`) rather than answer wrongly; with nothing pending it is undefined.
  */
-export function contextSlot<T>(): ContextSlot<T> {
+export function contextSlot<T>(useAls = true): ContextSlot<T> {
   let als: AsyncLocalStorageLike<T> | undefined;
+  let tried = !useAls;
   let sync: T | undefined;
+  let inside = 0; // synchronous parts of run() on the stack
+  let pending = 0; // promises of run() not settled yet
+  const settled = () => {
+    pending--;
+  };
   return {
-    get: () => (als === undefined ? sync : als.getStore()),
-    run<R>(value: T, fn: () => R): R {
-      if (als === undefined) {
+    get(): T | undefined {
+      if (als !== undefined) return als.getStore();
+      if (inside === 0 && pending > 0) throw new RuntimeError(NO_CONTEXT);
+      return sync;
+    },
+    follows(): boolean {
+      if (!tried) {
+        tried = true;
         const Als = loadAls();
         if (Als !== undefined) als = new Als<T>();
       }
-      if (als !== undefined) return als.run(value, fn);
+      return als !== undefined;
+    },
+    run<R>(value: T, fn: () => R): R {
+      if (this.follows()) return als!.run(value, fn);
       const saved = sync;
       sync = value;
+      inside++;
       try {
-        return fn();
+        const result = fn();
+        if (result instanceof Promise) {
+          pending++;
+          result.then(settled, settled);
+        }
+        return result;
       } finally {
+        inside--;
         sync = saved;
       }
     },

@@ -55,6 +55,11 @@ export class Barrier implements BarrierApi {
    * Waits for all parties and resolves this party's arrival index (0..parties-1); the last arrival runs the
    * action first. BrokenBarrierError if the barrier is or becomes broken. `timeout` defaults to the
    * barrier's; running out breaks the barrier. Cancel-safe: on abort the party leaves as if it never came.
+   * @example
+   * ```ts
+   * const start = new Barrier(3);
+   * const i = await start.wait(); // 0, 1 or 2: the order of arrival
+   * ```
    */
   wait(opts?: WaitOptions): Promise<number> {
     // Not an async function: a party's wait is its waiter's own promise, with no second promise (and the

@@ -1,8 +1,8 @@
 import { RuntimeError } from "../api/errors.ts";
-import type { Guard, WaitOptions } from "../api/options.ts";
+import type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
 import type { Condition as ConditionApi } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
-import { now } from "../internal/deadline.ts";
+import { waitFor } from "../internal/wait-for.ts";
 import { Lock } from "./lock.ts";
 import type { ConditionLock } from "./lock-like.ts";
 import { RLock } from "./rlock.ts";
@@ -25,6 +25,15 @@ export class Condition implements ConditionApi {
     this.lock = lock ?? new RLock();
   }
 
+  /**
+   * Acquires the underlying lock: as its `acquire`.
+   * Cancel-safe, as the lock's: on abort nothing is held.
+   * @example
+   * ```ts
+   * await cond.acquire();
+   * ready = true; cond.notifyAll(); cond.release();
+   * ```
+   */
   acquire(opts?: WaitOptions): Promise<boolean> {
     return this.lock.acquire(opts);
   }
@@ -37,9 +46,26 @@ export class Condition implements ConditionApi {
   locked(): boolean {
     return (this.lock as Lock | RLock).locked();
   }
+  /**
+   * Holds the underlying lock: as its `hold`.
+   * Cancel-safe, as the lock's: on abort nothing is held.
+   * @example
+   * ```ts
+   * using _held = await cond.hold();
+   * cond.notify();
+   * ```
+   */
   hold(opts?: WaitOptions): Promise<Guard> {
     return this.lock.hold(opts);
   }
+  /**
+   * Runs `fn` holding the underlying lock: as its `run`.
+   * Cancel-safe, as the lock's: on abort `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * await cond.run(() => cond.notifyAll());
+   * ```
+   */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     return this.lock.run(fn, opts);
   }
@@ -48,6 +74,11 @@ export class Condition implements ConditionApi {
    * Lets go of the lock, waits to be notified, takes the lock back; resolves true if notified, false on
    * timeout. RuntimeError if the lock is not held. Cancel-safe: on abort it takes the lock back, then
    * rejects with `signal.reason`; a notify that came first is kept (it resolves true).
+   * @example
+   * ```ts
+   * using _held = await cond.hold();
+   * while (!ready) await cond.wait();
+   * ```
    */
   async wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -64,19 +95,17 @@ export class Condition implements ConditionApi {
 
   /**
    * Waits until `predicate()` is truthy and resolves its last value; with a timeout, the last (falsy) value
-   * once the deadline passes. A predicate already truthy resolves at once, without the lock.
+   * once the deadline passes. A predicate already truthy resolves at once. A predicate that returns a
+   * promise is awaited (holding the lock).
+   * Cancel-safe as `wait`: on abort it takes the lock back, then rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * using _held = await cond.hold();
+   * const ok = await cond.waitFor(() => items.length > 0, { timeout: 1000 });
+   * ```
    */
-  async waitFor<T>(predicate: () => T, opts?: WaitOptions): Promise<T> {
-    const ms = admit(opts);
-    if (typeof ms !== "number") return ms;
-    let result = predicate();
-    if (result) return result;
-    const deadline = now() + ms; // absolute, so wake-ups that find the predicate false do not extend it
-    for (;;) {
-      await this.wait({ timeout: Math.max(deadline - now(), 0), signal: opts?.signal });
-      result = predicate();
-      if (result || now() >= deadline) return result;
-    }
+  waitFor<T>(predicate: () => Awaitable<T>, opts?: WaitOptions): Promise<T> {
+    return waitFor(this, predicate, opts);
   }
 
   /** Wakes exactly min(n, waiting) waiters, longest first. RuntimeError if the lock is not held. */

@@ -26,6 +26,10 @@ export class Event implements EventApi {
   /**
    * Resolves true once the flag is set (at once if it is), false on timeout.
    * Cancel-safe: on abort it rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * if (!(await ready.wait({ timeout: 5000 }))) throw new Error("not ready in 5 s");
+   * ```
    */
   wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);

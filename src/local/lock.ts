@@ -16,6 +16,10 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
   /**
    * Resolves true once the lock is this caller's, false if `timeout` passed first or a try failed.
    * Cancel-safe: on abort it rejects with `signal.reason` and the lock is as if the call was never made.
+   * @example
+   * ```ts
+   * if (await lock.acquire({ timeout: 100 })) lock.release();
+   * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);

@@ -82,6 +82,11 @@ export class Queue<T> implements QueueApi<T> {
   /**
    * Puts `item`, waiting for a free slot if the queue is full; rejects with QueueFull on timeout or a
    * failed try, QueueShutDown once shut down. Cancel-safe: on abort the item was not put.
+   * @example
+   * ```ts
+   * const q = new Queue<string>(10);
+   * await q.put("job"); // waits while 10 are queued
+   * ```
    */
   put(item: T, opts?: WaitOptions): Promise<void> {
     const ms = admit(opts);
@@ -102,6 +107,11 @@ export class Queue<T> implements QueueApi<T> {
   /**
    * Takes the next item, waiting for one if the queue is empty; rejects with QueueEmpty on timeout or a
    * failed try, QueueShutDown once shut down and empty. Cancel-safe: on abort no item was taken.
+   * @example
+   * ```ts
+   * const job = await q.get({ timeout: 1000 }); // or QueueEmpty after 1 s
+   * q.taskDone();
+   * ```
    */
   get(opts?: WaitOptions): Promise<T> {
     const ms = admit(opts);
@@ -129,7 +139,14 @@ export class Queue<T> implements QueueApi<T> {
     if (--this.unfinished === 0) this.joiners.wakeAll(true);
   }
 
-  /** Resolves true once every item put has been marked done, false on timeout. */
+  /**
+   * Resolves true once every item put has been marked done, false on timeout.
+   * Cancel-safe: it takes nothing; on abort it rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * await q.join(); // every item put has been marked done
+   * ```
+   */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
@@ -154,7 +171,7 @@ export class Queue<T> implements QueueApi<T> {
 
   /** Gets items until the queue is shut down and drained, calling `taskDone()` for each as the loop moves on. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return new Drain(this);
+    return new Drain(this, this);
   }
 
   /** Places `item` if there is room: straight to the longest getter, else into the store. */
@@ -221,14 +238,28 @@ export class PriorityQueue<T> extends Queue<T> {
 export class SimpleQueue<T> implements SimpleQueueApi<T> {
   private readonly queue = new Queue<T>();
 
-  /** Never waits (the queue is unbounded); resolves once the item is in. */
+  /**
+   * Never waits (the queue is unbounded); resolves once the item is in.
+   * Cancel-safe: it never waits, so an abort before the call rejects and nothing is put.
+   * @example
+   * ```ts
+   * const q = new SimpleQueue<number>();
+   * await q.put(1);
+   * ```
+   */
   put(item: T, opts?: WaitOptions): Promise<void> {
     return this.queue.put(item, opts);
   }
   putNowait(item: T): void {
     this.queue.putNowait(item);
   }
-  /** As Queue.get: rejects with QueueEmpty on timeout. Cancel-safe. */
+  /**
+   * As Queue.get: rejects with QueueEmpty on timeout. Cancel-safe.
+   * @example
+   * ```ts
+   * const n = await q.get({ signal: AbortSignal.timeout(1000) });
+   * ```
+   */
   get(opts?: WaitOptions): Promise<T> {
     return this.queue.get(opts);
   }

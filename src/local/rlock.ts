@@ -2,7 +2,8 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
-import { covers, currentOwner, inNewScope, type Owner } from "./context.ts";
+import { NO_CONTEXT } from "../internal/runtime.ts";
+import { context, covers, currentOwner, inNewScope, type Owner } from "./context.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -27,6 +28,11 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   /**
    * Resolves true once the current scope or thread holds the lock (at once if it already does: the count
    * goes up), false on timeout or a failed try. Cancel-safe: on abort nothing is held or counted.
+   * @example
+   * ```ts
+   * await rlock.acquire();
+   * await rlock.acquire(); // same thread: depth 2, two releases to free it
+   * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -58,8 +64,17 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
     return this.owner !== null;
   }
 
-  /** Runs `fn` in a new scope that holds the lock, so concurrent `run()` calls exclude each other. */
+  /**
+   * Runs `fn` in a new scope that holds the lock, so concurrent `run()` calls exclude each other.
+   * RuntimeError where the runtime cannot follow the scope across await (no AsyncLocalStorage).
+   * Cancel-safe: on abort it rejects with `signal.reason`, `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * await rlock.run(async () => rlock.run(() => 1)); // nested: re-entered
+   * ```
+   */
   override run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    if (!context.follows()) return Promise.reject(new RuntimeError(NO_CONTEXT));
     return inNewScope(() => super.run(fn, opts));
   }
 

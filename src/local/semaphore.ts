@@ -35,6 +35,11 @@ export class Semaphore extends LockLike implements SemaphoreApi {
   /**
    * Resolves true once a permit is the caller's, false on timeout or a failed try.
    * Cancel-safe: on abort it rejects with `signal.reason` and no permit is taken.
+   * @example
+   * ```ts
+   * const pool = new Semaphore(10);
+   * if (await pool.acquire({ timeout: 50 })) pool.release();
+   * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);

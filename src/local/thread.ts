@@ -2,7 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { ThreadOptions, WaitOptions } from "../api/options.ts";
 import type { Thread as ThreadApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
-import { describeError, reportError } from "../internal/runtime.ts";
+import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
@@ -17,7 +17,7 @@ const alive = new Set<Thread>();
  * `run()`, sync or async. Inside it, across every await, `currentThread()` is this Thread, and RLocks it
  * takes belong to it. An uncaught error is reported as Python's excepthook does and kept as `error`.
  */
-export class Thread implements ThreadApi, Owner {
+export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner {
   /** A Thread is the root of its context chain. */
   readonly parent = null;
   private threadName: string;
@@ -30,10 +30,8 @@ export class Thread implements ThreadApi, Owner {
   private readonly joiners = new WaiterQueue<boolean>(() => false);
   private uncaught: unknown = undefined;
 
-  // A constructor cannot be generic, so target and args are not checked against each other.
-  // biome-ignore lint/suspicious/noExplicitAny: any target with any args
-  constructor(options: ThreadOptions<any[]> = {}) {
-    const { target, args = [], name, daemon } = options;
+  constructor(options: ThreadOptions<A> = {} as ThreadOptions<A>) {
+    const { target, args = [], name, daemon } = options as ThreadOptions;
     if (target !== undefined && typeof target !== "function")
       throw new TypeError("target must be a function");
     if (!Array.isArray(args)) throw new TypeError("args must be an array");
@@ -44,7 +42,7 @@ export class Thread implements ThreadApi, Owner {
       name !== undefined && name !== ""
         ? String(name)
         : `Thread-${++names}${target?.name ? ` (${target.name})` : ""}`;
-    this.isDaemon = daemon ?? currentThread().daemon;
+    this.isDaemon = daemon ?? inheritedDaemon();
   }
 
   get name(): string {
@@ -99,12 +97,18 @@ export class Thread implements ThreadApi, Owner {
   /**
    * Resolves true once the thread has finished (also with an uncaught error), false on timeout.
    * RuntimeError before `start()` or for the current thread. Cancel-safe.
+   * @example
+   * ```ts
+   * t.start();
+   * if (!(await t.join({ timeout: 10_000 }))) console.log(`${t.name} still running`);
+   * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (!this.started) return Promise.reject(new RuntimeError("cannot join thread before it is started"));
-    if (currentThread() === this) return Promise.reject(new RuntimeError("cannot join current thread"));
+    // Where the current thread cannot be known (no AsyncLocalStorage), a self-join waits as a deadlock would.
+    if (knownCurrent() === this) return Promise.reject(new RuntimeError("cannot join current thread"));
     if (this.done) return TRUE;
     return ms === 0 ? FALSE : this.joiners.wait(ms, opts?.signal);
   }
@@ -147,11 +151,34 @@ export function mainThread(): Thread {
   return main;
 }
 
-/** The Thread whose code is running, across awaits; the main thread outside any. */
+/**
+ * The Thread whose code is running, across awaits; the main thread outside any. Where the runtime has no
+ * AsyncLocalStorage, RuntimeError when that cannot be known: outside a Thread's synchronous part while a
+ * Thread is running.
+ */
 export function currentThread(): Thread {
   let owner = context.get() ?? null;
   while (owner !== null && !(owner instanceof Thread)) owner = owner.parent;
   return owner ?? mainThread();
+}
+
+/** The current thread, or undefined where the runtime cannot tell (see NO_CONTEXT in ../internal/runtime.ts). */
+function knownCurrent(): Thread | undefined {
+  try {
+    return currentThread();
+  } catch (error) {
+    if (error instanceof RuntimeError) return undefined;
+    throw error;
+  }
+}
+
+/** The current thread's daemon flag, which a new Thread takes: also known when every thread has the same. */
+function inheritedDaemon(): boolean {
+  const current = knownCurrent();
+  if (current !== undefined) return current.daemon;
+  const flags = new Set([false, ...[...alive].map((t) => t.daemon)]);
+  if (flags.size === 1) return false;
+  throw new RuntimeError(`${NO_CONTEXT}; or give the new Thread its daemon flag`);
 }
 
 /** How many threads are alive, the main thread included. */
@@ -170,15 +197,20 @@ export function enumerate(): Thread[] {
  * Calls `fn(...args)` after `interval` ms unless cancelled first, as Python's `threading.Timer`.
  * An async `fn` is awaited, so `join()` waits for it.
  */
-export class Timer extends Thread {
+export class Timer<A extends unknown[] = unknown[]> extends Thread {
   readonly interval: number;
   readonly function: (...args: unknown[]) => unknown;
   readonly args: unknown[];
   /** Set once the timer has fired or been cancelled. */
   readonly finished = new Event();
 
-  constructor(interval: number, fn: (...args: never[]) => unknown, args: unknown[] = []) {
+  constructor(
+    interval: number,
+    fn: (...args: A) => unknown,
+    ...rest: [] extends A ? [args?: NoInfer<A>] : [args: NoInfer<A>]
+  ) {
     super();
+    const [args = []] = rest as [unknown[]?];
     if (typeof interval !== "number") throw new TypeError("interval must be a number");
     if (Number.isNaN(interval)) throw new RangeError("interval must not be NaN"); // as a NaN timeout
     if (interval < 0) throw new RangeError("interval must be a non-negative number");

@@ -184,6 +184,10 @@ export class Barrier implements BarrierApi, Orphans {
    * the barrier's; running out breaks the barrier.
    * Cancel-safe: on abort it rejects with `signal.reason` and the party leaves as if it never came (unless its
    * round had already completed: then the abort is too late and the wait settles as the round does).
+   * @example
+   * ```ts
+   * const i = await barrier.wait(); // 0..parties-1: the order of arrival
+   * ```
    */
   async wait(opts?: WaitOptions): Promise<number> {
     const ms = admit(opts, this.timeout);
@@ -208,6 +212,10 @@ export class Barrier implements BarrierApi, Orphans {
   /**
    * The blocking twin of `wait` (Atomics.wait). A signal is only checked on entry (a blocked thread cannot
    * see it abort); use a timeout. Cancel-safe in the same sense as `wait`.
+   * @example
+   * ```ts
+   * barrier.waitSync({ timeout: 5000 }); // in a worker
+   * ```
    */
   waitSync(opts?: WaitOptions): number {
     const ms = admitSync(opts, this.timeout);

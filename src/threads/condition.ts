@@ -1,8 +1,9 @@
 import { RuntimeError } from "../api/errors.ts";
-import type { Guard, WaitOptions } from "../api/options.ts";
+import type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
 import type { Condition as ConditionApi } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { waitFor } from "../internal/wait-for.ts";
 import { admitSync } from "./admit.ts";
 import { FULL, Futex, TAKEN, type Taker } from "./futex.ts";
 import {
@@ -101,9 +102,28 @@ export class Condition implements ConditionApi {
     return cond;
   }
 
+  /**
+   * Acquires the underlying lock: as its `acquire`.
+   * Cancel-safe, as the lock's: on abort nothing is held.
+   * @example
+   * ```ts
+   * await cond.acquire();
+   * ready[0] = 1; cond.notifyAll(); cond.release();
+   * ```
+   */
   acquire(opts?: WaitOptions): Promise<boolean> {
     return this._lock.acquire(opts);
   }
+  /**
+   * Acquires the underlying lock, blocking: as its `acquireSync`.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * cond.acquireSync();
+   * ready[0] = 1; cond.notifyAll(); cond.release();
+   * ```
+   */
   acquireSync(opts?: WaitOptions): boolean {
     return this._lock.acquireSync(opts);
   }
@@ -116,9 +136,26 @@ export class Condition implements ConditionApi {
   locked(): boolean {
     return this._lock.locked();
   }
+  /**
+   * Holds the underlying lock: as its `hold`.
+   * Cancel-safe, as the lock's: on abort nothing is held.
+   * @example
+   * ```ts
+   * using _held = await cond.hold();
+   * cond.notify();
+   * ```
+   */
   hold(opts?: WaitOptions): Promise<Guard> {
     return this._lock.hold(opts);
   }
+  /**
+   * Runs `fn` holding the underlying lock: as its `run`.
+   * Cancel-safe, as the lock's: on abort `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * await cond.run(() => cond.notifyAll());
+   * ```
+   */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     return this._lock.run(fn, opts);
   }
@@ -129,6 +166,11 @@ export class Condition implements ConditionApi {
    * rejects with `signal.reason`; a notify that came first is kept (it resolves true).
    * If the lock's owner died while this waiter waited to take it back, it still takes it back (an RLock at
    * its depth) and rejects with OwnerDiedError instead: repair the state, then treat it as a wake-up.
+   * @example
+   * ```ts
+   * using _held = await cond.hold();
+   * while (ready[0] === 0) await cond.wait();
+   * ```
    */
   async wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -167,7 +209,17 @@ export class Condition implements ConditionApi {
     return got !== 0;
   }
 
-  /** The blocking twin of `wait`; throws OwnerDiedError (holding the lock) where `wait` rejects. */
+  /**
+   * The blocking twin of `wait`; throws OwnerDiedError (holding the lock) where `wait` rejects.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * cond.acquireSync();
+   * while (ready[0] === 0) cond.waitSync();
+   * cond.release();
+   * ```
+   */
   waitSync(opts?: WaitOptions): boolean {
     const ms = admitSync(opts);
     const lock: ConditionLock = this._lock;
@@ -347,22 +399,30 @@ export class Condition implements ConditionApi {
 
   /**
    * Waits until `predicate()` is truthy and resolves its last value; with a timeout, the last (falsy) value
-   * once the deadline passes. A predicate already truthy resolves at once.
+   * once the deadline passes. A predicate already truthy resolves at once. A predicate that returns a
+   * promise is awaited (holding the lock).
+   * Cancel-safe as `wait`: on abort it takes the lock back, then rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * using _held = await cond.hold();
+   * const ok = await cond.waitFor(() => ready[0] === 1, { timeout: 1000 });
+   * ```
    */
-  async waitFor<T>(predicate: () => T, opts?: WaitOptions): Promise<T> {
-    const ms = admit(opts);
-    if (typeof ms !== "number") return ms;
-    let result = predicate();
-    if (result) return result;
-    const deadline = now() + ms; // absolute, so wake-ups that find the predicate false do not extend it
-    for (;;) {
-      await this.wait({ timeout: Math.max(deadline - now(), 0), signal: opts?.signal });
-      result = predicate();
-      if (result || now() >= deadline) return result;
-    }
+  waitFor<T>(predicate: () => Awaitable<T>, opts?: WaitOptions): Promise<T> {
+    return waitFor(this, predicate, opts);
   }
 
-  /** The blocking twin of `waitFor`. */
+  /**
+   * The blocking twin of `waitFor`.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * cond.acquireSync();
+   * cond.waitForSync(() => ready[0] === 1);
+   * cond.release();
+   * ```
+   */
   waitForSync<T>(predicate: () => T, opts?: WaitOptions): T {
     const ms = admitSync(opts);
     let result = predicate();

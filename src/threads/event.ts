@@ -55,6 +55,10 @@ export class Event implements EventApi {
   /**
    * Resolves true once the flag is set (at once if it is), false on timeout.
    * Cancel-safe: on abort it rejects with `signal.reason` (unless a set came first: then it resolves true).
+   * @example
+   * ```ts
+   * if (!(await ready.wait({ timeout: 5000 }))) throw new Error("not ready in 5 s");
+   * ```
    */
   wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -63,7 +67,15 @@ export class Event implements EventApi {
     return this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
   }
 
-  /** The blocking twin of `wait`. */
+  /**
+   * The blocking twin of `wait`.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * ready.waitSync(); // in a worker: blocks until another thread sets it
+   * ```
+   */
   waitSync(opts?: WaitOptions): boolean {
     const ms = admitSync(opts);
     if (this.isSet()) return true;

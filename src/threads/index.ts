@@ -12,9 +12,11 @@
  * - ./lock.ts, ./rlock.ts, ./condition.ts, ./semaphore.ts, ./event.ts, ./barrier.ts: thin shells on the core.
  *
  * Times are milliseconds. Every call that can wait takes `{ timeout, signal, blocking }`.
+ *
+ * @module threadkit/threads
  */
 export * from "../api/errors.ts";
-export type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
+export type { AsyncGuard, Awaitable, Guard, WaitOptions } from "../api/options.ts";
 export type * as api from "../api/primitives.ts";
 export { Barrier } from "./barrier.ts";
 export { Condition } from "./condition.ts";

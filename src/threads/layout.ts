@@ -8,6 +8,7 @@
  * A buffer is self-describing (KIND, CAPACITY), so a handle that crosses postMessage can be checked and
  * turned back into a live primitive of the right class on any thread.
  */
+import { sharedBuffer } from "./runtime.ts";
 
 /** Core words, the same in every primitive (read and written by ./futex.ts only, except STATE). */
 export const STATE = 0; // the primitive's state and the QUEUED bit: see below and each primitive
@@ -181,7 +182,7 @@ export function trailer(kind: number, capacity: number): number {
 
 /** A fresh, zeroed buffer for a primitive of `kind`, with every cell free and the FIFO empty. */
 export function allocate(kind: number, capacity = CAPACITY): Int32Array {
-  const i32 = new Int32Array(new SharedArrayBuffer((HEADER + capacity * CELL + trailer(kind, capacity)) * 4));
+  const i32 = new Int32Array(sharedBuffer((HEADER + capacity * CELL + trailer(kind, capacity)) * 4));
   i32[HEAD] = NONE;
   i32[TAIL] = NONE;
   i32[KIND] = kind;

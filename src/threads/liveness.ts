@@ -15,7 +15,7 @@
  * Ending is not dying. A worker whose event loop ran dry (its code returned) ENDED: it chose to leave what
  * it held, which Python allows (another thread may release a Lock or a permit). A worker terminated, ended
  * by `process.exit()` or by an uncaught error DIED. The two are told apart by the exit code and by whether
- * the worker saw "beforeExit" (emitted only when the loop runs dry); each primitive says which counts.
+ * the worker ran dry (`watchEnd` in ./runtime.ts); each primitive says which counts.
  *
  * Layout: word 0 counts ends and deaths (waiters look again only when it has moved); then SLOTS 64-bit
  * entries, entry `id % SLOTS` describing thread `id` as (id + 1) << 32 | (parent id + 1) << 2 | fate
@@ -28,7 +28,7 @@
  * A worker dies with its parent (Node terminates the workers of a worker that stops), but nobody observes
  * those deaths one by one; so a thread also counts as dead when an ancestor ended or died.
  */
-import { threadId, workerThreads } from "./runtime.ts";
+import { threadId, watchEnd, workerThreads } from "./runtime.ts";
 
 const KEY = "threadkit/threads:liveness:1";
 const PARENT_KEY = "threadkit/threads:parent";
@@ -126,11 +126,8 @@ if (registry !== undefined && workerThreads !== undefined) {
   if (!workerThreads.isMainThread) {
     // The parent that loaded the tier has registered us already, with our parent; else do it ourselves.
     if (ownFate(threadId) === -1) mark(threadId, parent, ALIVE);
-    let ranDry = false;
-    proc?.on("beforeExit", () => {
-      ranDry = true;
-    });
-    proc?.once("exit", (code) => mark(threadId, parent, code === 0 && ranDry ? ENDED : DIED));
+    const ranDry = proc === undefined ? () => false : watchEnd(proc);
+    proc?.once("exit", (code) => mark(threadId, parent, code === 0 && ranDry() ? ENDED : DIED));
   }
   proc?.on("worker", (worker) => {
     const id = worker.threadId;

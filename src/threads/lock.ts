@@ -52,6 +52,10 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
    * (unless it had already been handed over: then the abort is too late and it resolves true).
    * Rejects with OwnerDiedError, the lock held by the caller, if it inherited the lock from a thread that
    * died holding it (see the class comment).
+   * @example
+   * ```ts
+   * if (await lock.acquire({ timeout: 100 })) lock.release();
+   * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -63,6 +67,14 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans {
   /**
    * The blocking twin of `acquire` (Atomics.wait): returns true once held, false on timeout; throws
    * OwnerDiedError holding the lock if it inherited it from a dead thread.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * lock.acquireSync(); // in a worker: blocks it, not the main thread
+   * counter[0]++;
+   * lock.release();
+   * ```
    */
   acquireSync(opts?: WaitOptions): boolean {
     const i32 = this.i32;

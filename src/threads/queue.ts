@@ -170,6 +170,11 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * failed try, QueueShutDown once shut down, TypeError if the item cannot be carried (or, in a
    * PriorityQueue, ordered). Cancel-safe: on abort the item was not put (unless the slot had already been
    * handed over: then it resolves).
+   * @example
+   * ```ts
+   * const q = new Queue<string>(10);
+   * await q.put("job"); // waits while 10 are queued
+   * ```
    */
   put(item: T, opts?: WaitOptions): Promise<void> {
     const ms = admit(opts);
@@ -186,7 +191,15 @@ export class Queue<T> implements QueueApi<T>, Brought {
     return this.putAsync(item, got, this.began + ms, opts?.signal);
   }
 
-  /** The blocking twin of `put`. A signal is only checked on entry (a blocked thread cannot see an abort). */
+  /**
+   * The blocking twin of `put`. A signal is only checked on entry (a blocked thread cannot see an abort).
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * q.putSync("job", { timeout: 1000 }); // in a worker: or QueueFull after 1 s
+   * ```
+   */
   putSync(item: T, opts?: WaitOptions): void {
     const ms = admitSync(opts);
     this.timed = ms !== Infinity;
@@ -214,6 +227,11 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * Takes the next item, waiting for one if the queue is empty; rejects with QueueEmpty on timeout or a
    * failed try, QueueShutDown once shut down and empty. Cancel-safe: on abort no item was taken (unless one
    * had already been handed over: then it resolves with it).
+   * @example
+   * ```ts
+   * const job = await q.get({ timeout: 1000 }); // or QueueEmpty after 1 s
+   * q.taskDone();
+   * ```
    */
   get(opts?: WaitOptions): Promise<T> {
     const ms = admit(opts);
@@ -231,7 +249,16 @@ export class Queue<T> implements QueueApi<T>, Brought {
     return this.getAsync(got, this.began + ms, opts?.signal);
   }
 
-  /** The blocking twin of `get`. A signal is only checked on entry (a blocked thread cannot see an abort). */
+  /**
+   * The blocking twin of `get`. A signal is only checked on entry (a blocked thread cannot see an abort).
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * const job = q.getSync(); // in a worker: blocks until an item comes
+   * q.taskDone();
+   * ```
+   */
   getSync(opts?: WaitOptions): T {
     const ms = admitSync(opts);
     this.timed = ms !== Infinity;
@@ -266,6 +293,10 @@ export class Queue<T> implements QueueApi<T>, Brought {
   /**
    * Resolves true once every item put has been marked done, false on timeout. Never rejects with
    * QueueShutDown. Cancel-safe: on abort it rejects with `signal.reason` and leaves no trace.
+   * @example
+   * ```ts
+   * await q.join(); // every item put has been marked done
+   * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -276,7 +307,15 @@ export class Queue<T> implements QueueApi<T>, Brought {
     return this.joinAsync(got, now() + ms, opts?.signal);
   }
 
-  /** The blocking twin of `join`. */
+  /**
+   * The blocking twin of `join`.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * q.joinSync({ timeout: 10_000 });
+   * ```
+   */
   joinSync(opts?: WaitOptions): boolean {
     const ms = admitSync(opts);
     const deadline = now() + ms;
@@ -311,7 +350,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   /** Gets items until the queue is shut down and drained, calling `taskDone()` for each as the loop moves on. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return new Drain(this);
+    return new Drain(this, this);
   }
 
   // ---- under the mutex ----------------------------------------------------------------------------------
@@ -730,22 +769,51 @@ export class SimpleQueue<T> implements SimpleQueueApi<T> {
     return s;
   }
 
-  /** Never waits (the queue is unbounded); resolves once the item is in. TypeError if it cannot be carried. */
+  /**
+   * Never waits (the queue is unbounded); resolves once the item is in. TypeError if it cannot be carried.
+   * Cancel-safe: it never waits, so an abort before the call rejects and nothing is put.
+   * @example
+   * ```ts
+   * const q = new SimpleQueue<number>();
+   * await q.put(1);
+   * ```
+   */
   put(item: T, opts?: WaitOptions): Promise<void> {
     return this._queue.put(item, opts);
   }
-  /** The blocking twin of `put` (it never blocks: the queue is unbounded). */
+  /**
+   * The blocking twin of `put` (it never blocks: the queue is unbounded).
+   * Cancel-safe: it never waits; a signal aborted before the call throws and nothing is put.
+   * @example
+   * ```ts
+   * q.putSync(1);
+   * ```
+   */
   putSync(item: T, opts?: WaitOptions): void {
     this._queue.putSync(item, opts);
   }
   putNowait(item: T): void {
     this._queue.putNowait(item);
   }
-  /** As Queue.get: rejects with QueueEmpty on timeout. Cancel-safe: on abort no item was taken. */
+  /**
+   * As Queue.get: rejects with QueueEmpty on timeout. Cancel-safe: on abort no item was taken.
+   * @example
+   * ```ts
+   * const n = await q.get({ signal: AbortSignal.timeout(1000) });
+   * ```
+   */
   get(opts?: WaitOptions): Promise<T> {
     return this._queue.get(opts);
   }
-  /** The blocking twin of `get`. */
+  /**
+   * The blocking twin of `get`.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * const n = q.getSync({ timeout: 1000 }); // in a worker
+   * ```
+   */
   getSync(opts?: WaitOptions): T {
     return this._queue.getSync(opts);
   }

@@ -92,6 +92,11 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
    * timeout or a failed try. Cancel-safe: on abort nothing is held or counted (unless the hand-off came
    * first: then it resolves true). Rejects with OwnerDiedError, holding the lock at depth 1, if it
    * inherited the lock from a thread that died holding it.
+   * @example
+   * ```ts
+   * await rlock.acquire();
+   * await rlock.acquire(); // same thread: depth 2, two releases to free it
+   * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -100,7 +105,15 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans 
     return this._core.acquireAsync(this, ME, 1, ms, opts?.signal);
   }
 
-  /** The blocking twin of `acquire`; throws OwnerDiedError (holding the lock) where `acquire` rejects. */
+  /**
+   * The blocking twin of `acquire`; throws OwnerDiedError (holding the lock) where `acquire` rejects.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * if (rlock.acquireSync({ timeout: 100 })) rlock.release();
+   * ```
+   */
   acquireSync(opts?: WaitOptions): boolean {
     const ms = admitSync(opts);
     return this.enter() || this._core.acquireSync(this, ME, 1, ms);

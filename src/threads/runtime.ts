@@ -1,3 +1,6 @@
+import { RuntimeError } from "../api/errors.ts";
+import { webHost } from "./web-host.ts";
+
 /**
  * The threads tier's runtime adapter: the one place that asks Node (or the host) who this thread is, whether
  * it may block, and how to keep the event loop alive while an Atomics.waitAsync is pending.
@@ -19,7 +22,60 @@ function loadWorkerThreads(): WorkerThreadsLike | undefined {
   }
 }
 
-const wt = loadWorkerThreads();
+const nodeWorkers = loadWorkerThreads();
+// Node's worker_threads (also Deno's and Bun's), else a browser's Web Workers in the same shape.
+const wt = nodeWorkers ?? (webHost() as WorkerThreadsLike | undefined);
+
+/** Whether a port's messages can be taken synchronously (Node's receiveMessageOnPort), not only as events. */
+export const syncPorts: boolean = nodeWorkers !== undefined;
+
+/** Deno: its workers emit no "beforeExit" (see `watchEnd`). */
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+
+/** Whether the host loads TypeScript modules itself (Deno, Bun): a worker then needs no loader. */
+export const runsTypeScript: boolean = isDeno || typeof (globalThis as { Bun?: unknown }).Bun === "object";
+
+interface ExitingProcess {
+  on(event: "beforeExit", listener: () => void): unknown;
+  exit(code?: number): never;
+}
+
+/**
+ * Call once in a worker: the returned function tells, in a process "exit" listener, whether the worker ran
+ * dry (its code returned) rather than calling `process.exit()`. Node and Bun emit "beforeExit" only when the
+ * event loop runs dry; Deno's workers never emit it, so there `process.exit` is watched instead.
+ */
+export function watchEnd(proc: ExitingProcess): () => boolean {
+  if (!isDeno) {
+    let ranDry = false;
+    proc.on("beforeExit", () => {
+      ranDry = true;
+    });
+    return () => ranDry;
+  }
+  let exited = false;
+  const exit = proc.exit;
+  proc.exit = function (this: unknown, code?: number): never {
+    exited = true;
+    return exit.call(this, code);
+  };
+  return () => !exited;
+}
+
+/**
+ * Shared memory for a primitive, or a RuntimeError that says why there is none: a page that is not
+ * cross-origin isolated has no SharedArrayBuffer. Loading the tier needs none, so importing it never throws.
+ */
+export function sharedBuffer(bytes: number): SharedArrayBuffer {
+  if (typeof SharedArrayBuffer === "undefined") {
+    throw new RuntimeError(
+      "threadkit/threads needs SharedArrayBuffer, which this context lacks: in a browser, serve the page " +
+        "cross-origin isolated (Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: " +
+        "require-corp), or use threadkit (the local tier), which needs no shared memory",
+    );
+  }
+  return new SharedArrayBuffer(bytes);
+}
 
 /** This thread's id (0 on the main thread in Node). */
 export const threadId: number = wt?.threadId ?? 0;
@@ -27,9 +83,8 @@ export const threadId: number = wt?.threadId ?? 0;
 export const isMainThread: boolean = wt?.isMainThread ?? true;
 
 /**
- * What ./thread.ts starts threads with: Node's worker_threads (Deno and Bun have it too), or undefined where
- * the host has none. Thread only uses Worker, MessageChannel ports, receiveMessageOnPort and workerData, so
- * a Web Worker host could fill the same shape later.
+ * What ./thread.ts starts threads with: Node's worker_threads (Deno and Bun have it too), a browser's Web
+ * Workers in the parts of its shape Thread uses (./web-host.ts), or undefined where the host has neither.
  */
 export const workerThreads = wt as unknown as typeof import("node:worker_threads") | undefined;
 

@@ -98,6 +98,10 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
    * Cancel-safe: on abort it rejects with `signal.reason` and no permit is taken (unless one had already
    * been handed over: then it resolves true). Rejects with OwnerDiedError, the permit the caller's, if the
    * permit it got was recovered from a thread that died holding it (see the class comment).
+   * @example
+   * ```ts
+   * if (await sem.acquire({ timeout: 50 })) sem.release();
+   * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -105,7 +109,16 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     return this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
   }
 
-  /** The blocking twin of `acquire`; throws OwnerDiedError (holding the permit) where `acquire` rejects. */
+  /**
+   * The blocking twin of `acquire`; throws OwnerDiedError (holding the permit) where `acquire` rejects.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * sem.acquireSync(); // in a worker
+   * try { work(); } finally { sem.release(); }
+   * ```
+   */
   acquireSync(opts?: WaitOptions): boolean {
     return this._core.acquireSync(this, ME, 0, admitSync(opts));
   }

@@ -77,6 +77,7 @@ import {
   Q_TAKES,
   Q_TAKES_BESIDE,
 } from "./layout.ts";
+import { sharedBuffer } from "./runtime.ts";
 
 const MAX_BYTES = 2 ** 31;
 /** ARENA's size is kept in an Int32 (Q_ARENA_CAP): at most this many bytes, a multiple of 8. */
@@ -174,7 +175,7 @@ export class Store {
   /** A new, empty store of `order`, holding at most `capacity` items (0: unbounded). */
   static create(order: number, capacity: number): Store {
     const ew = order === PRIORITY ? PRIORITY_ENTRY : ENTRY;
-    const meta = new Int32Array(new SharedArrayBuffer(Q_META_WORDS * 4));
+    const meta = new Int32Array(sharedBuffer(Q_META_WORDS * 4));
     meta[Q_ORDER] = order;
     meta[Q_CAPACITY] = capacity;
     meta[Q_ENTRY_CAP] = FIRST_ENTRIES;

@@ -25,7 +25,16 @@ import { admitSync } from "./admit.ts";
 import { Event } from "./event.ts";
 import { FALSE } from "./futex.ts";
 import { fromHandle, type Handle, isHandle, isPrimitive, toHandle } from "./handle.ts";
-import { fileUrl, isMainThread, threadId, workerThreads } from "./runtime.ts";
+import {
+  fileUrl,
+  isMainThread,
+  runsTypeScript,
+  sharedBuffer,
+  syncPorts,
+  threadId,
+  workerThreads,
+} from "./runtime.ts";
+import { checkLoadable, cloneError } from "./start-checks.ts";
 
 type MessagePortLike = import("node:worker_threads").MessagePort;
 type WorkerLike = import("node:worker_threads").Worker;
@@ -79,7 +88,12 @@ const descriptor: Descriptor | undefined = (() => {
  * The "Thread-N" counter, shared with every thread this one starts (and theirs), so names are unique across
  * the threads threadkit started, as Python's counter is across a process.
  */
-const names = descriptor?.names ?? new Int32Array(new SharedArrayBuffer(4));
+let names: Int32Array | undefined = descriptor?.names;
+
+function sharedNames(): Int32Array {
+  names ??= new Int32Array(sharedBuffer(4));
+  return names;
+}
 
 /** Threads started by this thread and not yet seen finished. */
 const startedHere = new Set<Thread>();
@@ -113,7 +127,7 @@ const tsx: string | undefined = (() => {
  */
 function bootFor(target: string | undefined): string | undefined {
   const ts = TS.test(entryUrl.pathname) || (target !== undefined && TS.test(new URL(target).pathname));
-  if (!ts || tsx === undefined) return undefined;
+  if (!ts || tsx === undefined || runsTypeScript) return undefined;
   return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl.href)}); });`;
 }
 
@@ -150,6 +164,10 @@ export class Thread implements ThreadApi {
   private failed = false;
   private uncaught: unknown;
   private dummy = false;
+  /** Whether the worker's outcome has been taken in; `onAnswer` waits for it where ports are not read synchronously. */
+  private answered = false;
+  private onAnswer: (() => void) | undefined;
+  private answering: Promise<true> | undefined;
 
   constructor(options: ThreadOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
@@ -203,7 +221,8 @@ export class Thread implements ThreadApi {
 
   /**
    * Starts the worker; when it returns, `ident` is set and `isAlive()` is true. RuntimeError if started
-   * before; TypeError if `args` cannot be cloned or a subclass overrides `run()` (nothing has changed then).
+   * before, or for a TypeScript target nothing here can load on a worker; TypeError if `args` cannot be
+   * cloned (a local-tier primitive in them is named) or a subclass overrides `run()` (nothing has changed then).
    */
   start(): void {
     if (this.started) throw new RuntimeError("threads can only be started once");
@@ -215,6 +234,9 @@ export class Thread implements ThreadApi {
     }
     const host = workerThreads;
     if (host === undefined) throw new RuntimeError("this runtime has no worker threads");
+    if (tsx === undefined && this.href !== undefined && TS.test(new URL(this.href).pathname)) {
+      checkLoadable(this.href);
+    }
     const { port1, port2 } = new host.MessageChannel();
     const data: Descriptor = {
       threadkit: "thread",
@@ -223,7 +245,7 @@ export class Thread implements ThreadApi {
       daemon: this.isDaemon,
       done: toHandle(this.done),
       port: port2,
-      names,
+      names: sharedNames(),
       target: this.href,
       export: this.exportName,
       args: wire(this.targetArgs, new Map()) as unknown[],
@@ -239,11 +261,8 @@ export class Thread implements ThreadApi {
           : new host.Worker(boot, { ...options, eval: true });
     } catch (error) {
       port1.close();
-      if ((error as { name?: string }).name === "DataCloneError") {
-        throw new TypeError(`Thread args must be structured-cloneable: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      if ((error as { name?: string }).name === "DataCloneError")
+        throw cloneError(this.targetArgs, error as Error);
       throw error;
     }
     this.started = true;
@@ -283,6 +302,11 @@ export class Thread implements ThreadApi {
    * Resolves true once the thread has finished (also with an uncaught error: see `error`), false on
    * timeout. RuntimeError before `start()`, for the current thread, or for a dummy thread.
    * Cancel-safe: it takes nothing; on abort it rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * t.start();
+   * if (!(await t.join({ timeout: 10_000 }))) console.log(`${t.name} still running`);
+   * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -292,15 +316,22 @@ export class Thread implements ThreadApi {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.done.isSet()) return Promise.resolve(this.finish());
+    if (this.done.isSet()) return this.answer();
     if (ms === 0) return FALSE;
-    return this.done.wait(opts).then((ok) => ok && this.finish());
+    return this.done.wait(opts).then((ok) => (ok ? this.answer() : false));
   }
 
   /**
    * The blocking twin of `join` (Atomics.wait): returns true once the thread has finished, false on
    * timeout. Works while this thread's event loop is blocked, except for a worker killed from outside
    * (`terminate()`, a fatal runtime error): only the event loop hears of that, so give such joins a timeout.
+   * Cancel safety: a signal is checked on entry only (a blocked thread cannot see an abort): use a timeout,
+   * which leaves nothing taken.
+   * @example
+   * ```ts
+   * t.start();
+   * t.joinSync({ timeout: 10_000 }); // blocks this thread
+   * ```
    */
   joinSync(opts?: WaitOptions): boolean {
     admitSync(opts);
@@ -329,6 +360,16 @@ export class Thread implements ThreadApi {
     return true;
   }
 
+  /** finish() once the outcome is in: at once on Node; in a browser, when its message has been delivered. */
+  private answer(): Promise<true> {
+    this.collect();
+    if (this.answered || syncPorts) return Promise.resolve(this.finish());
+    this.answering ??= new Promise<true>((resolve) => {
+      this.onAnswer = () => resolve(this.finish());
+    });
+    return this.answering;
+  }
+
   private collect(): void {
     const port = this.port;
     const host = workerThreads;
@@ -339,8 +380,10 @@ export class Thread implements ThreadApi {
   }
 
   private receive(outcome: Outcome): void {
-    if (outcome.error === undefined) return;
-    this.fail(rebuild(outcome.error), outcome.late === true);
+    if (outcome.error !== undefined) this.fail(rebuild(outcome.error), outcome.late === true);
+    if (outcome.late === true) return;
+    this.answered = true;
+    this.onAnswer?.();
   }
 
   private fail(error: unknown, late: boolean): void {
@@ -358,6 +401,8 @@ export class Thread implements ThreadApi {
       this.fail(this.fatal ?? exitError(code), false);
       this.done.set();
     }
+    this.answered = true;
+    this.onAnswer?.();
     startedHere.delete(this);
     this.port?.close();
   }
@@ -404,7 +449,7 @@ export class Thread implements ThreadApi {
 }
 
 function nextName(): number {
-  return Atomics.add(names, 0, 1) + 1;
+  return Atomics.add(sharedNames(), 0, 1) + 1;
 }
 
 /** Primitives become marked handles, inside arrays and plain objects too; `seen` keeps cycles and sharing. */

@@ -22,8 +22,9 @@ const descriptor = _descriptor();
 if (descriptor === undefined) throw new Error("threadkit's worker-entry runs only as a Thread's worker");
 const { port } = descriptor;
 const done = fromHandle(descriptor.done);
-// A Node worker entry: its process object is the worker's own (exit and uncaught errors of this thread).
-const proc = (globalThis as unknown as { process: ProcessLike }).process;
+// On Node (Deno, Bun) the worker's own process object (exit and uncaught errors of this thread); a Web
+// Worker has none, and ends only when its target has settled (./web-entry.ts).
+const proc = (globalThis as unknown as { process?: ProcessLike }).process;
 
 let settled = false;
 let fatal: { error: unknown } | undefined;
@@ -38,12 +39,12 @@ function settle(outcome: Outcome): void {
   done.set();
 }
 
-proc.on("uncaughtExceptionMonitor", (error) => {
+proc?.on("uncaughtExceptionMonitor", (error) => {
   fatal ??= { error };
 });
 // First among the exit listeners: before ./liveness.ts marks this thread dead, which lets other threads
 // take over a guard it holds, so `done.set()` must have let go of the Event's by then.
-proc.prependListener("exit", (code) => {
+proc?.prependListener("exit", (code) => {
   if (!settled) settle({ error: wireError(fatal !== undefined ? fatal.error : exitError(code)) });
   else if (fatal !== undefined && code !== 0) port.postMessage({ error: wireError(fatal.error), late: true });
 });
@@ -55,6 +56,6 @@ try {
   // The target's uncaught error: this thread died of it, as of one thrown outside the target. A non-zero
   // exit code tells ./liveness.ts so, and the Locks and permits it still holds are recovered (OwnerDiedError)
   // instead of being left to a thread that merely ended.
-  proc.exitCode = 1;
+  if (proc !== undefined) proc.exitCode = 1;
   settle({ error: wireError(error) });
 }

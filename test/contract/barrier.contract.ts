@@ -22,13 +22,13 @@ export function barrierContract(tier: Tier): void {
 
   /** Starts `n` agents waiting at `barrier`, one after the other, and checks that they all wait. */
   async function arrive(barrier: api.Barrier, n: number): Promise<Promise<number>[]> {
-    const before = barrier.nWaiting;
+    const before = await barrier.nWaiting;
     const parties: Promise<number>[] = [];
     for (let i = 0; i < n; i++) {
       parties.push(agents.spawn(barrierWaitAndReport, barrier));
       await agents.settle(); // each is waiting before the next arrives
     }
-    assert.equal(barrier.nWaiting, before + n, "the agents are waiting");
+    assert.equal(await barrier.nWaiting, before + n, "the agents are waiting");
     return parties;
   }
 
@@ -36,8 +36,8 @@ export function barrierContract(tier: Tier): void {
     it("starts filling and unbroken, with its parties", async () => {
       const barrier = tier.Barrier(3);
       assert.equal(barrier.parties, 3);
-      assert.equal(barrier.nWaiting, 0);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
     });
 
     it("holds every party until the last arrives, then lets them all pass", async () => {
@@ -47,8 +47,8 @@ export function barrierContract(tier: Tier): void {
       const last = await within(barrier.wait());
       assert.deepEqual(await within(Promise.all(parties)), [0, 1]);
       assert.equal(last, 2);
-      assert.equal(barrier.nWaiting, 0);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
     });
 
     it("gives indices 0..parties-1 in arrival order; the last arrival gets parties-1", async () => {
@@ -81,7 +81,7 @@ export function barrierContract(tier: Tier): void {
       await agents.settle();
       parties.push(agents.spawn(barrierWaitAndCheck, barrier, acted));
       await agents.settle();
-      assert.equal(barrier.nWaiting, 2);
+      assert.equal(await barrier.nWaiting, 2);
       assert.equal(runs, 0, "not before the last party arrives");
       assert.equal(await within(barrier.wait()), 2);
       assert.deepEqual(await within(Promise.all(parties)), [
@@ -113,8 +113,8 @@ export function barrierContract(tier: Tier): void {
         expected.push(...Array<string>(parties).fill(String(round)), "action");
       }
       assert.deepEqual(entries, expected, "every party arrived before anyone started the next round");
-      assert.equal(barrier.nWaiting, 0);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
     });
 
     it("Barrier(1): every wait passes at once with index 0 and runs the action", async () => {
@@ -150,13 +150,13 @@ export function barrierContract(tier: Tier): void {
       const started = Date.now();
       await within(rejectsWith(barrier.wait(), BrokenBarrierError, broken));
       assert.ok(Date.now() - started >= 25, "waited about the default timeout");
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
     });
 
     it("an explicit timeout overrides the constructor's", async () => {
       const barrier = tier.Barrier(2, { timeout: 60_000 });
       await within(rejectsWith(barrier.wait({ timeout: 20 }), BrokenBarrierError, broken), 10_000);
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
     });
 
     it("a waiter that times out breaks the barrier for all; later waits fail at once until reset()", async () => {
@@ -164,13 +164,13 @@ export function barrierContract(tier: Tier): void {
       const [other] = await arrive(barrier, 1);
       await within(rejectsWith(barrier.wait({ timeout: 30 }), BrokenBarrierError, broken));
       await within(rejectsWith(other!, BrokenBarrierError, broken));
-      assert.equal(barrier.broken, true);
-      assert.equal(barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, true);
+      assert.equal(await barrier.nWaiting, 0);
       await within(rejectsWith(barrier.wait(), BrokenBarrierError, broken));
       await within(rejectsWith(agents.spawn(barrierWaitAndReport, barrier), BrokenBarrierError, broken));
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
       await barrier.reset();
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
       const parties = await arrive(barrier, 2);
       assert.equal(await within(barrier.wait()), 2);
       assert.deepEqual(await within(Promise.all(parties)), [0, 1]);
@@ -182,11 +182,11 @@ export function barrierContract(tier: Tier): void {
         const [other] = await arrive(barrier, 1);
         await within(rejectsWith(barrier.wait(opts), BrokenBarrierError, broken));
         await within(rejectsWith(other!, BrokenBarrierError, broken));
-        assert.equal(barrier.broken, true);
+        assert.equal(await barrier.broken, true);
       }
       const alone = tier.Barrier(2);
       await within(rejectsWith(alone.wait({ timeout: 0 }), BrokenBarrierError, broken));
-      assert.equal(alone.broken, true);
+      assert.equal(await alone.broken, true);
     });
 
     it("wait({ timeout: 0 }) by the last arrival passes the barrier", async () => {
@@ -194,7 +194,7 @@ export function barrierContract(tier: Tier): void {
       const [first] = await arrive(barrier, 1);
       assert.equal(await within(barrier.wait({ timeout: 0 })), 1);
       assert.equal(await within(first!), 0);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
     });
 
     it("abort() breaks it: waiting parties and later waits get BrokenBarrierError (a RuntimeError)", async () => {
@@ -205,11 +205,11 @@ export function barrierContract(tier: Tier): void {
         assert.ok(error instanceof RuntimeError, "BrokenBarrierError extends RuntimeError");
         assert.equal(error.name, "BrokenBarrierError");
       }
-      assert.equal(barrier.broken, true);
-      assert.equal(barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, true);
+      assert.equal(await barrier.nWaiting, 0);
       await within(rejectsWith(barrier.wait(), BrokenBarrierError, broken));
       await within(rejectsWith(barrier.wait({ timeout: 0 }), BrokenBarrierError, broken));
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
     });
 
     it("abort() then reset() makes the barrier usable again", async () => {
@@ -218,8 +218,8 @@ export function barrierContract(tier: Tier): void {
       await barrier.abort();
       await within(rejectsWith(party!, BrokenBarrierError, broken));
       await barrier.reset();
-      assert.equal(barrier.broken, false);
-      assert.equal(barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
       const [first] = await arrive(barrier, 1);
       assert.equal(await within(barrier.wait()), 1);
       assert.equal(await within(first!), 0);
@@ -230,8 +230,8 @@ export function barrierContract(tier: Tier): void {
       const parties = await arrive(barrier, 2);
       await barrier.reset();
       await allBroken(parties);
-      assert.equal(barrier.broken, false);
-      assert.equal(barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
       const next = await arrive(barrier, 2);
       assert.equal(await within(barrier.wait()), 2);
       assert.deepEqual(await within(Promise.all(next)), [0, 1]);
@@ -240,7 +240,7 @@ export function barrierContract(tier: Tier): void {
     it("reset() of an idle barrier changes nothing", async () => {
       const barrier = tier.Barrier(2);
       await barrier.reset();
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
       const [first] = await arrive(barrier, 1);
       assert.equal(await within(barrier.wait()), 1);
       assert.equal(await within(first!), 0);
@@ -259,7 +259,7 @@ export function barrierContract(tier: Tier): void {
       assert.equal(await within(rejectsWith(barrier.wait(), Error)), boom);
       await parties;
       assert.equal(runs, 1);
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
       await within(rejectsWith(barrier.wait(), BrokenBarrierError, broken));
       assert.equal(runs, 1, "a broken barrier runs no action");
     });
@@ -275,7 +275,7 @@ export function barrierContract(tier: Tier): void {
       const parties = allBroken(await arrive(barrier, 2));
       assert.equal(await within(rejectsWith(barrier.wait(), Error)), boom);
       await parties;
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
     });
 
     it("an async action is awaited before anyone passes; parties arriving meanwhile form the next round", async () => {
@@ -293,8 +293,8 @@ export function barrierContract(tier: Tier): void {
       assert.equal(started, 1);
       assert.equal(await isPending(first!, agents.settle), true, "no party passes before the action ends");
       assert.equal(await isPending(last, agents.settle), true);
-      assert.equal(barrier.nWaiting, 0, "the round is complete (draining)");
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0, "the round is complete (draining)");
+      assert.equal(await barrier.broken, false);
       const next = [agents.spawn(barrierWaitAndReport, barrier)];
       await agents.settle();
       next.push(agents.spawn(barrierWaitAndReport, barrier));
@@ -306,8 +306,8 @@ export function barrierContract(tier: Tier): void {
       assert.equal(await within(last), 1);
       assert.deepEqual(await within(Promise.all(next)), [0, 1]);
       assert.equal(started, 2);
-      assert.equal(barrier.nWaiting, 0);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
     });
 
     it("a try while an async action runs does not wait for the drain: it breaks the barrier, the round passes", async () => {
@@ -317,12 +317,12 @@ export function barrierContract(tier: Tier): void {
       const last = barrier.wait(); // completes the round and runs the action, which waits for the gate
       assert.equal(await isPending(last, agents.settle), true);
       await within(rejectsWith(barrier.wait({ timeout: 0 }), BrokenBarrierError, broken));
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
       await within(rejectsWith(barrier.wait({ blocking: false }), BrokenBarrierError, broken));
       await gate.set();
       assert.equal(await within(first!), 0, "the round that was draining passes");
       assert.equal(await within(last), 1);
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
     });
 
     it("reset() while an async action runs leaves that round alone: its parties pass", async () => {
@@ -335,7 +335,7 @@ export function barrierContract(tier: Tier): void {
       await gate.set();
       assert.equal(await within(first!), 0);
       assert.equal(await within(last), 1);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
     });
 
     it("abort() while an async action runs breaks that round: every party gets BrokenBarrierError", async () => {
@@ -347,7 +347,7 @@ export function barrierContract(tier: Tier): void {
       await barrier.abort();
       await gate.set();
       await allBroken([first!, last]);
-      assert.equal(barrier.broken, true);
+      assert.equal(await barrier.broken, true);
     });
 
     it("abort() then reset() while an async action runs: the round is still broken, later rounds work", async () => {
@@ -374,7 +374,7 @@ export function barrierContract(tier: Tier): void {
       await allBroken([first!, last]);
       assert.deepEqual((await within(Promise.all(next))).sort(), [0, 1]);
       assert.equal(runs, 2);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
     });
 
     it("a party whose wait is aborted leaves as if it never came: not broken, indices still 0..parties-1", async () => {
@@ -383,17 +383,17 @@ export function barrierContract(tier: Tier): void {
       const reason = new Error("leave");
       const leaving = barrier.wait({ signal: controller.signal }); // the first to arrive
       const [a] = await arrive(barrier, 1);
-      assert.equal(barrier.nWaiting, 2);
+      assert.equal(await barrier.nWaiting, 2);
       controller.abort(reason);
       assert.equal(await within(rejectsWith(leaving, Error)), reason);
-      assert.equal(barrier.broken, false);
-      assert.equal(barrier.nWaiting, 1);
+      assert.equal(await barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 1);
       assert.equal(await isPending(a!, agents.settle), true, "the others keep waiting");
       const [b] = await arrive(barrier, 1);
       assert.equal(await within(barrier.wait()), 2);
       assert.equal(await within(a!), 0);
       assert.equal(await within(b!), 1);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
     });
 
     it("an abort that comes once the round is complete (from the action) no longer applies: every party passes", async () => {
@@ -404,7 +404,7 @@ export function barrierContract(tier: Tier): void {
       assert.equal(await within(barrier.wait()), 2);
       assert.equal(await within(early), 0);
       assert.equal(await within(other!), 1);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
     });
 
     it("an aborted timed wait rejects with the signal's reason and does not break the barrier", async () => {
@@ -415,23 +415,23 @@ export function barrierContract(tier: Tier): void {
       assert.equal(await isPending(leaving, agents.settle), true);
       controller.abort(reason);
       assert.equal(await within(rejectsWith(leaving, Error)), reason);
-      assert.equal(barrier.broken, false);
-      assert.equal(barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
     });
 
     it("an already-aborted signal rejects at once and does not count as an arrival", async () => {
       const barrier = tier.Barrier(2);
       const reason = new Error("already");
       assert.equal(await within(rejectsWith(barrier.wait({ signal: abortedSignal(reason) }), Error)), reason);
-      assert.equal(barrier.nWaiting, 0);
+      assert.equal(await barrier.nWaiting, 0);
       const [first] = await arrive(barrier, 1);
       // Even as the would-be last arrival, it neither passes the barrier nor runs a round.
       assert.equal(await within(rejectsWith(barrier.wait({ signal: abortedSignal(reason) }), Error)), reason);
-      assert.equal(barrier.nWaiting, 1);
+      assert.equal(await barrier.nWaiting, 1);
       assert.equal(await isPending(first!, agents.settle), true);
       assert.equal(await within(barrier.wait()), 1);
       assert.equal(await within(first!), 0);
-      assert.equal(barrier.broken, false);
+      assert.equal(await barrier.broken, false);
     });
 
     it("a newcomer aborted while an async action runs leaves without disturbing either round", async () => {
@@ -448,8 +448,8 @@ export function barrierContract(tier: Tier): void {
       await gate.set();
       assert.equal(await within(first!), 0);
       assert.equal(await within(last), 1);
-      assert.equal(barrier.broken, false);
-      assert.equal(barrier.nWaiting, 0);
+      assert.equal(await barrier.broken, false);
+      assert.equal(await barrier.nWaiting, 0);
       const [next] = await arrive(barrier, 1);
       assert.equal(await within(barrier.wait()), 1);
       assert.equal(await within(next!), 0);
@@ -469,8 +469,8 @@ export function barrierContract(tier: Tier): void {
       ];
       for (const [opts, Class] of bad) {
         await within(rejectsWith(barrier.wait(opts as never), Class));
-        assert.equal(barrier.nWaiting, 1, `no arrival after ${JSON.stringify(opts)}`);
-        assert.equal(barrier.broken, false, `not broken after ${JSON.stringify(opts)}`);
+        assert.equal(await barrier.nWaiting, 1, `no arrival after ${JSON.stringify(opts)}`);
+        assert.equal(await barrier.broken, false, `not broken after ${JSON.stringify(opts)}`);
       }
       assert.equal(await isPending(first!, agents.settle), true);
       assert.equal(await within(barrier.wait()), 1);

@@ -91,7 +91,7 @@ export function conditionContract(tier: Tier): void {
         const lock = tier.RLock();
         const cond = tier.Condition(lock);
         {
-          using _guard = await within(cond.hold());
+          await using _guard = await within(cond.hold());
           assert.equal(await lock.locked(), true);
         }
         assert.equal(await lock.locked(), false);
@@ -544,6 +544,30 @@ export function conditionContract(tier: Tier): void {
         assert.equal(await cond.waitFor(() => "", { timeout: 0 }), "");
         assert.equal(await cond.waitFor(() => undefined, { blocking: false }), undefined);
         assert.equal(await rlockReleaseLevels(cond), 1);
+      });
+
+      it("awaits a predicate that returns a promise, and resolves its value, not the promise", async () => {
+        const cond = tier.Condition(tier.Lock());
+        let state = 0;
+        await cond.acquire();
+        assert.equal(
+          await within(cond.waitFor(async () => 0, { timeout: 0 })),
+          0,
+          "a pending promise is not truthy",
+        );
+        const waiting = cond.waitFor(async () => state);
+        await within(cond.acquire()); // only once waitFor waits
+        state = 5;
+        await cond.notify();
+        await cond.release();
+        assert.equal(await within(waiting), 5);
+        await cond.release();
+        assert.equal(
+          await within(cond.waitFor(async () => "ready")),
+          "ready",
+          "truthy at once, without the lock",
+        );
+        await rejectsWith(cond.waitFor(7 as never), TypeError, { message: "predicate must be a function" });
       });
 
       it("with a falsy predicate and without the lock: RuntimeError('cannot wait on un-acquired lock')", async () => {

@@ -199,16 +199,16 @@ export function lockContract(tier: Tier): void {
       });
     });
 
-    it("hold() resolves a guard that releases once, through using or by hand", async () => {
+    it("hold() resolves a guard that releases once, through await using or by hand", async () => {
       const lock = tier.Lock();
       {
-        using _guard = await lock.hold();
+        await using _guard = await lock.hold();
         assert.equal(await lock.locked(), true);
       }
       assert.equal(await lock.locked(), false);
       const guard = await lock.hold();
-      guard.release();
-      guard.release(); // a second release is a no-op, not an error
+      await guard.release();
+      await guard.release(); // a second release is a no-op, not an error
       await guard[Symbol.asyncDispose]();
       assert.equal(await lock.locked(), false);
     });
@@ -236,6 +236,50 @@ export function lockContract(tier: Tier): void {
         boom,
       );
       assert.equal(await lock.locked(), false);
+    });
+
+    it("run(fn) where fn lets go of the lock itself and then throws rejects with fn's error", async () => {
+      const lock = tier.Lock();
+      const boom = new Error("boom");
+      const letGoAndThrow = async () => {
+        await lock.release();
+        throw boom;
+      };
+      // The lock free, so run takes it at once.
+      assert.equal(await rejectsWith(lock.run(letGoAndThrow), Error), boom, "not the failed release's error");
+      assert.equal(await lock.locked(), false);
+      // The lock held, so run waits for it first.
+      await lock.acquire();
+      const queued = lock.run(letGoAndThrow);
+      await lock.release();
+      assert.equal(await rejectsWith(within(queued), Error), boom, "not the failed release's error");
+      assert.equal(await lock.locked(), false);
+    });
+
+    it("run(fn) where fn lets go of the lock itself and returns rejects with the release's RuntimeError", async () => {
+      const lock = tier.Lock();
+      await rejectsWith(
+        lock.run(async () => {
+          await lock.release();
+          return 1;
+        }),
+        RuntimeError,
+        { message: "release unlocked lock" },
+      );
+      assert.equal(await lock.locked(), false);
+    });
+
+    it("run() with a non-function rejects with TypeError before waiting, and nothing changes", async () => {
+      const lock = tier.Lock();
+      await lock.acquire(); // held: a run that waited first would not settle
+      for (const fn of [undefined, null, 42, "fn", {}]) {
+        await rejectsWith(within(lock.run(fn as never)), TypeError, { message: "fn must be a function" });
+        await rejectsWith(within(lock.run(fn as never, { timeout: 10 })), TypeError);
+      }
+      assert.equal(await lock.locked(), true);
+      await lock.release();
+      await rejectsWith(within(lock.run(42 as never)), TypeError);
+      assert.equal(await lock.locked(), false, "a free lock is not taken either");
     });
 
     it("run(fn) rejects with TimeoutError and never calls fn when the lock stays held", async () => {

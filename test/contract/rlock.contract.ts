@@ -259,7 +259,7 @@ export function rlockContract(tier: Tier): void {
     it("hold() resolves a guard that releases one level once, and nests in the owner", async () => {
       const lock = tier.RLock();
       {
-        using _outer = await within(lock.hold());
+        await using _outer = await within(lock.hold());
         {
           await using _inner = await within(lock.hold());
           assert.equal(await lock.locked(), true);
@@ -269,9 +269,9 @@ export function rlockContract(tier: Tier): void {
       }
       assert.equal(await lock.locked(), false);
       const guard = await lock.hold();
-      guard.release();
-      guard.release(); // a second release is a no-op, not an error
-      guard[Symbol.dispose]();
+      await guard.release();
+      await guard.release(); // a second release is a no-op, not an error
+      await guard[Symbol.asyncDispose]();
       assert.equal(await lock.locked(), false);
     });
 
@@ -296,6 +296,22 @@ export function rlockContract(tier: Tier): void {
         Error,
       );
       assert.equal(thrown, boom);
+      assert.equal(await lock.locked(), false);
+    });
+
+    it("run(fn) where fn lets go of its level and then throws rejects with fn's error", async () => {
+      const lock = tier.RLock();
+      const boom = new Error("boom");
+      const thrown = await rejectsWith(
+        lock.run(async () => {
+          await lock.release();
+          throw boom;
+        }),
+        Error,
+      );
+      assert.equal(thrown, boom, "not the failed release's error");
+      assert.equal(await lock.locked(), false);
+      await rejectsWith(lock.run(42 as never), TypeError, { message: "fn must be a function" });
       assert.equal(await lock.locked(), false);
     });
 

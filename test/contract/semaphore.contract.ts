@@ -36,42 +36,42 @@ export function semaphoreContract(tier: Tier): void {
 
     describe(`${kind} [${tier.name}]`, () => {
       it("starts with 1 permit by default, or the value given (0 allowed); value counts the permits", async () => {
-        assert.equal(make().value, 1);
-        assert.equal(make(0).value, 0);
+        assert.equal(await make().value, 1);
+        assert.equal(await make(0).value, 0);
         const sem = make(3);
-        assert.equal(sem.value, 3);
+        assert.equal(await sem.value, 3);
         assert.equal(await sem.acquire(), true);
         assert.equal(await sem.tryAcquire(), true);
-        assert.equal(sem.value, 1);
+        assert.equal(await sem.value, 1);
         await sem.release();
-        assert.equal(sem.value, 2);
+        assert.equal(await sem.value, 2);
         await sem.release();
-        assert.equal(sem.value, 3);
+        assert.equal(await sem.value, 3);
       });
 
       it("admits as many holders as it has permits; the next waits until a release", async () => {
         const sem = make(2);
         assert.equal(await within(sem.acquire()), true);
         assert.equal(await within(sem.acquire()), true);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         assert.equal(await sem.tryAcquire(), false);
         const third = sem.acquire();
         assert.equal(await isPending(third, agents.settle), true);
         await sem.release();
         assert.equal(await within(third), true);
-        assert.equal(sem.value, 0, "the permit went to the waiter");
+        assert.equal(await sem.value, 0, "the permit went to the waiter");
         await sem.release();
         await sem.release();
-        assert.equal(sem.value, 2);
+        assert.equal(await sem.value, 2);
       });
 
       it("a permit may be released by an agent other than the one that took it", async () => {
         const sem = make(1);
         const log = tier.SimpleQueue<string>();
         assert.equal(await agents.spawn(semaphoreAcquireAndLog, sem, log, "taker"), true);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         await sem.release();
-        assert.equal(sem.value, 1);
+        assert.equal(await sem.value, 1);
       });
 
       it("hands each permit to the longest waiter, first come first served", async () => {
@@ -85,7 +85,7 @@ export function semaphoreContract(tier: Tier): void {
           assert.equal(await within(log.get()), id);
         }
         assert.deepEqual(await within(Promise.all(waiting)), [true, true, true, true]);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
       });
 
       it("lets no newcomer barge in between a release and the waiter it hands the permit to", async () => {
@@ -94,12 +94,12 @@ export function semaphoreContract(tier: Tier): void {
         const waiter = sem.acquire();
         await agents.settle();
         await sem.release();
-        assert.equal(sem.value, 0, "the permit already belongs to the waiter");
+        assert.equal(await sem.value, 0, "the permit already belongs to the waiter");
         assert.equal(await sem.tryAcquire(), false);
         assert.equal(await sem.acquire({ timeout: 0 }), false);
         assert.equal(await within(waiter), true);
         await sem.release();
-        assert.equal(sem.value, 1);
+        assert.equal(await sem.value, 1);
       });
 
       it("release(n) wakes n waiters, the longest first, and keeps what nobody waits for", async () => {
@@ -111,11 +111,11 @@ export function semaphoreContract(tier: Tier): void {
         assert.deepEqual(await within(Promise.all(waiting.slice(0, 3))), [true, true, true]);
         for (const w of waiting.slice(3)) assert.equal(await isPending(w, agents.settle), true);
         assert.deepEqual((await drain(log)).sort(), ["a", "b", "c"]);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         await sem.release(4); // 2 waiters, 2 left over
         assert.deepEqual(await within(Promise.all(waiting.slice(3))), [true, true]);
         assert.deepEqual((await drain(log)).sort(), ["d", "e"]);
-        assert.equal(sem.value, 2);
+        assert.equal(await sem.value, 2);
       });
 
       it("tryAcquire is false while waiters queue: no over-admission", async () => {
@@ -127,13 +127,13 @@ export function semaphoreContract(tier: Tier): void {
         await sem.release();
         assert.equal(await sem.tryAcquire(), false, "the released permit is the first waiter's");
         assert.equal(await sem.acquire({ blocking: false }), false);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         await within(waiting[0]!);
         assert.equal(await isPending(waiting[1]!, agents.settle), true);
         await sem.release();
         await within(waiting[1]!);
         assert.equal(await sem.tryAcquire(), false);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
       });
 
       it("never admits more holders than permits: contended run() sections", async () => {
@@ -141,8 +141,8 @@ export function semaphoreContract(tier: Tier): void {
         const inside = tier.Semaphore(2);
         const runs = Array.from({ length: 5 }, () => agents.spawn(semaphoreBoundedRounds, sem, inside, 40));
         assert.deepEqual(await within(Promise.all(runs), 30_000), [0, 0, 0, 0, 0]);
-        assert.equal(sem.value, 2);
-        assert.equal(inside.value, 2);
+        assert.equal(await sem.value, 2);
+        assert.equal(await inside.value, 2);
       });
 
       it("timeout 0 and blocking:false try once: false without a permit, true with one", async () => {
@@ -153,7 +153,7 @@ export function semaphoreContract(tier: Tier): void {
         assert.equal(await sem.acquire({ blocking: false, timeout: Number.POSITIVE_INFINITY }), false);
         await sem.release();
         assert.equal(await sem.acquire({ blocking: false }), true);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         await sem.release();
       });
 
@@ -166,9 +166,9 @@ export function semaphoreContract(tier: Tier): void {
         const next = sem.acquire();
         await sem.release(); // must go to the live waiter, not the one that left
         assert.equal(await within(next), true);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         await sem.release();
-        assert.equal(sem.value, 1, "no permit was kept for the waiter that left");
+        assert.equal(await sem.value, 1, "no permit was kept for the waiter that left");
       });
 
       it("a release after many waiters timed out reaches the one still waiting", async () => {
@@ -179,7 +179,7 @@ export function semaphoreContract(tier: Tier): void {
         assert.deepEqual(await within(Promise.all(leaving)), Array(50).fill(false));
         await sem.release();
         assert.equal(await within(staying), true);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
       });
 
       it("keeps a timeout longer than 2^31 ms instead of firing at once", async () => {
@@ -191,7 +191,7 @@ export function semaphoreContract(tier: Tier): void {
         controller.abort(new Error("done"));
         await rejectsWith(waiter, Error, { message: "done" });
         await sem.release();
-        assert.equal(sem.value, 1);
+        assert.equal(await sem.value, 1);
       });
 
       it("rejects an aborted waiter with the signal's reason, as if it had never asked", async () => {
@@ -206,16 +206,16 @@ export function semaphoreContract(tier: Tier): void {
         await sem.release();
         assert.equal(await within(next), true, "the release went to the next waiter");
         await sem.release();
-        assert.equal(sem.value, 1);
+        assert.equal(await sem.value, 1);
       });
 
       it("rejects at once with an already-aborted signal, even with permits free, and takes none", async () => {
         const sem = make(2);
         const reason = new Error("already");
         assert.equal(await rejectsWith(sem.acquire({ signal: abortedSignal(reason) }), Error), reason);
-        assert.equal(sem.value, 2);
+        assert.equal(await sem.value, 2);
         await rejectsWith(sem.hold({ signal: abortedSignal(reason) }), Error);
-        assert.equal(sem.value, 2);
+        assert.equal(await sem.value, 2);
       });
 
       it("loses no permit and grants none twice while many waiters time out or abort around releases", async () => {
@@ -235,7 +235,7 @@ export function semaphoreContract(tier: Tier): void {
         assert.equal(granted, 3, "exactly the three permits released were granted to leavers");
         await sem.release(10); // five to the live waiters, five kept
         assert.deepEqual(await within(Promise.all(staying)), [true, true, true, true, true]);
-        assert.equal(sem.value, 5);
+        assert.equal(await sem.value, 5);
       });
 
       it("a waiter whose timeout fires as a permit is handed over either takes it or passes it on", async () => {
@@ -250,7 +250,7 @@ export function semaphoreContract(tier: Tier): void {
           await sem.release();
         }
         assert.equal(await within(steady), true, "the permit was not lost");
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
       });
 
       it("rejects bad options with TypeError/RangeError and changes nothing", async () => {
@@ -266,7 +266,7 @@ export function semaphoreContract(tier: Tier): void {
         ];
         for (const [opts, Class] of bad) {
           await rejectsWith(sem.acquire(opts as never), Class);
-          assert.equal(sem.value, 1, `value unchanged after ${JSON.stringify(opts)}`);
+          assert.equal(await sem.value, 1, `value unchanged after ${JSON.stringify(opts)}`);
         }
         await rejectsWith(sem.acquire({ blocking: false, timeout: 5 }), TypeError, {
           message: "can't specify a timeout for a non-blocking call",
@@ -292,7 +292,7 @@ export function semaphoreContract(tier: Tier): void {
           ["1", TypeError],
         ];
         for (const [n, Class] of bad) await throwsWith(() => sem.release(n as number), Class);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         assert.equal(await isPending(waiter, agents.settle), true);
         await sem.release();
         assert.equal(await within(waiter), true);
@@ -303,25 +303,25 @@ export function semaphoreContract(tier: Tier): void {
         const first = await within(sem.hold());
         {
           await using _second = await within(sem.hold());
-          assert.equal(sem.value, 0);
+          assert.equal(await sem.value, 0);
         }
-        assert.equal(sem.value, 1);
-        first.release();
-        first.release(); // a second release is a no-op: no permit is made up
-        first[Symbol.dispose]();
-        assert.equal(sem.value, 2);
+        assert.equal(await sem.value, 1);
+        await first.release();
+        await first.release(); // a second release is a no-op: no permit is made up
+        await first[Symbol.asyncDispose]();
+        assert.equal(await sem.value, 2);
       });
 
       it("hold() rejects with TimeoutError when no permit comes in time", async () => {
         const sem = make(0);
         await rejectsWith(sem.hold({ timeout: 10 }), TimeoutError, { code: "ERR_TIMEOUT" });
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
       });
 
       it("run(fn) resolves fn's result and gives the permit back, also when fn throws", async () => {
         const sem = make(1);
-        assert.equal(await sem.run(async () => sem.value), 0, "fn runs holding the permit");
-        assert.equal(sem.value, 1);
+        assert.equal(await sem.run(async () => await sem.value), 0, "fn runs holding the permit");
+        assert.equal(await sem.value, 1);
         const boom = new Error("boom");
         assert.equal(
           await rejectsWith(
@@ -332,7 +332,7 @@ export function semaphoreContract(tier: Tier): void {
           ),
           boom,
         );
-        assert.equal(sem.value, 1);
+        assert.equal(await sem.value, 1);
       });
 
       it("run(fn) rejects with TimeoutError and never calls fn when no permit comes", async () => {
@@ -349,18 +349,18 @@ export function semaphoreContract(tier: Tier): void {
           TimeoutError,
         );
         assert.equal(called, false);
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
       });
 
       if (kind === "Semaphore") {
         it("is unbounded: releasing more than was acquired adds permits", async () => {
           const sem = make(1);
           await sem.release();
-          assert.equal(sem.value, 2);
+          assert.equal(await sem.value, 2);
           await sem.release(5);
-          assert.equal(sem.value, 7);
+          assert.equal(await sem.value, 7);
           assert.equal(await sem.tryAcquire(), true);
-          assert.equal(sem.value, 6);
+          assert.equal(await sem.value, 6);
         });
       } else {
         it("over-release: ValueError('Semaphore released too many times'), nothing changes", async () => {
@@ -370,24 +370,24 @@ export function semaphoreContract(tier: Tier): void {
             message: "Semaphore released too many times",
           });
           assert.equal(error.name, "ValueError");
-          assert.equal(sem.value, 2);
+          assert.equal(await sem.value, 2);
           await sem.acquire();
           await sem.release();
           await throwsWith(() => sem.release(), ValueError, { message: "Semaphore released too many times" });
-          assert.equal(sem.value, 2);
+          assert.equal(await sem.value, 2);
         });
 
         it("release(n) overshooting the initial value: ValueError, and not even part of n is released", async () => {
           const sem = make(3);
           await sem.acquire();
           await sem.acquire();
-          assert.equal(sem.value, 1);
+          assert.equal(await sem.value, 1);
           await throwsWith(() => sem.release(3), ValueError, {
             message: "Semaphore released too many times",
           });
-          assert.equal(sem.value, 1);
+          assert.equal(await sem.value, 1);
           await sem.release(2);
-          assert.equal(sem.value, 3);
+          assert.equal(await sem.value, 3);
         });
 
         it("an overshooting release(n) wakes no waiter", async () => {
@@ -399,19 +399,19 @@ export function semaphoreContract(tier: Tier): void {
             message: "Semaphore released too many times",
           });
           assert.equal(await isPending(waiter, agents.settle), true);
-          assert.equal(sem.value, 0);
+          assert.equal(await sem.value, 0);
           await sem.release();
           assert.equal(await within(waiter), true);
-          assert.equal(sem.value, 0);
+          assert.equal(await sem.value, 0);
         });
 
         it("a guard released twice gives back one permit, so it never over-releases", async () => {
           const sem = make(1);
           const guard = await sem.hold();
-          guard.release();
-          guard.release();
+          await guard.release();
+          await guard.release();
           await guard[Symbol.asyncDispose]();
-          assert.equal(sem.value, 1);
+          assert.equal(await sem.value, 1);
         });
       }
     });

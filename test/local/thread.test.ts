@@ -593,7 +593,7 @@ describe("Timer", () => {
   });
 
   it("does not share args between timers", () => {
-    const f = () => {};
+    const f = (..._: number[]) => {};
     const a = new Timer(0, f);
     const b = new Timer(0, f);
     assert.notEqual(a.args, b.args);

@@ -13,10 +13,13 @@ const tsx = import.meta.resolve("tsx/esm/api");
 
 const running = new Set<Worker>();
 
+/** Deno and Bun load TypeScript themselves: their workers start at the .ts module. */
+const native = "Deno" in globalThis || "Bun" in globalThis;
+
 /** A worker running the .ts module `file`, with `workerData`. */
 export function startWorker(file: URL, workerData?: unknown): Worker {
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(file.href)}); });`;
-  const worker = new Worker(boot, { eval: true, workerData });
+  const worker = native ? new Worker(file, { workerData }) : new Worker(boot, { eval: true, workerData });
   running.add(worker);
   worker.once("exit", () => running.delete(worker));
   return worker;
