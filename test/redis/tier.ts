@@ -147,7 +147,7 @@ export function redisTier(options: RedisTierOptions = {}): RedisTier {
     }
     tk.setDefaultClient(client);
     // Agents kept warm, so that tests do not wait for Node and tsx to start one.
-    for (let i = 0; i < 4; i++) children.push(start());
+    for (let i = 0; i < MAX_AGENTS; i++) children.push(start());
     await Promise.all(children.map((c) => c.ready));
     for (const c of children) c.idle = true;
   });
