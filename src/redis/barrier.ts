@@ -79,7 +79,7 @@ export class Barrier extends Named {
     if (typeof ms !== "number") return ms;
     const signal = opts?.signal;
     const end = now() + ms;
-    await this._waker.ready();
+    if (!this._waker.listening) await this._waker.ready();
     for (;;) {
       const left = Math.max(0, end - now());
       const waiter = this._waker.begin();

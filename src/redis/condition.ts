@@ -105,7 +105,7 @@ export class Condition extends Named {
   }
 
   private async waitFor1(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-    await this._waker.ready();
+    if (!this._waker.listening) await this._waker.ready();
     const waiter = this._waker.begin();
     try {
       const first = (await this.call("cwait", [

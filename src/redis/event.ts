@@ -37,7 +37,7 @@ export class Event extends Named {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     const signal = opts?.signal;
-    if (ms > 0) await this._waker.ready();
+    if (ms > 0 && !this._waker.listening) await this._waker.ready();
     const waiter = this._waker.begin();
     const ask = () => this.call("wait", [waiter.id, ms > 0 ? 1 : 0]) as Promise<number[]>;
     try {

@@ -81,7 +81,7 @@ export abstract class LockBase extends Named implements Holdable {
   private async take(ms: number, signal: AbortSignal | undefined): Promise<string | null> {
     const reentrant = this._reentrant;
     const chain = reentrant ? ownerChain() : "";
-    if (ms > 0) await this._waker.ready();
+    if (ms > 0 && !this._waker.listening) await this._waker.ready();
     const waiter = this._waker.begin();
     const owner = reentrant ? ownerId() : waiter.id;
     const ask = () => this.call("acquire", [waiter.id, owner, chain, ms > 0 ? 1 : 0, reentrant ? 1 : 0]);

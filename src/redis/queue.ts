@@ -152,7 +152,7 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
     ms: number,
     signal: AbortSignal | undefined,
   ): Promise<string | null> {
-    if (ms > 0) await this._waker.ready();
+    if (ms > 0 && !this._waker.listening) await this._waker.ready();
     const waiter = this._waker.begin();
     const ask = () =>
       this.op(op, [waiter.id, ...(op === "join" ? [ms > 0 ? 1 : 0] : args)]) as Promise<Reply>;

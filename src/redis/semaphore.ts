@@ -94,7 +94,7 @@ export class Semaphore extends Named implements Holdable {
 
   /** Resolves the id of the permit granted, or null when refused or timed out. */
   private async take(ms: number, signal: AbortSignal | undefined): Promise<string | null> {
-    if (ms > 0) await this._waker.ready();
+    if (ms > 0 && !this._waker.listening) await this._waker.ready();
     const waiter = this._waker.begin();
     const id = waiter.id;
     const ask = () => this.op("acquire", [id, ms > 0 ? 1 : 0]);

@@ -65,6 +65,8 @@ export class Waker {
   private seq = 0;
   private readonly parked = new Map<string, Waiter>();
   private subscribed: Promise<void> | undefined;
+  /** Whether the subscriber listens now: a wait then sends its first script at once, in call order. */
+  listening = false;
 
   constructor(private readonly driver: Driver) {
     this.ready().catch(() => {});
@@ -80,7 +82,9 @@ export class Waker {
           () => this.ringAll(),
         )
         .then(
-          () => {},
+          () => {
+            this.listening = true;
+          },
           (error) => {
             this.subscribed = undefined; // try again on the next wait
             throw error;
