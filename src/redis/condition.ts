@@ -71,7 +71,8 @@ export class Condition extends Named {
   }
 
   /** Waits until `predicate()` is truthy and resolves its last value (Python's wait_for, absolute deadline). */
-  async waitFor<T>(predicate: () => T, opts?: WaitOptions): Promise<T> {
+  async waitFor<T>(predicate: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
+    if (typeof predicate !== "function") throw new TypeError("predicate must be a function");
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     const end = now() + ms;

@@ -27,7 +27,7 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
   constructor(maxsize = 0, options?: RedisOptions) {
     if (typeof maxsize !== "number" || Number.isNaN(maxsize)) throw new TypeError("maxsize must be a number");
     super(options, new.target.name);
-    this.maxsize = maxsize > 0 ? Math.floor(maxsize) : 0;
+    this.maxsize = maxsize;
     this.keys = [
       `${this.tag}:q:items`,
       `${this.tag}:q:meta`,
@@ -39,7 +39,7 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
   }
 
   private op(op: string, args: (string | number)[]): Promise<unknown> {
-    return this.call(op, [this.kind, this.maxsize, ...args]);
+    return this.call(op, [this.kind, this.maxsize > 0 ? Math.ceil(this.maxsize) : 0, ...args]);
   }
 
   /** [member or payload, kind tag, payload]: throws a TypeError for an item the queue cannot carry. */

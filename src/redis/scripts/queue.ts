@@ -152,9 +152,11 @@ elseif OP == 'shutdown' then
     redis.call('HSET', M, 'unf', u)
     if u == 0 then grantall(J, 'j') end
   end
+  sweep(G, reclaim)
+  sweep(P)
+  grantall(P, 'x')
   pump()
   grantall(G, 'x')
-  grantall(P, 'x')
   return {1}
 elseif OP == 'size' then
   pump()
