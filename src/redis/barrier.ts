@@ -73,6 +73,10 @@ export class Barrier extends Named {
   /**
    * Waits for all parties and resolves this party's arrival index; BrokenBarrierError if the barrier is or
    * becomes broken. Cancel-safe: an abort before the round is complete leaves as if the party never came.
+   * @example
+   * ```ts
+   * const index = await barrier.wait({ timeout: 5000 });
+   * ```
    */
   async wait(opts?: WaitOptions): Promise<number> {
     const ms = admit(opts, this.timeout);

@@ -39,6 +39,15 @@ export class Condition extends Named {
     this.keys = [...this.lock.keys, ...this.line(`cond:${this.name}`)];
   }
 
+  /**
+   * Waits for the lock or a permit; resolves true, or false on timeout. Cancel-safe: on abort nothing is held.
+   * @example
+   * ```ts
+   * if (await cond.acquire({ timeout: 1000 })) {
+   *   try { work(); } finally { await cond.release(); }
+   * }
+   * ```
+   */
   acquire(opts?: WaitOptions): Promise<boolean> {
     return this.lock.acquire(opts);
   }
@@ -51,9 +60,23 @@ export class Condition extends Named {
   locked(): Promise<boolean> {
     return this.lock.locked();
   }
+  /**
+   * Waits, then resolves a guard whose release is a round trip: use `await using`. Rejects with TimeoutError on timeout. Cancel-safe: on abort nothing is held.
+   * @example
+   * ```ts
+   * await using _held = await cond.hold({ timeout: 1000 });
+   * ```
+   */
   hold(opts?: WaitOptions): Promise<Held> {
     return this.lock.hold(opts);
   }
+  /**
+   * Acquires, runs `fn`, releases (also when `fn` throws) and resolves what `fn` returned. Cancel-safe: on abort `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * await cond.run(async () => save(record, cond.lease?.fence));
+   * ```
+   */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     return this.lock.run(fn, opts);
   }
@@ -63,6 +86,11 @@ export class Condition extends Named {
    * after the timeout, still taking the lock back first. RuntimeError without the lock. Cancel-safe: on
    * abort it rejects with `signal.reason` once it holds the lock again; a notify it got first is kept (it
    * resolves true).
+   * @example
+   * ```ts
+   * await using _held = await cond.hold();
+   * while (!(await ready())) await cond.wait({ timeout: 1000 });
+   * ```
    */
   wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
@@ -70,7 +98,15 @@ export class Condition extends Named {
     return this.waitFor1(ms, opts?.signal);
   }
 
-  /** Waits until `predicate()` is truthy and resolves its last value (Python's wait_for, absolute deadline). */
+  /**
+   * Waits until `predicate()` is truthy and resolves its last value (Python's wait_for, absolute deadline).
+   * Cancel-safe as `wait`: on abort it takes the lock back, then rejects with `signal.reason`.
+   * @example
+   * ```ts
+   * await using _held = await cond.hold();
+   * await cond.waitFor(() => ready(), { timeout: 1000 });
+   * ```
+   */
   async waitFor<T>(predicate: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     if (typeof predicate !== "function") throw new TypeError("predicate must be a function");
     const ms = admit(opts);

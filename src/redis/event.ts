@@ -32,6 +32,10 @@ export class Event extends Named {
   /**
    * Resolves true once the flag is set (or was set while waiting, even if cleared since), false after the
    * timeout. Cancel-safe: an abort rejects with `signal.reason` and leaves no waiter behind.
+   * @example
+   * ```ts
+   * if (await event.wait({ timeout: 1000 })) console.log("set");
+   * ```
    */
   async wait(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);

@@ -10,6 +10,8 @@
  *   setDefaultClient(client);
  *   const lock = new Lock({ name: "orders" });
  *   await lock.run(async () => { ... lock.lease?.fence ... });
+ *
+ * @module threadkit/redis
  */
 export * from "../api/errors.ts";
 export type { BarrierOptions, PriorityQueueOptions, WaitOptions } from "../api/options.ts";

@@ -33,7 +33,15 @@ export abstract class LockBase extends Named implements Holdable {
     return this.newest !== undefined && !this.newest.signal.aborted ? this.newest : undefined;
   }
 
-  /** Waits for the lock; resolves true, or false on timeout. Cancel-safe: on abort nothing is held. */
+  /**
+   * Waits for the lock; resolves true, or false on timeout. Cancel-safe: on abort nothing is held.
+   * @example
+   * ```ts
+   * if (await lock.acquire({ timeout: 1000 })) {
+   *   try { work(); } finally { await lock.release(); }
+   * }
+   * ```
+   */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
@@ -49,10 +57,24 @@ export abstract class LockBase extends Named implements Holdable {
     return this.call("locked", []).then((r) => r === 1);
   }
 
+  /**
+   * Waits, then resolves a guard whose release is a round trip: use `await using`. Rejects with TimeoutError on timeout. Cancel-safe: on abort nothing is held.
+   * @example
+   * ```ts
+   * await using _held = await lock.hold({ timeout: 1000 });
+   * ```
+   */
   hold(opts?: WaitOptions): Promise<Held> {
     return hold(this, opts);
   }
 
+  /**
+   * Acquires, runs `fn`, releases (also when `fn` throws) and resolves what `fn` returned. Cancel-safe: on abort `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * await lock.run(async () => save(record, lock.lease?.fence));
+   * ```
+   */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     return run(this, fn, opts);
   }

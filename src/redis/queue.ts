@@ -42,7 +42,7 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
     return this.call(op, [this.kind, this.maxsize > 0 ? Math.ceil(this.maxsize) : 0, ...args]);
   }
 
-  /** [member or payload, kind tag, payload]: throws a TypeError for an item the queue cannot carry. */
+  /** The member or payload, kind tag and payload of an item; throws a TypeError for an item the queue cannot carry. */
   private encode(item: T): [string, string, string] {
     const payload = encodeItem(item);
     if (this.kind !== "prio") return [payload, "", ""];
@@ -50,7 +50,13 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
     return [key, key[0]!, payload];
   }
 
-  /** Puts `item`, waiting for a free slot; QueueFull on timeout, QueueShutDown once shut down. Cancel-safe. */
+  /**
+   * Puts `item`, waiting for a free slot; QueueFull on timeout, QueueShutDown once shut down. Cancel-safe.
+   * @example
+   * ```ts
+   * await queue.put(job, { timeout: 1000 });
+   * ```
+   */
   put(item: T, opts?: WaitOptions): Promise<void> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
@@ -67,7 +73,14 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
     return this.putMs(this.encode(item), 0, undefined);
   }
 
-  /** Gets the next item, waiting for one; QueueEmpty on timeout, QueueShutDown once shut down and empty. */
+  /**
+   * Gets the next item, waiting for one; QueueEmpty on timeout, QueueShutDown once shut down and empty.
+   * Cancel-safe: on abort it rejects with `signal.reason` and takes no item.
+   * @example
+   * ```ts
+   * const job = await queue.get({ timeout: 1000 });
+   * ```
+   */
   get(opts?: WaitOptions): Promise<T> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
@@ -95,7 +108,13 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
     return this.op("taskdone", []).then(() => {});
   }
 
-  /** Resolves true once every item put has been marked done, false after the timeout. Cancel-safe. */
+  /**
+   * Resolves true once every item put has been marked done, false after the timeout. Cancel-safe.
+   * @example
+   * ```ts
+   * await queue.join();
+   * ```
+   */
   async join(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
@@ -213,12 +232,28 @@ export class SimpleQueue<T> {
   get name(): string {
     return this.queue.name;
   }
+  /**
+   * Puts `item`.
+   * Cancel-safe: on abort it rejects with `signal.reason` and puts nothing.
+   * @example
+   * ```ts
+   * await queue.put(job, { timeout: 1000 });
+   * ```
+   */
   put(item: T, opts?: WaitOptions): Promise<void> {
     return this.queue.put(item, opts);
   }
   putNowait(item: T): Promise<void> {
     return this.queue.putNowait(item);
   }
+  /**
+   * Gets the next item, waiting for one; QueueEmpty on timeout.
+   * Cancel-safe: on abort it rejects with `signal.reason` and takes no item.
+   * @example
+   * ```ts
+   * const job = await queue.get({ timeout: 1000 });
+   * ```
+   */
   get(opts?: WaitOptions): Promise<T> {
     return this.queue.get(opts);
   }

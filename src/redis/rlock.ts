@@ -19,7 +19,14 @@ export class RLock extends LockBase {
     return this.giveBack(ownerChain(), "");
   }
 
-  /** Runs `fn` holding the lock, as a scope of its own nested in the current one. */
+  /**
+   * Runs `fn` holding the lock, as a scope of its own nested in the current one.
+   * Cancel-safe: on abort nothing is taken.
+   * @example
+   * ```ts
+   * await rlock.run(async () => rlock.run(() => 1)); // nested: re-entered
+   * ```
+   */
   override run<T>(fn: () => T | Promise<T>, opts?: import("../api/options.ts").WaitOptions): Promise<T> {
     return task(() => super.run(fn, opts));
   }

@@ -48,6 +48,15 @@ export class Semaphore extends Named implements Holdable {
     return this.newest !== undefined && !this.newest.signal.aborted ? this.newest : undefined;
   }
 
+  /**
+   * Waits for the lock or a permit; resolves true, or false on timeout. Cancel-safe: on abort nothing is held.
+   * @example
+   * ```ts
+   * if (await sem.acquire({ timeout: 1000 })) {
+   *   try { work(); } finally { await sem.release(); }
+   * }
+   * ```
+   */
   acquire(opts?: WaitOptions): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
@@ -67,10 +76,24 @@ export class Semaphore extends Named implements Holdable {
     });
   }
 
+  /**
+   * Waits, then resolves a guard whose release is a round trip: use `await using`. Rejects with TimeoutError on timeout. Cancel-safe: on abort nothing is held.
+   * @example
+   * ```ts
+   * await using _held = await sem.hold({ timeout: 1000 });
+   * ```
+   */
   hold(opts?: WaitOptions): Promise<Held> {
     return hold(this, opts);
   }
 
+  /**
+   * Acquires, runs `fn`, releases (also when `fn` throws) and resolves what `fn` returned. Cancel-safe: on abort `fn` never runs and nothing is held.
+   * @example
+   * ```ts
+   * await sem.run(async () => save(record, sem.lease?.fence));
+   * ```
+   */
   run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     return run(this, fn, opts);
   }
