@@ -27,7 +27,7 @@ export interface Contender {
   note?: string;
 }
 
-/** A target from the issue, checked on the medians (`samples`: each contender's, in round order). */
+/** A target the project set itself, checked on the medians (`samples`: each contender's, in round order). */
 export interface Target {
   text: string;
   check(

@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: threadkit side by side with what users would pick instead, on the workloads of
- * /shared/reference/baselines.md. Prints one table per workload and writes bench/results/<workload>.json.
+ * `npm run bench`: threadkit side by side with what users would pick instead, on the project's
+ * reference workloads. Prints one table per workload and writes bench/results/<workload>.json.
  *
  *   node --expose-gc --import tsx bench/run.ts [--quick] [--reps N] [--list] [filter...]
  *

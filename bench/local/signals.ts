@@ -1,6 +1,6 @@
 /**
  * Local tier, the primitives that signal rather than exclude: Event and Condition ping-pong between two
- * tasks, Barrier(10) cycles, and an RLock re-entered 10 deep. No npm library the issue names has these
+ * tasks, Barrier(10) cycles, and an RLock re-entered 10 deep. No npm library users pick for this has these
  * (async-mutex and friends stop at mutex and semaphore), so the comparison is the floor and CPython.
  */
 import { Barrier, Condition, Event, Lock, RLock } from "threadkit";

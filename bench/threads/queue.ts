@@ -2,7 +2,7 @@
  * Threads tier, moving data between two workers: a Queue of small objects `{ id, payload: 32 chars }` and
  * of numbers, one producer worker and one consumer worker (baselines B9, B11, C), and Barrier cycles.
  *
- * threadkit/threads' Queue and Barrier are written against ../../shared/design/API.md (`putSync`/`getSync`,
+ * threadkit/threads' Queue and Barrier follow the threads tier's API (`putSync`/`getSync`,
  * `waitSync` in workers, sent as `toHandle(...)`). Where the built package does not export them yet, or a
  * worker cannot use them, their rows say "not available" and why, instead of a number.
  */
