@@ -63,6 +63,9 @@ const TICKETS = 4096;
 const RESERVED = -1;
 const TICKETS_KEY = "threadkit/threads:tickets:1";
 const tickets: Int32Array = (() => {
+  // Without shared memory (a page not cross-origin isolated) the tier refuses every primitive, but it must
+  // still load: this thread's own words stand in.
+  if (typeof SharedArrayBuffer === "undefined") return new Int32Array(TICKETS * 2);
   const wt = workerThreads;
   let buffer = wt?.getEnvironmentData?.(TICKETS_KEY);
   if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== TICKETS * 8) {

@@ -32,6 +32,9 @@ const RUNNING = 2;
 
 function open(): Int32Array {
   const bytes = SLOTS * SLOT * 4;
+  // Without shared memory (a page not cross-origin isolated) the tier refuses every primitive, but it must
+  // still load: this thread's own words stand in.
+  if (typeof SharedArrayBuffer === "undefined") return new Int32Array(bytes / 4);
   const wt = workerThreads;
   let buffer = wt?.getEnvironmentData?.(KEY);
   if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== bytes) {

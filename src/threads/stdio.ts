@@ -105,7 +105,8 @@ function redirect(stream: StdioStream | undefined, fd: number, fs: Fs): boolean 
   return true;
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Made at first use: this module loads where there is no shared memory too. */
+let pause: Int32Array | undefined;
 
 /** Writes all of `bytes`, waiting out a full non-blocking pipe; the count written when another error stops it. */
 function writeAll(fs: Fs, fd: number, bytes: Uint8Array): number {
@@ -115,7 +116,7 @@ function writeAll(fs: Fs, fd: number, bytes: Uint8Array): number {
       done += fs.writeSync(fd, bytes, done, bytes.length - done);
     } catch (error) {
       if ((error as { code?: unknown }).code !== "EAGAIN") return done;
-      Atomics.wait(pause, 0, 0, 1); // someone made the descriptor non-blocking: its reader is behind
+      Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 1); // someone made the descriptor non-blocking: its reader is behind
     }
   }
   return done;
