@@ -33,9 +33,10 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const published: Record<string, string[]> = {
   ".": ["Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier", "Queue", "Thread"],
   "./threads": ["Lock", "Queue", "Thread", "toHandle", "fromHandle"],
+  "./redis": ["Lock", "Semaphore", "Condition", "Barrier", "Queue", "setDefaultClient"],
 };
 /** Entries declared in `exports` whose build is not part of the package yet. */
-const pending = new Set(["./redis"]);
+const pending = new Set<string>();
 
 const consumer = `
 import { Lock, Queue, Thread, QueueEmpty, currentThread, type WaitOptions, type api } from "threadkit";

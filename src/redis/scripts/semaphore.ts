@@ -1,0 +1,113 @@
+/**
+ * Semaphore and BoundedSemaphore. KEYS: [1] the free permits, [2] meta {initial, bounded} (the first maker's
+ * value wins), [3] the holders: a sorted set of grant id -> lease end, [4] the fence counter, [5..8] the
+ * line of acquirers. Invariant: free + holders = initial, for a bounded one. A holder whose lease ended is
+ * taken back into the free permits by the next script that runs.
+ * A[1] the initial value, A[2] '1' if bounded, then the operation's own arguments.
+ */
+import { PRELUDE } from "./prelude.ts";
+
+export const SEMAPHORE = `${PRELUDE}
+local V, M, H, F = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local Q = line(5)
+
+if redis.call('EXISTS', M) == 0 then
+  redis.call('HSET', M, 'initial', A[1], 'bounded', A[2])
+  redis.call('SET', V, A[1])
+end
+touch(V, M, H)
+local function free() return tonumber(redis.call('GET', V)) or 0 end
+
+local function reclaim()
+  local ids = redis.call('ZRANGEBYSCORE', H, '-inf', NOW - 1, 'LIMIT', 0, 64)
+  if #ids > 0 then
+    redis.call('ZREM', H, unpack(ids))
+    redis.call('INCRBY', V, #ids)
+  end
+end
+
+local function take(id)
+  redis.call('DECR', V)
+  redis.call('ZADD', H, NOW + LEASE, id)
+  return num(nextfence(F))
+end
+
+local function pump()
+  sweep(Q)
+  reclaim()
+  while free() > 0 do
+    local id = head(Q)
+    if not id then break end
+    grant(Q, take(id))
+  end
+end
+
+-- A claimed ticket, unless the permit lapsed before the claim (then the waiter goes back to the head).
+local function settle(id, t)
+  if redis.call('ZSCORE', H, id) then return {1, t} end
+  redis.call('LPUSH', Q.w, id)
+  redis.call('ZADD', Q.d, NOW + WTTL, id)
+  pump()
+  local again = claim(Q, id)
+  if again then return settle(id, again) end
+  return {0}
+end
+
+if OP == 'acquire' then
+  local id, blocking = A[3], A[4] == '1'
+  pump()
+  if free() > 0 and not head(Q) then return {1, take(id)} end
+  if blocking then
+    enqueue(Q, id)
+    return {0}
+  end
+  return {-1}
+elseif OP == 'claim' then
+  local id = A[3]
+  pump()
+  local t = claim(Q, id)
+  if t then return settle(id, t) end
+  if t == nil then return {0} end
+  return {-2}
+elseif OP == 'cancel' then
+  local id = A[3]
+  if redis.call('HGET', Q.t, id) then return settle(id, claim(Q, id)) end
+  leave(Q, id)
+  pump()
+  return {-1}
+elseif OP == 'release' then
+  -- A[3] = n, A[4] = '1' to give back only the caller's own grants, A[5..] = the caller's grants, its own first.
+  local n, strict = tonumber(A[3]), A[4] == '1'
+  reclaim()
+  if A[2] == '1' and not strict and n > redis.call('ZCARD', H) then
+    return fail('ERR_VALUE', 'Semaphore released too many times')
+  end
+  local removed = 0
+  for i = 5, #A do
+    if removed < n and redis.call('ZREM', H, A[i]) == 1 then removed = removed + 1 end
+  end
+  if strict then
+    n = removed
+  elseif removed < n then
+    redis.call('ZPOPMIN', H, n - removed)
+  end
+  redis.call('INCRBY', V, n)
+  pump()
+  return {n}
+elseif OP == 'renew' then
+  local alive = {}
+  for i = 3, #A do
+    if redis.call('ZSCORE', H, A[i]) then
+      redis.call('ZADD', H, NOW + LEASE, A[i])
+      alive[#alive + 1] = 1
+    else
+      alive[#alive + 1] = 0
+    end
+  end
+  return alive
+elseif OP == 'value' then
+  pump()
+  return free()
+end
+return fail('ERR_INTERNAL', 'unknown operation ' .. tostring(OP))
+`;

@@ -1,0 +1,231 @@
+/**
+ * CORE of the Redis tier: parking a waiter until the server hands it something, across processes, without
+ * polling in a loop.
+ *
+ * Invariants:
+ * - The decision lives on the server: a waiter is in a FIFO line of its primitive, and whatever it is handed
+ *   is a durable ticket there (./scripts/prelude.ts). This process only learns when to look.
+ * - A wake-up is a pub/sub message to this process's own channel (one subscriber connection per client,
+ *   subscribed once, before any waiter enqueues: subscribe, then try, then wait). Messages can be lost (a
+ *   reconnect, a failover): each parked waiter also re-checks its ticket after a bounded, jittered delay
+ *   (`timing.recheck`), and all of them at once whenever the subscriber reconnects.
+ * - A re-check also tells the server that the waiter lives (its deadline is pushed on); a waiter whose
+ *   process died lapses after `timing.waiterTtl`, and a ticket it never claimed is taken back.
+ * - Timeout and abort run the primitive's cancel script, which either takes a ticket that came in the
+ *   meantime (the waiter returns as granted) or leaves the line: nothing handed over is ever dropped.
+ * - A parked waiter keeps the process alive (its re-check timer is ref'd); nothing else does (a Barrier's
+ *   standing offer to run its action does not either).
+ */
+import { randomBytes } from "node:crypto";
+import { ThreadingError } from "../api/errors.ts";
+import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
+import type { Driver } from "./client.ts";
+import { timing } from "./config.ts";
+import { isAnswer } from "./script.ts";
+
+/** What a wait step resolves when the waiter has to go on waiting. */
+export const PENDING: unique symbol = Symbol("pending");
+export type Pending = typeof PENDING;
+
+/** The three scripts a waiter runs, each resolving the wait's result or PENDING. */
+export interface WaitOps<T> {
+  /** Woken (or re-checking): take the ticket if there is one. */
+  claim(): Promise<T | Pending>;
+  /** The timeout passed: take a ticket that came meanwhile, or leave (PENDING: wait on, without a deadline). */
+  timeout(): Promise<T | Pending>;
+  /** The signal aborted: as timeout, but resolving means "took it anyway"; throwing rejects the wait. */
+  abort(): Promise<T | Pending>;
+}
+
+/** A waiter registered before its enqueue is sent, so that an early wake-up is not missed. */
+export interface Waiter {
+  readonly id: string;
+  rung: boolean;
+  wake: (() => void) | null;
+}
+
+let active = 0;
+/** Calls of this process still running a step (not parked): 0 when every waiter here is parked. */
+export function busy(): number {
+  return active;
+}
+/** Counts a non-waiting call as running while it runs. */
+export async function counted<T>(work: Promise<T>): Promise<T> {
+  active++;
+  try {
+    return await work;
+  } finally {
+    active--;
+  }
+}
+
+export class Waker {
+  /** This process's (and client's) tag: its waiter ids start with it, and its channel ends with it. */
+  readonly tag = randomBytes(6).toString("hex");
+  private seq = 0;
+  private readonly parked = new Map<string, Waiter>();
+  private subscribed: Promise<void> | undefined;
+  /** Whether the subscriber listens now: a wait then sends its first script at once, in call order. */
+  listening = false;
+
+  constructor(private readonly driver: Driver) {
+    this.ready().catch(() => {});
+  }
+
+  /** Resolves once the subscriber listens (at once after the first time). */
+  ready(): Promise<void> {
+    if (this.subscribed === undefined) {
+      this.subscribed = this.driver
+        .subscribe(
+          `tk:w:${this.tag}`,
+          (id) => this.ring(id),
+          () => this.ringAll(),
+        )
+        .then(
+          () => {
+            this.listening = true;
+          },
+          (error) => {
+            this.subscribed = undefined; // try again on the next wait
+            throw error;
+          },
+        );
+    }
+    return this.subscribed;
+  }
+
+  /**
+   * Sends a waiting call's first script. When the connection fails under it, nobody knows whether the
+   * server ran it: a call that may wait then counts as enqueued ([0]), and its claims sort it out (a
+   * waiter the server does not know asks again).
+   */
+  async first<R>(ask: () => Promise<R>, ms: number): Promise<R | [0]> {
+    try {
+      return await ask();
+    } catch (error) {
+      if (ms === 0 || isAnswer(error)) throw error;
+      return [0];
+    }
+  }
+
+  /** Registers a waiter; `end()` it in a finally. */
+  begin(): Waiter {
+    const waiter: Waiter = { id: `${this.tag}.${++this.seq}`, rung: false, wake: null };
+    this.parked.set(waiter.id, waiter);
+    active++;
+    return waiter;
+  }
+
+  end(waiter: Waiter): void {
+    if (this.parked.delete(waiter.id)) active--;
+  }
+
+  private ring(id: string): void {
+    const waiter = this.parked.get(id);
+    if (waiter === undefined) return;
+    waiter.rung = true;
+    waiter.wake?.();
+  }
+
+  /** After a reconnect: every message sent while the subscriber was away is lost, so everyone looks. */
+  private ringAll(): void {
+    for (const waiter of this.parked.values()) {
+      waiter.rung = true;
+      waiter.wake?.();
+    }
+  }
+
+  /**
+   * Parks `waiter` (already enqueued on the server) until one of `ops` resolves a result. `ms` is its timeout
+   * (Infinity: none); after a timeout or abort that resolved PENDING it waits on without either.
+   */
+  async park<T>(
+    waiter: Waiter,
+    ms: number,
+    signal: AbortSignal | undefined,
+    ops: WaitOps<T>,
+    keepAlive = true,
+  ): Promise<T> {
+    const deadline = now() + ms;
+    let timedOut = false;
+    let aborted = false;
+    let settledTimeout = false;
+    let settledAbort = false;
+    let failing = false;
+    let failingSince = 0;
+    for (;;) {
+      const due = (timedOut && !settledTimeout) || (aborted && !settledAbort);
+      if (!waiter.rung && (!due || failing)) {
+        const untimed = settledTimeout || settledAbort;
+        await new Promise<void>((resolve) => {
+          const timed: Timed = { deadline, timer: undefined };
+          let onAbort: (() => void) | undefined;
+          const recheck = setTimeout(() => done(), timing.recheck * (0.8 + 0.4 * Math.random()));
+          if (!keepAlive) recheck.unref();
+          const done = () => {
+            waiter.wake = null;
+            clearTimeout(recheck);
+            disarm(timed);
+            if (onAbort) signal?.removeEventListener("abort", onAbort);
+            active++;
+            resolve();
+          };
+          waiter.wake = done;
+          active--;
+          if (!untimed && !failing) {
+            if (Number.isFinite(ms)) {
+              arm(timed, () => {
+                timedOut = true;
+                done();
+              });
+            }
+            if (signal) {
+              onAbort = () => {
+                aborted = true;
+                done();
+              };
+              if (signal.aborted) queueMicrotask(onAbort);
+              else signal.addEventListener("abort", onAbort, { once: true });
+            }
+          }
+        });
+      }
+      let result: T | Pending;
+      try {
+        if (aborted && !settledAbort) {
+          result = await ops.abort();
+          settledAbort = true;
+        } else if (timedOut && !settledTimeout) {
+          result = await ops.timeout();
+          settledTimeout = true;
+        } else {
+          waiter.rung = false;
+          result = await ops.claim();
+        }
+        failing = false;
+      } catch (error) {
+        if (isAnswer(error) || (aborted && error === signal?.reason)) throw error;
+        // The connection failed: the server still has the waiter (for a waiter TTL); look again at the
+        // next re-check, and give up only once the server has surely forgotten it.
+        if (!failing) failingSince = now();
+        failing = true;
+        if (now() - failingSince > timing.waiterTtl) {
+          throw new ThreadingError(
+            `lost contact with Redis while waiting: ${String((error as Error)?.message ?? error)}`,
+          );
+        }
+        continue;
+      }
+      if (result !== PENDING) return result;
+    }
+  }
+}
+
+const wakers = new WeakMap<Driver, Waker>();
+
+/** The one Waker (and subscriber connection) of a client. */
+export function wakerOf(driver: Driver): Waker {
+  let waker = wakers.get(driver);
+  if (waker === undefined) wakers.set(driver, (waker = new Waker(driver)));
+  return waker;
+}
