@@ -6,7 +6,7 @@ import { timing } from "./config.ts";
 import { Named, type RedisOptions } from "./named.ts";
 import { Script } from "./script.ts";
 import { BARRIER } from "./scripts/barrier.ts";
-import { PENDING, type Pending } from "./waker.ts";
+import { PENDING, type Pending, type Waiter } from "./waker.ts";
 
 const SCRIPT = new Script(BARRIER);
 
@@ -85,53 +85,63 @@ export class Barrier extends Named {
     const end = now() + ms;
     if (!this._waker.listening) await this._waker.ready();
     for (;;) {
-      const left = Math.max(0, end - now());
       const waiter = this._waker.begin();
+      let acting: Reply | undefined;
       try {
-        const r = (await this.op("wait", [waiter.id, left > 0 ? 1 : 0, this.action ? 1 : 0])) as Reply;
+        const r = (await this.op("wait", [waiter.id, end > now() ? 1 : 0, this.action ? 1 : 0])) as Reply;
         if (r[0] === 1) return Number(r[1]);
-        if (r[0] === 2) return await this.act(Number(r[1]), r[2]!);
-        const which = r[1] as string;
-        const ticket = (t: unknown[]): string | Pending => (t[0] === 1 ? String(t[1]) : PENDING);
-        const got = await this._waker.park(waiter, left, signal, {
-          claim: async () => ticket((await this.op("claim", [waiter.id, which])) as unknown[]),
-          timeout: async () => ticket((await this.op("cancel", [waiter.id, which, "t"])) as unknown[]),
-          abort: async () => {
-            const t = (await this.op("cancel", [waiter.id, which, "a"])) as unknown[];
-            if (t[0] === -1) throw signal!.reason;
-            return ticket(t);
-          },
-        });
-        if (got === "b") throw new BrokenBarrierError();
-        if (got === "g") continue; // the draining round is over: arrive in the next one
-        return Number(got);
+        if (r[0] === 2) acting = r;
+        else {
+          let got = await this.park(waiter, r[1] as string, Math.max(0, end - now()), signal);
+          // 'm': a newcomer moved into the round that opened, in its order of arrival: it waits on there.
+          if (got === "m") got = await this.park(waiter, "r", Math.max(0, end - now()), signal);
+          if (got === "b") throw new BrokenBarrierError();
+          if (got !== "g") return Number(got);
+          // 'g': the round opened and it was full: arrive again
+        }
       } finally {
+        // Ended before the action runs: a long action is not a call of this process still running.
         this._waker.end(waiter);
       }
+      if (acting) return this.act(Number(acting[1]), acting[2]!);
     }
+  }
+
+  private park(waiter: Waiter, which: string, ms: number, signal: AbortSignal | undefined): Promise<string> {
+    const ticket = (t: unknown[]): string | Pending => (t[0] === 1 ? String(t[1]) : PENDING);
+    return this._waker.park(waiter, ms, signal, {
+      claim: async () => ticket((await this.op("claim", [waiter.id, which])) as unknown[]),
+      timeout: async () => ticket((await this.op("cancel", [waiter.id, which, "t"])) as unknown[]),
+      abort: async () => {
+        const t = (await this.op("cancel", [waiter.id, which, "a"])) as unknown[];
+        if (t[0] === -1) throw signal!.reason;
+        return ticket(t);
+      },
+    });
   }
 
   /**
    * While this process lives, it offers to run the action for rounds whose last arrival has none (made in a
    * process that could not be given the function): it stands in the actors' line, without keeping the
-   * process alive.
+   * process alive. After acting it stands again in the same script that lets the round pass, so that the
+   * next round, which cannot complete before, always finds it there.
    */
   private async stand(): Promise<void> {
+    let waiter: Waiter | undefined;
     for (;;) {
-      const waiter = this._waker.begin();
       try {
-        await this._waker.ready();
-        await this.op("stand", [waiter.id]);
-        const never = async (): Promise<never> => {
-          throw new Error("unreachable");
-        };
+        if (waiter === undefined) {
+          waiter = this._waker.begin();
+          await this._waker.ready();
+          await this.op("stand", [waiter.id]);
+        }
         const aborts = await this._waker.park(
           waiter,
           Number.POSITIVE_INFINITY,
           undefined,
           {
             claim: async () => {
-              const t = (await this.op("claim", [waiter.id, "a"])) as unknown[];
+              const t = (await this.op("claim", [waiter!.id, "a"])) as unknown[];
               return t[0] === 1 ? String(t[1]).slice(1) : t[0] === -2 ? "" : PENDING;
             },
             timeout: never,
@@ -139,25 +149,39 @@ export class Barrier extends Named {
           },
           false,
         );
-        if (aborts !== "") await this.act(0, aborts).catch(() => {});
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, timing.recheck).unref());
-      } finally {
         this._waker.end(waiter);
+        waiter = undefined;
+        if (aborts === "") continue; // the line forgot it (this process was away): stand again
+        const again: { waiter?: Waiter } = {};
+        await this.act(0, aborts, again).catch(() => {});
+        waiter = again.waiter;
+      } catch {
+        if (waiter) this._waker.end(waiter);
+        waiter = undefined;
+        await new Promise((resolve) => setTimeout(resolve, timing.recheck).unref());
       }
     }
   }
 
-  /** The last arrival (or an actor for it): runs the action, then lets the round pass (or breaks it). */
-  private async act(index: number, aborts: string): Promise<number> {
+  /**
+   * The last arrival (or an actor for it): runs the action, then lets the round pass (or breaks it). An
+   * actor (`again` given) stands in line again in that same script, as `again.waiter`.
+   */
+  private async act(index: number, aborts: string, again?: { waiter?: Waiter }): Promise<number> {
+    let failed: { error: unknown } | undefined;
     try {
       await this.action!();
     } catch (error) {
-      await this.op("finish", [0, aborts]);
-      throw error;
+      failed = { error };
     }
-    const r = (await this.op("finish", [1, aborts])) as number[];
+    if (again) again.waiter = this._waker.begin();
+    const r = (await this.op("finish", [failed ? 0 : 1, aborts, again?.waiter?.id ?? ""])) as number[];
+    if (failed) throw failed.error;
     if (r[0] !== 1) throw new BrokenBarrierError();
     return index;
   }
+}
+
+async function never(): Promise<never> {
+  throw new Error("unreachable");
 }

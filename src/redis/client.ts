@@ -16,12 +16,15 @@ export interface Driver {
   usable(): boolean;
   /**
    * Opens the subscriber connection: `onMessage` for each message on `channel`, `onReady` each time the
-   * connection is (re)established, messages sent while it was down being lost. Never keeps the process alive.
+   * connection is (re)established, messages sent while it was down being lost. Never keeps the process alive,
+   * and closes by itself when the user's client is closed (`onEnd` then runs), so that a process whose
+   * client was closed can exit: a subscriber left reconnecting to a server that went away would keep it up.
    */
   subscribe(
     channel: string,
     onMessage: (message: string) => void,
     onReady: () => void,
+    onEnd?: () => void,
   ): Promise<Subscription>;
 }
 
@@ -116,17 +119,19 @@ function nodeRedisDriver(client: NodeRedisLike): Driver {
   return {
     send: (_key, args) => client.sendCommand(args),
     usable: () => client.isOpen,
-    async subscribe(channel, onMessage, onReady) {
+    async subscribe(channel, onMessage, onReady, onEnd) {
       const sub = client.duplicate();
       sub.on("error", () => {}); // reconnects by itself; onReady re-checks every waiter then
       sub.on("ready", () => {
         sub.unref();
         onReady();
       });
+      const close = followEnd(client, "end", () => closeNodeRedis(sub), onEnd);
       await sub.connect();
       sub.unref();
       await sub.subscribe(channel, onMessage);
-      return { close: () => closeNodeRedis(sub) };
+      if (!client.isOpen) await close();
+      return { close };
     },
   };
 }
@@ -135,29 +140,66 @@ function nodeRedisClusterDriver(client: NodeRedisClusterLike): Driver {
   return {
     send: (key, args) => client.sendCommand(key, false, args),
     usable: () => client.isOpen,
-    async subscribe(channel, onMessage, onReady) {
+    async subscribe(channel, onMessage, onReady, onEnd) {
       const sub = client.duplicate();
       sub.on("error", () => {});
+      const close = followEnd(client, "disconnect", () => closeNodeRedis(sub), onEnd);
       await sub.connect();
       await sub.subscribe(channel, onMessage);
       sub.on("ready", onReady);
-      return { close: () => closeNodeRedis(sub) };
+      if (!client.isOpen) await close();
+      return { close };
     },
   };
 }
 
-async function closeNodeRedis(sub: { destroy?(): void; disconnect?(): Promise<void> }): Promise<void> {
+async function closeNodeRedis(sub: {
+  isOpen: boolean;
+  destroy?(): void;
+  disconnect?(): Promise<void>;
+}): Promise<void> {
+  if (!sub.isOpen) return;
   if (sub.destroy) sub.destroy();
   else await sub.disconnect?.();
+}
+
+/**
+ * Closes a subscriber once (by hand, or when its user's `client` emits `event`: the user closed it), then
+ * tells `onEnd`. Returns the closing function.
+ */
+function followEnd(
+  client: { on(event: string, listener: () => void): unknown },
+  event: string,
+  closeSub: () => Promise<void>,
+  onEnd: (() => void) | undefined,
+): () => Promise<void> {
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    if (closed === undefined) {
+      closed = closeSub().catch(() => {});
+      onEnd?.();
+    }
+    return closed;
+  };
+  client.on(event, () => void close());
+  return close;
 }
 
 function ioredisDriver(client: IoredisLike): Driver {
   return {
     send: (_key, args) => client.call(args[0]!, ...args.slice(1)),
     usable: () => client.status !== "wait" && client.status !== "end" && client.status !== "close",
-    async subscribe(channel, onMessage, onReady) {
+    async subscribe(channel, onMessage, onReady, onEnd) {
       const sub = client.duplicate();
       sub.on("error", () => {});
+      const close = followEnd(
+        client,
+        "end",
+        async () => {
+          sub.disconnect();
+        },
+        onEnd,
+      );
       const unref = () => sub.stream?.unref?.();
       sub.on("connect", unref);
       sub.on("message", ((ch: string, message: string) => {
@@ -171,11 +213,8 @@ function ioredisDriver(client: IoredisLike): Driver {
       });
       await sub.subscribe(channel);
       unref();
-      return {
-        close: async () => {
-          sub.disconnect();
-        },
-      };
+      if (client.status === "end") await close();
+      return { close };
     },
   };
 }

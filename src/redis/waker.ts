@@ -75,15 +75,23 @@ export class Waker {
   /** Resolves once the subscriber listens (at once after the first time). */
   ready(): Promise<void> {
     if (this.subscribed === undefined) {
+      let ended = false;
       this.subscribed = this.driver
         .subscribe(
           `tk:w:${this.tag}`,
           (id) => this.ring(id),
           () => this.ringAll(),
+          () => {
+            // The user closed the client: a later wait (on a client connected again) subscribes again.
+            ended = true;
+            this.subscribed = undefined;
+            this.listening = false;
+            this.ringAll();
+          },
         )
         .then(
           () => {
-            this.listening = true;
+            if (!ended) this.listening = true;
           },
           (error) => {
             this.subscribed = undefined; // try again on the next wait

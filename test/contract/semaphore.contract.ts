@@ -338,10 +338,10 @@ export function semaphoreContract(tier: Tier): void {
       it("run() with a non-function rejects with TypeError at once, without waiting for a permit", async () => {
         const sem = make(0);
         await within(rejectsWith(sem.run("fn" as unknown as () => void), TypeError), 5_000, "run('fn')");
-        assert.equal(sem.value, 0);
+        assert.equal(await sem.value, 0);
         const free = make(1);
         await rejectsWith(free.run(undefined as unknown as () => void), TypeError);
-        assert.equal(free.value, 1, "no permit taken for a bad fn");
+        assert.equal(await free.value, 1, "no permit taken for a bad fn");
       });
 
       it("run(fn) rejects with TimeoutError and never calls fn when no permit comes", async () => {

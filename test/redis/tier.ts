@@ -263,7 +263,10 @@ export function redisTier(options: RedisTierOptions = {}): RedisTier {
     },
     Barrier: (parties, opts) => {
       const name = next("barrier");
-      return d(new tk.Barrier(parties, { ...opts, name }), "Barrier", name, {
+      // Options that are not an object go through as they are: the Barrier itself must refuse them.
+      const options =
+        opts === undefined || (typeof opts === "object" && opts !== null) ? { ...opts, name } : opts;
+      return d(new tk.Barrier(parties, options as tk.BarrierOptions & tk.RedisOptions), "Barrier", name, {
         arg: parties,
       }) as unknown as api.Barrier;
     },

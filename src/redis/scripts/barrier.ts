@@ -4,7 +4,8 @@
  * to end, [10] the parties of the draining round (their arrival index in the round line's requests),
  * [11..14] actors: processes whose Barrier has an action stand in this line; when the last arrival has none,
  * the round drains while the head actor runs it (ticket 'a' .. aborts), the last arrival waiting as the rest.
- * Tickets: an arrival index, 'b' (broken), 'g' (a newcomer may try again). A[1] parties, then the
+ * Tickets: an arrival index, 'b' (broken), 'g' (a newcomer may try again), 'm' (a newcomer was moved into
+ * the round that opened: it waits on there). A[1] parties, then the
  * operation's own arguments. The state machine is the local tier's (src/local/barrier.ts).
  */
 import { PRELUDE } from "./prelude.ts";
@@ -89,7 +90,9 @@ if OP == 'wait' then
   end
   return {2, parties - 1, redis.call('HGET', B, 'aborts')}
 elseif OP == 'finish' then
-  local ok, aborts = A[2] == '1', A[3]
+  local ok, aborts, again = A[2] == '1', A[3], A[4]
+  -- An actor stands again before the round passes: the next round cannot complete without finding it.
+  if again ~= '' then enqueue(ACT, again) end
   redis.call('HSET', B, 'acting', '0')
   local ids = redis.call('LRANGE', D, 0, -1)
   redis.call('DEL', D)
@@ -100,6 +103,16 @@ elseif OP == 'finish' then
   end
   if st() == 'd' then
     redis.call('HSET', B, 'state', 'f')
+    -- The newcomers enter the round that opens in their order of arrival ('m': wait on in it), as many as
+    -- it holds without completing; the rest arrive again ('g').
+    local parties = tonumber(redis.call('HGET', B, 'parties'))
+    for _ = 1, parties - 1 - redis.call('LLEN', R.w) do
+      local id = redis.call('LPOP', E.w)
+      if not id then break end
+      redis.call('HDEL', E.r, id)
+      give(E, id, 'm')
+      enqueue(R, id)
+    end
     grantall(E, 'g')
   end
   local passed = redis.call('HGET', B, 'aborts') == aborts
