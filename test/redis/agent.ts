@@ -4,11 +4,17 @@
  * name, as a task of its own (an RLock owner of its own), then answers its outcome. It answers `ping` with
  * how many of its calls are still on their way (0: every waiter here is parked on the server).
  */
-import { readdirSync } from "node:fs";
 import { createClient } from "redis";
 import * as tk from "../../src/redis/index.ts";
 import { task } from "../../src/redis/owner.ts";
 import { busy } from "../../src/redis/waker.ts";
+import * as barrier from "../contract/bodies/barrier.ts";
+import * as condition from "../contract/bodies/condition.ts";
+import * as event from "../contract/bodies/event.ts";
+import * as lock from "../contract/bodies/lock.ts";
+import * as queue from "../contract/bodies/queue.ts";
+import * as rlock from "../contract/bodies/rlock.ts";
+import * as semaphore from "../contract/bodies/semaphore.ts";
 import { isDescribed, rebuild } from "./wire.ts";
 
 type Body = (...args: unknown[]) => Promise<unknown>;
@@ -19,12 +25,7 @@ await client.connect();
 tk.setDefaultClient(client);
 if (process.env.TK_TIMING) tk.configure(JSON.parse(process.env.TK_TIMING));
 
-const dir = new URL("../contract/bodies/", import.meta.url);
-const modules = await Promise.all(
-  readdirSync(dir)
-    .filter((file) => file.endsWith(".ts"))
-    .map((file) => import(new URL(file, dir).href) as Promise<Record<string, unknown>>),
-);
+const modules: Record<string, unknown>[] = [barrier, condition, event, lock, queue, rlock, semaphore];
 
 let running = 0;
 process.on("message", (m: { run?: number; body?: string; args?: unknown[]; ping?: number }) => {

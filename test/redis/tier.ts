@@ -1,10 +1,16 @@
 /**
  * The Redis tier as the contract suites see it: primitives of threadkit/redis on a redis-server started for
  * the test file, with unique names per primitive, and agents that are child processes (./agent.ts) which
- * receive the primitives by name. Children are kept in a pool and reused, each run being a task of its own.
+ * receive the primitives by name. Children are kept in a pool and reused, each run being a task of its own;
+ * the after() hook stops them, the client and the server, so that the test file ends by itself.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before } from "node:test";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { errorFromRecord } from "../../src/api/errors.ts";
@@ -39,6 +45,28 @@ function rebuildError(e: AgentError): Error {
   return new Class(e.message);
 }
 
+/**
+ * ./agent.ts bundled (with the tier and node-redis) into one plain ES module in a folder of its own: an
+ * agent then starts without a TypeScript loader, at about a quarter of the CPU (0.5 s instead of 1.9 s here).
+ */
+async function bundleAgent(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "threadkit-agent-"));
+  await build({
+    entryPoints: [fileURLToPath(new URL("./agent.ts", import.meta.url))],
+    outfile: join(dir, "agent.mjs"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    // the bundled CommonJS packages require Node's own modules
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  return dir;
+}
+
 class Child {
   readonly proc: ChildProcess;
   readonly ready: Promise<void>;
@@ -50,9 +78,9 @@ class Child {
   private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   private readonly pings = new Map<number, (busy: number) => void>();
 
-  constructor(url: string) {
-    this.proc = fork(new URL("./agent.ts", import.meta.url), [], {
-      execArgv: ["--import", "tsx"],
+  constructor(url: string, script: string) {
+    this.proc = fork(script, [], {
+      execArgv: [],
       serialization: "advanced",
       env: { ...process.env, TK_REDIS_URL: url },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -126,6 +154,7 @@ export interface RedisTier extends Tier {
 export function redisTier(options: RedisTierOptions = {}): RedisTier {
   let server: RedisServer | undefined;
   let client: { destroy?(): void; disconnect?(): void } | undefined;
+  let agentDir: string | undefined;
   const children: Child[] = [];
   const starting = new Set<Promise<unknown>>();
   const prefix = `t${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -133,7 +162,7 @@ export function redisTier(options: RedisTierOptions = {}): RedisTier {
   const next = (kind: string) => `${prefix}-${kind}-${++seq}`;
 
   before(async () => {
-    server = await startRedis();
+    [server, agentDir] = await Promise.all([startRedis(), bundleAgent()]);
     if (options.client === "ioredis") {
       const io = new Redis(server.port, "127.0.0.1", { lazyConnect: false, maxRetriesPerRequest: null });
       io.on("error", () => {});
@@ -158,10 +187,11 @@ export function redisTier(options: RedisTierOptions = {}): RedisTier {
     if (client?.destroy) client.destroy();
     else client?.disconnect?.();
     await server?.stop();
+    if (agentDir) rmSync(agentDir, { recursive: true, force: true });
   });
 
   function start(): Child {
-    return new Child(server!.url);
+    return new Child(server!.url, join(agentDir!, "agent.mjs"));
   }
 
   /**
