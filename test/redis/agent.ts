@@ -1,9 +1,11 @@
 /**
- * A contract agent of the Redis tier: a child process that connects to the test's server (TK_REDIS_URL) and,
+ * A contract agent of the Redis tier: a child process that connects to the test's server (TK_REDIS_URL, with
+ * node-redis, or ioredis when TK_CLIENT=ioredis) and,
  * for each `run` message, runs the named export of test/contract/bodies/ with the primitives rebuilt by
  * name, as a task of its own (an RLock owner of its own), then answers its outcome. It answers `ping` with
  * how many of its calls are still on their way (0: every waiter here is parked on the server).
  */
+import { Redis } from "ioredis";
 import { createClient } from "redis";
 import * as tk from "../../src/redis/index.ts";
 import { task } from "../../src/redis/owner.ts";
@@ -19,10 +21,18 @@ import { isDescribed, rebuild } from "./wire.ts";
 
 type Body = (...args: unknown[]) => Promise<unknown>;
 
-const client = createClient({ url: process.env.TK_REDIS_URL });
-client.on("error", () => {});
-await client.connect();
-tk.setDefaultClient(client);
+const url = process.env.TK_REDIS_URL!;
+if (process.env.TK_CLIENT === "ioredis") {
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  client.on("error", () => {});
+  await new Promise((resolve) => client.once("ready", resolve));
+  tk.setDefaultClient(client);
+} else {
+  const client = createClient({ url });
+  client.on("error", () => {});
+  await client.connect();
+  tk.setDefaultClient(client);
+}
 if (process.env.TK_TIMING) tk.configure(JSON.parse(process.env.TK_TIMING));
 
 const modules: Record<string, unknown>[] = [barrier, condition, event, lock, queue, rlock, semaphore];

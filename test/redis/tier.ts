@@ -27,7 +27,7 @@ import { type Described, describeAs, wire } from "./wire.ts";
 const MAX_AGENTS = 6;
 
 export interface RedisTierOptions {
-  /** Which client the test process uses (agents always use node-redis). */
+  /** Which client the test process and its agents use. */
   client?: "node-redis" | "ioredis";
 }
 
@@ -78,11 +78,11 @@ class Child {
   private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   private readonly pings = new Map<number, (busy: number) => void>();
 
-  constructor(url: string, script: string) {
+  constructor(url: string, script: string, client: string) {
     this.proc = fork(script, [], {
       execArgv: [],
       serialization: "advanced",
-      env: { ...process.env, TK_REDIS_URL: url },
+      env: { ...process.env, TK_REDIS_URL: url, TK_CLIENT: client },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.ready = new Promise((resolve, reject) => {
@@ -191,7 +191,7 @@ export function redisTier(options: RedisTierOptions = {}): RedisTier {
   });
 
   function start(): Child {
-    return new Child(server!.url, join(agentDir!, "agent.mjs"));
+    return new Child(server!.url, join(agentDir!, "agent.mjs"), options.client ?? "node-redis");
   }
 
   /**
