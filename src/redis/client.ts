@@ -15,6 +15,12 @@ export interface Driver {
   /** Whether commands can be sent now (connected, or reconnecting and queueing). */
   usable(): boolean;
   /**
+   * Whether the client may send a command again after a reconnect when its reply was lost (ioredis does,
+   * unless `autoResendUnfulfilledCommands: false`): the tier then sends each state change with a request
+   * id that the server runs once (./script.ts).
+   */
+  readonly resends?: boolean;
+  /**
    * Opens the subscriber connection: `onMessage` for each message on `channel`, `onReady` each time the
    * connection is (re)established, messages sent while it was down being lost. Never keeps the process alive,
    * and closes by itself when the user's client is closed (`onEnd` then runs), so that a process whose
@@ -58,6 +64,7 @@ interface NodeRedisClusterLike {
 
 interface IoredisLike {
   status: string;
+  options?: { autoResendUnfulfilledCommands?: boolean };
   call(command: string, ...args: string[]): Promise<unknown>;
   duplicate(): IoredisLike;
   subscribe(channel: string): Promise<unknown>;
@@ -187,6 +194,7 @@ function followEnd(
 
 function ioredisDriver(client: IoredisLike): Driver {
   return {
+    resends: client.options?.autoResendUnfulfilledCommands !== false,
     send: (_key, args) => client.call(args[0]!, ...args.slice(1)),
     usable: () => client.status !== "wait" && client.status !== "end" && client.status !== "close",
     async subscribe(channel, onMessage, onReady, onEnd) {

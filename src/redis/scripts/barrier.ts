@@ -8,9 +8,7 @@
  * the round that opened: it waits on there). A[1] parties, then the
  * operation's own arguments. The state machine is the local tier's (src/local/barrier.ts).
  */
-import { PRELUDE } from "./prelude.ts";
-
-export const BARRIER = `${PRELUDE}
+export const BARRIER = `
 local B = KEYS[1]
 local R, E = line(2), line(6)
 local D = KEYS[10]

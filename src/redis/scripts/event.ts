@@ -2,9 +2,7 @@
  * Event. KEYS: [1] the flag, [2..5] the line of waiters. set() hands every waiter a ticket, so a waiter
  * woken by set() returns true even if clear() came right after (as Python).
  */
-import { PRELUDE } from "./prelude.ts";
-
-export const EVENT = `${PRELUDE}
+export const EVENT = `
 local E = KEYS[1]
 local Q = line(2)
 local function flag() return redis.call('GET', E) == '1' end

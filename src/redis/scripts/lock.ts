@@ -4,9 +4,7 @@
  * waiters. A request in the acquirers' line is `owner|count|notified`; a ticket is `fence|owner|count|notified`.
  * An RLock's owner is checked against the caller's chain of owners `,id,id,...,` (a scope and those around it).
  */
-import { PRELUDE } from "./prelude.ts";
-
-export const LOCK = `${PRELUDE}
+export const LOCK = `
 local L, F = KEYS[1], KEYS[2]
 local Q = line(3)
 local C = KEYS[7] and line(7)

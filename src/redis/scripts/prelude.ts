@@ -8,18 +8,26 @@
  * follows it may be lost, the ticket is not; a ticket nobody claims before its deadline is taken back
  * (`reclaim`). Waiter ids are `<process tag>.<n>`; the ring goes to the channel of that process only.
  *
- * ARGV of every script: [1] idle TTL of the keys, [2] waiter TTL, [3] lease, [4] the operation, [5..] its
- * arguments (A). Replies: a table; `{'!', code, message}` is an error the client throws as a typed error.
+ * A script is this prelude, then its own body (a function, `body`), then EPILOGUE, which runs the body at
+ * most once per request id (see ../script.ts).
+ *
+ * KEYS of every script: [1] where the reply to a request id is kept; the script's own keys follow, and are
+ * its KEYS from 1 on. ARGV: [1] idle TTL of the keys, [2] waiter TTL, [3] lease, [4] the operation, [5] the
+ * request id ('' when the client never sends a command twice), [6..] the operation's arguments (A).
+ * Replies: a table; `{'!', code, message}` is an error the client throws as a typed error.
  */
 export const PRELUDE = `
+local DONE = KEYS[1]
+local KEYS = { unpack(KEYS, 2) }
 local T0 = redis.call('TIME')
 local NOW = tonumber(T0[1]) * 1000 + math.floor(tonumber(T0[2]) / 1000)
 local IDLE = tonumber(ARGV[1])
 local WTTL = tonumber(ARGV[2])
 local LEASE = tonumber(ARGV[3])
 local OP = ARGV[4]
+local RID = ARGV[5]
 local A = {}
-for i = 5, #ARGV do A[#A + 1] = ARGV[i] end
+for i = 6, #ARGV do A[#A + 1] = ARGV[i] end
 
 local function num(x) return string.format('%d', x) end
 local function fail(code, message) return {'!', code, message} end
@@ -110,4 +118,22 @@ local function nextfence(F)
   redis.call('SET', F, num(f), 'PX', IDLE)
   return f
 end
+`;
+
+/**
+ * A request sent again (a client that resends what was in flight when its connection dropped) gets the
+ * reply of its first run instead of running twice; the reply is kept for a waiter TTL, long enough for a
+ * reconnect. Replies that JSON cannot carry are not kept (none of the scripts' replies is such).
+ */
+export const EPILOGUE = `
+if RID ~= '' then
+  local kept = redis.call('GET', DONE)
+  if kept then return cjson.decode(kept) end
+end
+local reply = body()
+if RID ~= '' and reply ~= nil then
+  local ok, json = pcall(cjson.encode, reply)
+  if ok then redis.call('SET', DONE, json, 'PX', WTTL) end
+end
+return reply
 `;

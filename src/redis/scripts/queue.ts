@@ -5,9 +5,7 @@
  * Tickets: 'i' .. item to a getter, 'p' to a putter whose item went in, 'j' to a joiner, 'x' on shutdown.
  * A[1] the kind ('fifo', 'lifo', 'prio'), A[2] maxsize, then the operation's own arguments.
  */
-import { PRELUDE } from "./prelude.ts";
-
-export const QUEUE = `${PRELUDE}
+export const QUEUE = `
 local I, M, S = KEYS[1], KEYS[2], KEYS[3]
 local G, P, J = line(4), line(8), line(12)
 local KIND, MAX = A[1], tonumber(A[2])

@@ -5,9 +5,7 @@
  * taken back into the free permits by the next script that runs.
  * A[1] the initial value, A[2] '1' if bounded, then the operation's own arguments.
  */
-import { PRELUDE } from "./prelude.ts";
-
-export const SEMAPHORE = `${PRELUDE}
+export const SEMAPHORE = `
 local V, M, H, F = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local Q = line(5)
 
