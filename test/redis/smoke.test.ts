@@ -49,4 +49,26 @@ describe("smoke", () => {
     assert.equal(await t, false);
     await c.release();
   });
+  it("closing a client closes the tier's subscriber too, so the process can exit", async () => {
+    const admin = createClient({ url: server.url });
+    await admin.connect();
+    const own = async (): Promise<number> => {
+      const list = String(await admin.sendCommand(["CLIENT", "LIST"]));
+      return list.split("\n").filter((line) => line.includes("name=smoke-closing")).length;
+    };
+    try {
+      const mine = createClient({ url: server.url, name: "smoke-closing" });
+      await mine.connect();
+      const lock = new tk.Lock({ name: "closing", client: mine });
+      assert.equal(await lock.acquire(), true);
+      await lock.release();
+      assert.equal(await own(), 2, "the client and its subscriber");
+      mine.destroy();
+      const until = Date.now() + 10_000;
+      while ((await own()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await own(), 0, "both connections closed");
+    } finally {
+      admin.destroy();
+    }
+  });
 });
