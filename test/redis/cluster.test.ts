@@ -176,7 +176,7 @@ function suite(): void {
   /** The slot ranges each master serves, by the index of its server. */
   const ranges: [number, number][][] = [];
   let cluster: Cluster;
-  const copies: Cluster[] = [];
+  const copies: { destroy(): void }[] = [];
   const agents: Agent[] = [];
 
   before(async () => {
@@ -215,7 +215,7 @@ function suite(): void {
         await sleep(100);
       }
     }
-    const myIds = await Promise.all(nodes.map((n) => n.sendCommand(["CLUSTER", "MYID"])));
+    const myIds = await Promise.all(nodes.map(async (n) => String(await n.sendCommand(["CLUSTER", "MYID"]))));
     const slots = (await nodes[0]!.sendCommand(["CLUSTER", "SLOTS"])) as [
       number,
       number,
