@@ -20,6 +20,11 @@ setDefaultClient(client);
 const blocking = createClient({ url });
 blocking.on("error", () => {});
 await blocking.connect();
+// The bare wake-up's subscriber: a connection of its own, as a subscribed connection sends nothing else.
+const subscriber = client.duplicate();
+subscriber.on("error", () => {});
+await subscriber.connect();
+let onWake: (() => void) | undefined;
 const io = new Redis(url, { lazyConnect: true });
 io.on("error", () => {});
 await io.connect();
@@ -28,11 +33,30 @@ const clock = (): number => Number(process.hrtime.bigint());
 
 /** The lock of the current hand-off contender, as this process sees it. */
 interface Held {
+  /** Takes the lock when nobody holds it (the first holder of a run); acquire() by default. */
+  hold?(): Promise<void>;
   acquire(): Promise<void>;
   release(): Promise<void>;
 }
 
-function lockOf(contender: string, name: string): Held {
+async function lockOf(contender: string, name: string): Promise<Held> {
+  if (contender.startsWith("PUBLISH")) {
+    // The least a hand-off woken by the server costs: the release is a PUBLISH, the waiter is woken by the
+    // message and sends one command back (as a waiter claims what it was handed).
+    await subscriber.unsubscribe();
+    await subscriber.subscribe(name, () => onWake?.());
+    return {
+      hold: async () => {},
+      acquire: () =>
+        new Promise<void>((resolve) => {
+          onWake = () => {
+            onWake = undefined;
+            client.sendCommand(["PING"]).then(() => resolve());
+          };
+        }),
+      release: () => client.sendCommand(["PUBLISH", name, "x"]).then(() => {}),
+    };
+  }
   if (contender.startsWith("threadkit")) {
     const lock = new Lock({ name });
     return {
@@ -97,10 +121,10 @@ async function consume(contender: string, name: string, n: number): Promise<[num
 async function handle(m: Request): Promise<Reply> {
   switch (m.op) {
     case "lock":
-      lock = lockOf(m.contender, m.name);
+      lock = await lockOf(m.contender, m.name);
       return {};
     case "hold":
-      await lock!.acquire();
+      await (lock!.hold ?? lock!.acquire)();
       return {};
     case "wait":
       waiting = lock!.acquire().then(clock);
