@@ -176,7 +176,7 @@ function suite(): void {
   /** The slot ranges each master serves, by the index of its server. */
   const ranges: [number, number][][] = [];
   let cluster: Cluster;
-  const copies: { destroy(): void }[] = [];
+  const copies: { isOpen: boolean; destroy(): void }[] = [];
   const agents: Agent[] = [];
 
   before(async () => {
@@ -227,8 +227,8 @@ function suite(): void {
     const urls = servers.map((s) => s.url);
     process.env.TK_CLUSTER_NODES = JSON.stringify(urls);
     cluster = await connectCluster(urls);
-    // The tier opens its wake-up subscriber with cluster.duplicate() and never closes or unrefs it (it
-    // would reconnect to the stopped nodes forever and keep this file from exiting): closed in after().
+    // The tier's wake-up subscriber is a cluster.duplicate(): closed here as well, so that this file exits
+    // even if the subscriber outlived the client (it would reconnect to the stopped nodes for ever).
     const duplicate = cluster.duplicate.bind(cluster);
     (cluster as { duplicate: typeof duplicate }).duplicate = ((...args: Parameters<typeof duplicate>) => {
       const copy = duplicate(...args);
@@ -245,7 +245,7 @@ function suite(): void {
     await Promise.all(agents.map((a) => a.stop()));
     tk.setDefaultClient(undefined);
     cluster?.destroy();
-    for (const copy of copies) copy.destroy();
+    for (const copy of copies) if (copy.isOpen) copy.destroy();
     for (const node of nodes) node.destroy();
     await Promise.all(servers.map((s) => s.stop()));
   });
