@@ -1,10 +1,10 @@
 /**
  * The Redis tier on a real Redis Cluster: three masters started on free loopback ports and joined with
- * `redis-cli --cluster create`, a node-redis cluster client (createCluster) in this process and in two
- * agent processes (this file again, run with TK_CLUSTER_AGENT set). A Lock, a Queue and a Semaphore are
- * named so that each lands on a different master, and each is used across processes; while a waiter is in
- * line, every key of the primitive is looked up on the masters: all of them on the one master that owns
- * the slot of the primitive's hash tag.
+ * `redis-cli --cluster create`, a node-redis cluster client (createCluster) in this process and in an
+ * agent process (this file again, run with TK_CLUSTER_AGENT set; forked first, so that it loads while the
+ * cluster forms). A Lock, a Queue and a Semaphore are named so that each lands on a different master, and
+ * each is handed across the two processes; while a waiter is in line, every key of the primitive is looked
+ * up on the masters: all of them on the one master that owns the slot of the primitive's hash tag.
  *
  * The re-check that would catch a lost wake-up is set longer than the test's deadlines, so a waiter that
  * proceeds in time was woken by the server's message across the cluster, not by its re-check.
@@ -37,8 +37,6 @@ interface Answer {
   items?: unknown[];
 }
 
-const urlsOf = (): string[] => JSON.parse(process.env.TK_CLUSTER_NODES!) as string[];
-
 async function connectCluster(urls: string[]): Promise<Cluster> {
   const cluster = createCluster({ rootNodes: urls.map((url) => ({ url })) });
   cluster.on("error", () => {});
@@ -46,9 +44,16 @@ async function connectCluster(urls: string[]): Promise<Cluster> {
   return cluster;
 }
 
-/** An agent process: runs each request on the cluster and answers it (requests may run at once). */
+/**
+ * The agent process: told the nodes' addresses once the cluster is whole, it connects, then runs each
+ * request on the cluster and answers it (requests may run at once).
+ */
 async function agent(): Promise<void> {
-  const cluster = await connectCluster(urlsOf());
+  const urls = await new Promise<string[]>((resolve) => {
+    process.once("message", (m: { connect: string[] }) => resolve(m.connect));
+    process.send!({ loaded: true });
+  });
+  const cluster = await connectCluster(urls);
   tk.configure(TIMING);
   tk.setDefaultClient(cluster);
   const locks = new Map<string, tk.Lock>();
@@ -100,27 +105,27 @@ async function agent(): Promise<void> {
   process.send!({ ready: true });
 }
 
+/** The agent process, seen from the test: forked at once, connected to the cluster once it is whole. */
 class Agent {
   readonly proc: ChildProcess;
-  readonly ready: Promise<void>;
+  private readonly loaded: Promise<void>;
+  private ready: Promise<void> | undefined;
+  private connected: () => void = () => {};
   private seq = 0;
   private readonly calls = new Map<number, { resolve(a: Answer): void; reject(e: Error): void }>();
 
-  constructor(urls: string[]) {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TK_CLUSTER_AGENT: "1",
-      TK_CLUSTER_NODES: JSON.stringify(urls),
-    };
+  constructor() {
+    const env: NodeJS.ProcessEnv = { ...process.env, TK_CLUSTER_AGENT: "1" };
     delete env.NODE_TEST_CONTEXT; // it is an agent, not a test file of the runner
     this.proc = fork(new URL(import.meta.url), [], {
       execArgv: ["--import", "tsx"],
       env,
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
-    this.ready = new Promise((resolve, reject) => {
-      this.proc.on("message", (m: Answer & { id?: number; ready?: true; error?: string }) => {
-        if (m.ready) return resolve();
+    this.loaded = new Promise((resolve, reject) => {
+      this.proc.on("message", (m: Answer & { id?: number; loaded?: true; ready?: true; error?: string }) => {
+        if (m.loaded) return resolve();
+        if (m.ready) return this.connected();
         const call = this.calls.get(m.id!);
         this.calls.delete(m.id!);
         if (m.error !== undefined) call?.reject(new Error(`agent: ${m.error}`));
@@ -133,9 +138,23 @@ class Agent {
         this.calls.clear();
       });
     });
+    this.loaded.catch(() => {}); // connect() reports it
+  }
+
+  /** Connects the agent to the cluster at `urls`; resolves once it takes requests. */
+  connect(urls: string[]): Promise<void> {
+    this.ready ??= this.loaded.then(() => {
+      const connected = new Promise<void>((resolve) => {
+        this.connected = resolve;
+      });
+      this.proc.send({ connect: urls });
+      return within(connected, 30_000, "the agent's connection to the cluster");
+    });
+    return this.ready;
   }
 
   async call(request: Request): Promise<Answer> {
+    if (this.ready === undefined) throw new Error("connect the agent first");
     await this.ready;
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
@@ -177,9 +196,10 @@ function suite(): void {
   const ranges: [number, number][][] = [];
   let cluster: Cluster;
   const copies: { isOpen: boolean; destroy(): void }[] = [];
-  const agents: Agent[] = [];
+  let agent: Agent | undefined;
 
   before(async () => {
+    agent = new Agent();
     for (let i = 0; i < 3; i++) {
       const bus = await freePort();
       servers.push(
@@ -225,7 +245,6 @@ function suite(): void {
       ranges.push(slots.filter((s) => s[2][2] === myIds[i]).map((s) => [Number(s[0]), Number(s[1])]));
     }
     const urls = servers.map((s) => s.url);
-    process.env.TK_CLUSTER_NODES = JSON.stringify(urls);
     cluster = await connectCluster(urls);
     // The tier's wake-up subscriber is a cluster.duplicate(): closed here as well, so that this file exits
     // even if the subscriber outlived the client (it would reconnect to the stopped nodes for ever).
@@ -237,12 +256,11 @@ function suite(): void {
     }) as typeof duplicate;
     tk.configure(TIMING);
     tk.setDefaultClient(cluster);
-    agents.push(new Agent(urls), new Agent(urls));
-    await Promise.all(agents.map((a) => a.ready));
+    await agent.connect(urls);
   });
 
   after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
+    await agent?.stop();
     tk.setDefaultClient(undefined);
     cluster?.destroy();
     for (const copy of copies) if (copy.isOpen) copy.destroy();
@@ -304,57 +322,58 @@ function suite(): void {
       for (const r of ranges) assert.ok(r.length > 0, "every master serves slots");
     });
 
-    it("a Lock is handed from one process to another, its fence growing", async () => {
+    it("a Lock is handed from one process to the other and back, its fence growing", async () => {
       const name = await nameOn("cl-lock", 0);
-      const [a, b] = agents as [Agent, Agent];
-      const first = await within(a.call({ op: "lock", name }), STEP, "the first acquire");
-      const second = b.call({ op: "lock", name });
+      const mine = new tk.Lock({ name });
+      assert.equal(await mine.acquire({ timeout: STEP }), true);
+      const first = mine.lease!.fence;
+      const theirs = agent!.call({ op: "lock", name });
       await inLine(`tk:{${name}}:lock:w`);
       placed.set("Lock", await keysOn(name, 3));
-      const mine = new tk.Lock({ name });
-      assert.equal(await mine.locked(), true);
+      await mine.release();
+      const second = (await within(theirs, STEP, "the hand-off to the agent")).fence!;
+      assert.ok(second > first, `fence ${second} > ${first}`);
       assert.equal(await mine.tryAcquire(), false);
-      await a.call({ op: "unlock", name });
-      const got = await within(second, STEP, "the hand-off to the waiting process");
-      assert.ok(got.fence! > first.fence!, `fence ${got.fence} > ${first.fence}`);
-      await b.call({ op: "unlock", name });
-      assert.equal(await mine.tryAcquire(), true);
-      assert.ok(mine.lease!.fence > got.fence!);
+      const back = mine.acquire({ timeout: STEP });
+      await inLine(`tk:{${name}}:lock:w`);
+      await agent!.call({ op: "unlock", name });
+      assert.equal(await within(back, STEP, "the hand-off back"), true);
+      assert.ok(mine.lease!.fence > second, `fence ${mine.lease!.fence} > ${second}`);
       await mine.release();
       assert.equal(await mine.locked(), false);
     });
 
-    it("a Queue carries items between processes, a getter waiting for them", async () => {
+    it("a Queue carries items between the processes, to a getter waiting for them", async () => {
       const name = await nameOn("cl-queue", 1);
-      const [a, b] = agents as [Agent, Agent];
+      const q = new tk.Queue<unknown>(0, { name });
       const items = [1, "two", { three: [3] }, null, true];
-      const got = a.call({ op: "get", name, n: items.length });
+      const theirs = agent!.call({ op: "get", name, n: items.length });
       await inLine(`tk:{${name}}:q:get:w`);
       placed.set("Queue", await keysOn(name, 2));
-      await b.call({ op: "put", name, items });
-      assert.deepEqual((await within(got, STEP, "the waiting get")).items, items);
-      const q = new tk.Queue<number>(0, { name });
-      await q.put(7);
-      await q.put(8);
-      assert.equal(await q.qsize(), 2);
-      assert.deepEqual((await within(b.call({ op: "get", name, n: 2 }), STEP, "the get")).items, [7, 8]);
+      for (const item of items) await q.put(item);
+      assert.deepEqual((await within(theirs, STEP, "the agent's waiting get")).items, items);
+      const mine = within(Promise.all([q.get(), q.get()]), STEP, "this process's waiting gets");
+      await inLine(`tk:{${name}}:q:get:w`);
+      await agent!.call({ op: "put", name, items: [7, 8] });
+      assert.deepEqual(await mine, [7, 8]);
       assert.equal(await q.qsize(), 0);
     });
 
-    it("a Semaphore hands a permit to a process waiting for it", async () => {
+    it("a Semaphore hands a permit to the process waiting for it", async () => {
       const name = await nameOn("cl-sem", 2);
-      const [a, b] = agents as [Agent, Agent];
-      await within(a.call({ op: "sem", name, value: 2 }), STEP, "a first permit");
       const mine = new tk.Semaphore(2, { name });
       assert.equal(await mine.acquire({ timeout: STEP }), true);
+      assert.equal(await mine.acquire({ timeout: STEP }), true);
       assert.equal(await mine.value, 0);
-      const waiting = b.call({ op: "sem", name, value: 2 });
+      const theirs = agent!.call({ op: "sem", name, value: 2 });
       await inLine(`tk:{${name}}:sem:w`);
       placed.set("Semaphore", await keysOn(name, 3));
-      await a.call({ op: "unsem", name, value: 2 });
-      const got = await within(waiting, STEP, "the permit handed to the waiting process");
-      assert.ok(got.fence! > mine.lease!.fence, `fence ${got.fence} > ${mine.lease!.fence}`);
-      await b.call({ op: "unsem", name, value: 2 });
+      const newest = mine.lease!.fence;
+      await mine.release();
+      const got = await within(theirs, STEP, "the permit handed to the agent");
+      assert.ok(got.fence! > newest, `fence ${got.fence} > ${newest}`);
+      assert.equal(await mine.value, 0);
+      await agent!.call({ op: "unsem", name, value: 2 });
       await mine.release();
       assert.equal(await mine.value, 2);
     });
