@@ -39,6 +39,8 @@ const threadsLock = () => import("./threads/lock.ts");
 const threadsHandoff = () => import("./threads/handoff.ts");
 const threadsQueue = () => import("./threads/queue.ts");
 const threadsStart = () => import("./threads/start.ts");
+const redisLock = () => import("./redis/lock.ts");
+const redisQueue = () => import("./redis/queue.ts");
 
 const workloads: [string, () => Promise<Workload>][] = [
   ["local.lock.uncontended", async () => (await local()).uncontended],
@@ -57,6 +59,9 @@ const workloads: [string, () => Promise<Workload>][] = [
   ["threads.barrier", async () => (await threadsQueue()).barrier],
   ["local.rlock", async () => (await localSignals()).rlock],
   ["threads.start", async () => (await threadsStart()).start],
+  ["redis.lock.uncontended", async () => (await redisLock()).uncontended],
+  ["redis.lock.handoff", async () => (await redisLock()).handoff],
+  ["redis.queue", async () => (await redisQueue()).queue],
 ];
 
 const args = process.argv.slice(2);
