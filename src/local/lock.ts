@@ -2,6 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -22,6 +23,12 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on)
+      return traceAsync(resourceOf(this, "lock"), "acquire", timeoutOf(opts), () => this.take(opts));
+    return this.take(opts);
+  }
+
+  private take(opts: WaitOptions | undefined): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (!this.isLocked) {
@@ -33,6 +40,11 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
 
   /** Takes the lock if it is free, synchronously. */
   tryAcquire(): boolean {
+    if (probe.on) return traceSync(resourceOf(this, "lock"), "acquire", 0, () => this.tryTake());
+    return this.tryTake();
+  }
+
+  private tryTake(): boolean {
     if (this.isLocked) return false;
     this.isLocked = true;
     return true;
@@ -41,6 +53,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
   /** Releases the lock, handing it to the longest waiter if any. RuntimeError if it is not locked. */
   release(): void {
     if (!this.isLocked) throw new RuntimeError("release unlocked lock");
+    if (probe.on) point(resourceOf(this, "lock"), "release");
     if (!this.waiters.wake(true)) this.isLocked = false;
   }
 

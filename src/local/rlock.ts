@@ -2,6 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
 import { NO_CONTEXT } from "../internal/runtime.ts";
 import { context, covers, currentOwner, inNewScope, type Owner } from "./context.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
@@ -35,13 +36,24 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on)
+      return traceAsync(resourceOf(this, "rlock"), "acquire", timeoutOf(opts), () => this.take(opts));
+    return this.take(opts);
+  }
+
+  private take(opts: WaitOptions | undefined): Promise<boolean> {
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
-    if (this.tryAcquire()) return TRUE;
+    if (this.tryTake()) return TRUE;
     return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal, new Claim(currentOwner(), 1));
   }
 
   tryAcquire(): boolean {
+    if (probe.on) return traceSync(resourceOf(this, "rlock"), "acquire", 0, () => this.tryTake());
+    return this.tryTake();
+  }
+
+  private tryTake(): boolean {
     const me = currentOwner();
     if (this.owner === null) {
       this.owner = me;
@@ -56,7 +68,10 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   /** Undoes one level; the last hands the lock to the longest waiter. RuntimeError if not the owner's. */
   release(): void {
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
-    if (--this.count === 0) this.handOn();
+    if (--this.count === 0) {
+      if (probe.on) point(resourceOf(this, "rlock"), "release");
+      this.handOn();
+    }
   }
 
   /** Whether anyone holds it. */
@@ -87,12 +102,21 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   _releaseSave(): Claim {
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
     const saved = new Claim(this.owner!, this.count);
+    if (probe.on) point(resourceOf(this, "rlock"), "release");
     this.handOn();
     return saved;
   }
 
   /** @internal Takes the lock back for the same owner at the same depth. */
   _acquireRestore(saved: Claim): Promise<boolean> {
+    if (probe.on)
+      return traceAsync(resourceOf(this, "rlock"), "acquire", Number.POSITIVE_INFINITY, () =>
+        this.restore(saved),
+      );
+    return this.restore(saved);
+  }
+
+  private restore(saved: Claim): Promise<boolean> {
     if (this.owner === null) {
       this.owner = saved.owner;
       this.count = saved.count;

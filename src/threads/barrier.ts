@@ -27,6 +27,7 @@ import {
 } from "./layout.ts";
 import { deaths, isDead } from "./liveness.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
+import { traced } from "./trace.ts";
 import { rebuild, type WireError, wireError } from "./wire-error.ts";
 
 /*
@@ -655,3 +656,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function"
   );
 }
+
+traced(Barrier, {
+  wait: ["wait", "async"],
+  waitSync: ["wait", "sync"],
+  abort: { event: "broken" },
+  reset: { event: "reset" },
+});

@@ -24,6 +24,7 @@ import { Lock } from "./lock.ts";
 import type { ConditionLock } from "./lock-like.ts";
 import { RLock } from "./rlock.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
+import { traced } from "./trace.ts";
 
 /** A Condition waiter never takes without queueing: every wait is a ticket in the FIFO. */
 const TICKET: Taker = { take: () => -1, took() {} };
@@ -497,3 +498,10 @@ function init(cond: Condition, core: Futex, lock: Lock | RLock): void {
   (cond as { _lock: Lock | RLock })._lock = lock;
   (cond as unknown as { heir: Heir }).heir = new Heir(lock);
 }
+
+traced(Condition, {
+  wait: ["wait", "async"],
+  waitSync: ["wait", "sync"],
+  notify: { event: "notify" },
+  notifyAll: { event: "notify", n: Number.POSITIVE_INFINITY },
+});

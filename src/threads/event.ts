@@ -5,6 +5,7 @@ import { admitSync } from "./admit.ts";
 import { FINISH, Futex, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, SET, STATE } from "./layout.ts";
 import { ME } from "./runtime.ts";
+import { traced } from "./trace.ts";
 
 /**
  * A flag that threads and tasks can wait for, as Python's `threading.Event`. STATE holds SET and the QUEUED
@@ -95,3 +96,10 @@ export class Event implements EventApi {
   /** @internal */
   took(): void {}
 }
+
+traced(Event, {
+  wait: ["wait", "async"],
+  waitSync: ["wait", "sync"],
+  set: { event: "set" },
+  clear: { event: "clear" },
+});

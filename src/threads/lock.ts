@@ -8,6 +8,7 @@ import { allocate, attach, Kind, NONE, QUEUED, STATE, VALUE_MASK } from "./layou
 import { isDead } from "./liveness.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
+import { traced } from "./trace.ts";
 
 /**
  * A mutual-exclusion lock shared by every thread that has it, as Python's `threading.Lock`: not reentrant,
@@ -245,3 +246,12 @@ export function ownerDied(kind: string, dead: number): OwnerDiedError {
     `thread ${dead - 1} died holding this ${kind}; the caller holds it now, and the state it protects may be inconsistent`,
   );
 }
+
+traced(Lock, {
+  acquire: ["acquire", "async"],
+  acquireSync: ["acquire", "sync"],
+  tryAcquire: ["acquire", "try"],
+  release: { event: "release" },
+  _acquireRestore: ["acquire", "async"],
+  _acquireRestoreSync: ["acquire", "sync"],
+});

@@ -51,6 +51,7 @@ import {
 } from "./layout.ts";
 import { ME } from "./runtime.ts";
 import { decodeTaken, key, Store, type StoreBuffers } from "./store.ts";
+import { traced } from "./trace.ts";
 
 const DONE = 1;
 const SHUT = -1;
@@ -830,3 +831,13 @@ export class SimpleQueue<T> implements SimpleQueueApi<T> {
     return this._queue.empty();
   }
 }
+
+traced(Queue, {
+  put: ["put", "async"],
+  putSync: ["put", "sync"],
+  get: ["get", "async"],
+  getSync: ["get", "sync"],
+  join: ["join", "async"],
+  joinSync: ["join", "sync"],
+  shutdown: { event: "shutdown" },
+});

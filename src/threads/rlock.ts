@@ -8,6 +8,7 @@ import { allocate, attach, Kind, NONE, QUEUED, RLOCK_COUNT, STATE, VALUE_MASK } 
 import { ownerDied, recoverOwner, resumeHandOff } from "./lock.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
+import { traced } from "./trace.ts";
 
 /**
  * Levels of an RLock that a Condition wait of this thread let go of (`_releaseSave`) and will take back, and
@@ -256,3 +257,13 @@ function wire(lock: RLock, i32: Int32Array): void {
   (lock as unknown as { _core: Futex })._core = new Futex(i32, lock, lock);
   (lock as unknown as { loan: Loan }).loan = loanOf(i32);
 }
+
+traced(RLock, {
+  acquire: ["acquire", "async"],
+  acquireSync: ["acquire", "sync"],
+  tryAcquire: ["acquire", "try"],
+  release: { event: "release", when: (r: RLock) => r._isOwned() && r._depth() === 1 },
+  _releaseSave: { event: "release" },
+  _acquireRestore: ["acquire", "async"],
+  _acquireRestoreSync: ["acquire", "sync"],
+});

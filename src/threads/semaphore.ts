@@ -30,6 +30,7 @@ import {
 import { ALIVE, DIED, deaths, ENDED, fateOf, isDead } from "./liveness.ts";
 import { LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
+import { traced } from "./trace.ts";
 
 /**
  * A counter of permits shared across threads, as Python's `threading.Semaphore`. Waiters are served first
@@ -436,3 +437,10 @@ function checkPermits(value: number): void {
   checkCount(value, "semaphore initial value", 0);
   if (value > MAX_PERMITS) throw new RangeError(`a semaphore holds at most ${MAX_PERMITS} permits`);
 }
+
+traced(Semaphore, {
+  acquire: ["acquire", "async"],
+  acquireSync: ["acquire", "sync"],
+  tryAcquire: ["acquire", "try"],
+  release: { event: "release" },
+});
