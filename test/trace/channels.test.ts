@@ -10,7 +10,7 @@ import { after, afterEach, describe, it } from "node:test";
 import { traceName } from "../../src/diagnostics/index.ts";
 import * as local from "../../src/index.ts";
 import type { CallMessage, HandoffMessage, PointMessage } from "../../src/internal/channels.ts";
-import { probe } from "../../src/internal/probe.ts";
+import { holdersOf, probe, resourceOf } from "../../src/internal/probe.ts";
 import * as threads from "../../src/threads/index.ts";
 import { terminateAll } from "../threads/spawn.ts";
 
@@ -335,5 +335,39 @@ describe("tracing channels, threads tier", () => {
       ],
     );
     assert.equal(log.filter((e) => e.ch === "threadkit:event:set").length, 1);
+  });
+});
+
+describe("the probe's seam (for a deadlock detector)", () => {
+  it("knows who holds a primitive with owners: threads Lock and RLock, local RLock; none for a local Lock", async () => {
+    subscribe(["threadkit:lock:acquire", "threadkit:rlock:acquire"], []);
+    const tLock = new threads.Lock();
+    await tLock.acquire();
+    const tRef = resourceOf((tLock as unknown as { _core: { i32: Int32Array } })._core.i32.buffer, "lock");
+    assert.deepEqual(holdersOf(tRef), [{ thread: 0 }]);
+    tLock.release();
+    assert.deepEqual(holdersOf(tRef), []);
+    const rlock = new local.RLock();
+    let inside: unknown;
+    const t = new local.Thread({
+      name: "holder",
+      target: async () => {
+        await rlock.acquire();
+        inside = holdersOf(resourceOf(rlock, "rlock"));
+        rlock.release();
+      },
+    });
+    t.start();
+    await t.join();
+    assert.deepEqual(inside, [{ thread: 0, name: "holder" }]);
+    assert.deepEqual(holdersOf(resourceOf(rlock, "rlock")), []);
+    const lLock = new local.Lock();
+    await lLock.acquire();
+    assert.equal(
+      holdersOf(resourceOf(lLock, "lock")),
+      undefined,
+      "a local Lock has no owner (any task may release)",
+    );
+    lLock.release();
   });
 });
