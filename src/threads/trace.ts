@@ -9,15 +9,7 @@
  */
 import type { WaitOptions } from "../api/options.ts";
 import type { CallOp, PointEvent, ResourceKind, ResourceRef } from "../internal/channels.ts";
-import {
-  type Holder,
-  point,
-  probe,
-  resourceOf,
-  timeoutOf,
-  traceAsync,
-  traceSync,
-} from "../internal/probe.ts";
+import { type Holder, point, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
 import { KIND, Kind, STATE, TRACE_ID, VALUE_MASK } from "./layout.ts";
 import { ME } from "./runtime.ts";
 
