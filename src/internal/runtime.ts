@@ -110,3 +110,44 @@ export function describeError(error: unknown): string {
     return `<a thrown ${typeof error} that cannot be shown>`;
   }
 }
+
+/** The parts of node:diagnostics_channel the tracing uses (Node, Deno and Bun have it; a browser has not). */
+export interface DiagnosticsChannelLike {
+  channel(name: string): ChannelLike;
+  tracingChannel(name: string): TracingChannelLike;
+}
+export interface ChannelLike {
+  readonly hasSubscribers: boolean;
+  publish(message: unknown): void;
+}
+export interface TracingChannelLike {
+  readonly start: ChannelLike;
+  readonly end: ChannelLike;
+  readonly asyncStart: ChannelLike;
+  readonly asyncEnd: ChannelLike;
+  readonly error: ChannelLike;
+  tracePromise<R>(fn: () => Promise<R>, context: object): Promise<R>;
+  traceSync<R>(fn: () => R, context: object): R;
+}
+
+/** node:diagnostics_channel, or undefined where the runtime has none. */
+export function diagnosticsChannel(): DiagnosticsChannelLike | undefined {
+  try {
+    const dc = getBuiltin?.("node:diagnostics_channel") as DiagnosticsChannelLike | undefined;
+    return typeof dc?.tracingChannel === "function" ? dc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This OS thread's id (node:worker_threads' threadId: 0 on the main thread), without loading a tier. */
+export function osThread(): { id: number; main: boolean } {
+  try {
+    const wt = getBuiltin?.("node:worker_threads") as
+      | { threadId?: number; isMainThread?: boolean }
+      | undefined;
+    return { id: wt?.threadId ?? 0, main: wt?.isMainThread ?? true };
+  } catch {
+    return { id: 0, main: true };
+  }
+}

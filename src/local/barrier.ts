@@ -3,6 +3,7 @@ import type { BarrierOptions, WaitOptions } from "../api/options.ts";
 import type { Barrier as BarrierApi } from "../api/primitives.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { point, probe, resourceOf, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
 /**
@@ -63,6 +64,15 @@ export class Barrier implements BarrierApi {
    * ```
    */
   wait(opts?: WaitOptions): Promise<number> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(
+        this,
+        resourceOf(this, "barrier"),
+        "wait",
+        timeoutOf(opts, this.timeout),
+        this.wait,
+        opts,
+      );
     // Not an async function: a party's wait is its waiter's own promise, with no second promise (and the
     // ticks it takes to adopt the first) wrapped around it.
     const ms = admit(opts, this.timeout);
@@ -102,6 +112,7 @@ export class Barrier implements BarrierApi {
   /** Breaks the barrier for the parties waiting now, then makes it usable again. */
   reset(): void {
     if (this.state === "draining") return; // the round has passed already; Python leaves draining alone
+    if (probe.on) point(resourceOf(this, "barrier"), "reset");
     this.arrived.failAll(() => new BrokenBarrierError());
     // After an abort() during an action, newcomers still wait for that action to end before a new round.
     this.state = this.acting ? "draining" : "filling";
@@ -111,6 +122,7 @@ export class Barrier implements BarrierApi {
   abort(): void {
     this.aborts++;
     this.state = "broken";
+    if (probe.on) point(resourceOf(this, "barrier"), "broken");
     this.arrived.failAll(() => new BrokenBarrierError());
     this.entering.wakeAll(true);
   }

@@ -2,6 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
 import type { Condition as ConditionApi } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
+import { point, probe, resourceOf, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { waitFor } from "../internal/wait-for.ts";
 import { Lock } from "./lock.ts";
 import type { ConditionLock } from "./lock-like.ts";
@@ -81,6 +82,8 @@ export class Condition implements ConditionApi {
    * ```
    */
   async wait(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "condition"), "wait", timeoutOf(opts), this.wait, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (!this.lock._isOwned()) throw new RuntimeError("cannot wait on un-acquired lock");
@@ -112,6 +115,7 @@ export class Condition implements ConditionApi {
   notify(n = 1): void {
     checkCount(n, "n", 0);
     if (!this.lock._isOwned()) throw new RuntimeError("cannot notify on un-acquired lock");
+    if (probe.on) point(resourceOf(this, "condition"), "notify", Math.min(n, this.waiters.size));
     for (; n > 0 && this.waiters.wake(true); n--);
   }
 

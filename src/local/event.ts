@@ -1,6 +1,7 @@
 import type { WaitOptions } from "../api/options.ts";
 import type { Event as EventApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { point, probe, resourceOf, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -16,11 +17,13 @@ export class Event implements EventApi {
   /** Sets the flag and wakes every waiter; they resolve true even if the flag is cleared before they run. */
   set(): void {
     this.flag = true;
+    if (probe.on) point(resourceOf(this, "event"), "set", this.waiters.size);
     this.waiters.wakeAll(true);
   }
 
   clear(): void {
     this.flag = false;
+    if (probe.on) point(resourceOf(this, "event"), "clear");
   }
 
   /**
@@ -32,6 +35,8 @@ export class Event implements EventApi {
    * ```
    */
   wait(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "event"), "wait", timeoutOf(opts), this.wait, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.flag) return TRUE;

@@ -2,6 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -22,6 +23,8 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "lock"), "acquire", timeoutOf(opts), this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (!this.isLocked) {
@@ -33,6 +36,8 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
 
   /** Takes the lock if it is free, synchronously. */
   tryAcquire(): boolean {
+    if (probe.on && probe.self !== this)
+      return traceSync(this, resourceOf(this, "lock"), "acquire", 0, this.tryAcquire);
     if (this.isLocked) return false;
     this.isLocked = true;
     return true;
@@ -41,6 +46,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
   /** Releases the lock, handing it to the longest waiter if any. RuntimeError if it is not locked. */
   release(): void {
     if (!this.isLocked) throw new RuntimeError("release unlocked lock");
+    if (probe.on) point(resourceOf(this, "lock"), "release");
     if (!this.waiters.wake(true)) this.isLocked = false;
   }
 

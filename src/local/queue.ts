@@ -4,6 +4,7 @@ import type { Queue as QueueApi, SimpleQueue as SimpleQueueApi } from "../api/pr
 import { admit } from "../internal/checks.ts";
 import { Drain } from "../internal/drain.ts";
 import { defaultCompare, StableHeap } from "../internal/heap.ts";
+import { point, probe, resourceOf, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { Ring } from "../internal/ring.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
@@ -89,6 +90,8 @@ export class Queue<T> implements QueueApi<T> {
    * ```
    */
   put(item: T, opts?: WaitOptions): Promise<void> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "queue"), "put", timeoutOf(opts), this.put, item, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     try {
@@ -114,6 +117,8 @@ export class Queue<T> implements QueueApi<T> {
    * ```
    */
   get(opts?: WaitOptions): Promise<T> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "queue"), "get", timeoutOf(opts), this.get, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.items.size > 0) {
@@ -148,6 +153,8 @@ export class Queue<T> implements QueueApi<T> {
    * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "queue"), "join", timeoutOf(opts), this.join, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.unfinished === 0) return TRUE;
@@ -160,6 +167,7 @@ export class Queue<T> implements QueueApi<T> {
    */
   shutdown(immediate = false): void {
     this.isShutdown = true;
+    if (probe.on) point(resourceOf(this, "queue"), "shutdown");
     if (immediate) {
       this.unfinished = Math.max(0, this.unfinished - this.items.size);
       this.items.clear();

@@ -1,7 +1,18 @@
 import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
+import type { ResourceRef } from "../internal/channels.ts";
 import { admit } from "../internal/checks.ts";
+import {
+  type Holder,
+  osThreadId,
+  point,
+  probe,
+  resourceOf,
+  timeoutOf,
+  traceAsync,
+  traceSync,
+} from "../internal/probe.ts";
 import { NO_CONTEXT } from "../internal/runtime.ts";
 import { context, covers, currentOwner, inNewScope, type Owner } from "./context.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
@@ -35,6 +46,8 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this.traced(), "acquire", timeoutOf(opts), this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.tryAcquire()) return TRUE;
@@ -42,6 +55,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   }
 
   tryAcquire(): boolean {
+    if (probe.on && probe.self !== this) return traceSync(this, this.traced(), "acquire", 0, this.tryAcquire);
     const me = currentOwner();
     if (this.owner === null) {
       this.owner = me;
@@ -56,7 +70,10 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   /** Undoes one level; the last hands the lock to the longest waiter. RuntimeError if not the owner's. */
   release(): void {
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
-    if (--this.count === 0) this.handOn();
+    if (--this.count === 0) {
+      if (probe.on) point(this.traced(), "release");
+      this.handOn();
+    }
   }
 
   /** Whether anyone holds it. */
@@ -87,18 +104,41 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   _releaseSave(): Claim {
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
     const saved = new Claim(this.owner!, this.count);
+    if (probe.on) point(this.traced(), "release");
     this.handOn();
     return saved;
   }
 
   /** @internal Takes the lock back for the same owner at the same depth. */
   _acquireRestore(saved: Claim): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(
+        this,
+        this.traced(),
+        "acquire",
+        Number.POSITIVE_INFINITY,
+        this._acquireRestore,
+        saved,
+      );
     if (this.owner === null) {
       this.owner = saved.owner;
       this.count = saved.count;
       return TRUE;
     }
     return this.waiters.wait(Number.POSITIVE_INFINITY, undefined, saved);
+  }
+
+  /** Its ResourceRef for the probe, which can ask who holds it. */
+  private traced(): ResourceRef {
+    return resourceOf(this, "rlock", undefined, () => this.holders());
+  }
+
+  private holders(): readonly Holder[] {
+    if (this.owner === null) return [];
+    let root: Owner = this.owner;
+    while (root.parent !== null) root = root.parent;
+    const name = (root as { name?: unknown }).name; // a Thread names its chain; none: the main task
+    return [{ thread: osThreadId, name: typeof name === "string" ? name : "main" }];
   }
 
   private handOn(): void {

@@ -2,6 +2,7 @@ import { RuntimeError } from "../api/errors.ts";
 import type { ThreadOptions, WaitOptions } from "../api/options.ts";
 import type { Thread as ThreadApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { taskResolver } from "../internal/probe.ts";
 import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
 import { Event } from "./event.ts";
@@ -162,6 +163,13 @@ export function currentThread(): Thread {
   while (owner !== null && !(owner instanceof Thread)) owner = owner.parent;
   return owner ?? mainThread();
 }
+
+// Traced events name the Thread that runs them (outside any: the OS thread's name).
+taskResolver(() => {
+  let owner = context.get() ?? null;
+  while (owner !== null && !(owner instanceof Thread)) owner = owner.parent;
+  return owner?.name;
+});
 
 /** The current thread, or undefined where the runtime cannot tell (see NO_CONTEXT in ../internal/runtime.ts). */
 function knownCurrent(): Thread | undefined {

@@ -19,8 +19,11 @@
  *   queue that never fails its waiters) does not take its promise's reject function: when the executor
  *   leaves `reject` unused, V8 does not make it.
  */
+
+import type { CallMessage } from "../internal/channels.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
 import { LinkedList, type ListNode } from "../internal/list.ts";
+import { currentCall, handoff, leftEarly, probe, queued } from "../internal/probe.ts";
 
 export class Waiter<T> implements ListNode {
   prev: this | null = null;
@@ -53,6 +56,8 @@ class Extra<T> implements Timed {
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
   waiter!: Waiter<T>;
+  /** The traced call that waits, while the probe is on (a traced waiter always has an Extra). */
+  call: CallMessage | undefined = undefined;
 
   constructor(
     readonly queue: WaiterQueue<T>,
@@ -67,7 +72,9 @@ class Extra<T> implements Timed {
     // The listener was added with `once`, so it is gone already: forgetting the signal spares `unlink` a
     // removeEventListener, which costs as much as the add in Node 20.
     this.signal = undefined;
-    if (this.queue.unlink(this.waiter)) this.waiter.reject(signal.reason);
+    if (!this.queue.unlink(this.waiter)) return;
+    if (this.call !== undefined) leftEarly(this.call, "abort");
+    this.waiter.reject(signal.reason);
   }
 }
 
@@ -87,6 +94,7 @@ function expire<T>(c: Extra<T>): void {
   c.timer = undefined;
   const w = c.waiter;
   if (!c.queue.unlink(w)) return;
+  if (c.call !== undefined) leftEarly(c.call, "timeout");
   let outcome: T;
   try {
     outcome = c.queue.onTimeout();
@@ -131,7 +139,8 @@ export class WaiterQueue<T> {
       timeout === Number.POSITIVE_INFINITY &&
       signal === undefined &&
       payload === undefined &&
-      !this.rejects
+      !this.rejects &&
+      !probe.on
     ) {
       // The plain waiter, which only a wake ends: the hand-off's hot path, first, with a promise of its own
       // (one `new Promise` shared with the path below measured ~7% slower in a Semaphore(10) hand-off).
@@ -163,6 +172,10 @@ export class WaiterQueue<T> {
     const w = new Waiter<T>(resolve, c);
     c.waiter = w;
     this.list.push(w);
+    if (probe.on) {
+      c.call = currentCall();
+      if (c.call !== undefined) queued(c.call);
+    }
     if (timeout !== Number.POSITIVE_INFINITY) {
       c.deadline = now() + timeout;
       arm(c, expire);
@@ -179,6 +192,10 @@ export class WaiterQueue<T> {
     const w = this.list.shift();
     if (w === null) return false;
     this.drop(w);
+    if (probe.on) {
+      const call = w.extra?.call;
+      if (call !== undefined) handoff(call, call);
+    }
     w.resolve(value);
     return true;
   }

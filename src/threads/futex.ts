@@ -55,7 +55,9 @@
  * where both sides of a hand-off sleep, since each then waits out the other's wake-up (measured: an Event
  * ping-pong at the futex floor, ~10 us, instead of ~0.2 us).
  */
+import type { CallMessage } from "../internal/channels.ts";
 import { now } from "../internal/deadline.ts";
+import { currentCall, handoff, leftEarly, probe, queued } from "../internal/probe.ts";
 import {
   CAPACITY_WORD,
   CELL,
@@ -81,6 +83,7 @@ import {
 } from "./layout.ts";
 import { deaths, isDead, reap } from "./liveness.ts";
 import { canBlock, keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
+import { resourceOfWords } from "./trace.ts";
 
 /** What a primitive tells the core about taking without waiting. */
 export interface Taker {
@@ -282,6 +285,7 @@ export class Futex {
 
   unlock(): void {
     unlockWord(this.i32, GUARD);
+    if (handed.length !== 0) tellHanded();
   }
 
   // ---- the FIFO (GUARD held) ----------------------------------------------------------------------------
@@ -389,6 +393,7 @@ export class Futex {
   grant(cell: number, value: number): void {
     const i32 = this.i32;
     i32[cell + CELL_VALUE] = value; // published by the exchange
+    if (probe.on) handed.push(i32, cell, i32[cell + CELL_OWNER] as number);
     if (Atomics.exchange(i32, cell, GRANTED) === SLEEPING) Atomics.notify(i32, cell, 1);
   }
 
@@ -680,6 +685,7 @@ export class Futex {
    * `deadline` passed first. With orphans it wakes every SLICE to recover from a holder that died.
    */
   parkSync(cell: number, deadline: number): number {
+    if (probe.on) tell(cell);
     if (this.spinGranted(cell, SPIN_SYNC)) return this.collect(cell);
     let seen = 0;
     for (;;) {
@@ -749,6 +755,26 @@ export class Futex {
 }
 
 /**
+ * Hand-offs made under GUARD while the probe is on (words, cell, owner word, ...), told once GUARD is let
+ * go: a subscriber's code never runs inside it.
+ */
+const handed: (Int32Array | number)[] = [];
+
+function tellHanded(): void {
+  const batch = handed.splice(0);
+  for (let i = 0; i < batch.length; i += 3) {
+    const cell = batch[i + 1] as number;
+    handoff(resourceOfWords(batch[i] as Int32Array), { thread: (batch[i + 2] as number) - 1, cell });
+  }
+}
+
+/** Tells the probe that the traced call running now (if any) queued in `cell`. */
+function tell(cell: number): void {
+  const call = currentCall();
+  if (call !== undefined) queued(call, cell);
+}
+
+/**
  * One pending async wait: on ROOM (no free cell yet), then on its cell. With a taker it enters the FIFO
  * itself (acquireAsync); with a cell it only parks (parkAsync); with neither it only waits for ROOM
  * (roomAsync). It holds a share of the keep-alive while pending, is its own abort listener, and re-arms
@@ -764,6 +790,8 @@ class AsyncWait {
   private seen = 0;
   /** Whether this wait is counted in OVERFLOW or holds a cell (false only for a taker not yet entered). */
   private entered: boolean;
+  /** The traced call that waits, while the probe is on. */
+  private readonly call: CallMessage | undefined = probe.on ? currentCall() : undefined;
 
   constructor(
     private readonly core: Futex,
@@ -788,6 +816,7 @@ class AsyncWait {
       return;
     }
     signal?.addEventListener("abort", this, { once: true });
+    if (cell !== NONE && this.call !== undefined) queued(this.call, cell);
     if (cell !== NONE) this.sleep(cell);
     else if (taker !== null) this.enter();
     else this.sleep(ROOM, seq);
@@ -802,6 +831,7 @@ class AsyncWait {
     else if (cell === FULL) this.sleep(ROOM, seq);
     else {
       this.cell = cell;
+      if (this.call !== undefined) queued(this.call, cell);
       if (core.spinGranted(cell, SPIN_ASYNC)) this.settle(core.collect(cell));
       else this.sleep(cell);
     }
@@ -854,6 +884,7 @@ class AsyncWait {
     }
     this.settled = true;
     letGo();
+    if (this.call !== undefined) leftEarly(this.call, "abort");
     this.reject(this.signal!.reason);
   }
 

@@ -17,7 +17,7 @@ export const HEAD = 2; // first waiting cell (its base index), or NONE
 export const TAIL = 3; // last waiting cell, or NONE
 export const SIZE = 4; // how many cells are linked in the FIFO
 export const HINT = 5; // where the next free-cell search starts (only a hint)
-// word 6: unused
+export const TRACE_ID = 6; // the id tracing gives the primitive (0 until first traced): see ./trace.ts
 export const ROOM = 7; // sequence bumped when a cell frees while OVERFLOW > 0 (waiters wait on it)
 export const OVERFLOW = 8; // how many waiters found no free cell and wait for ROOM (a Condition: see COND_PENDING)
 export const KIND = 9; // which primitive this buffer is (Kind below), checked by fromHandle

@@ -8,6 +8,7 @@
  * of it without its event loop. The order is always: post, then set `done`, so whoever sees `done` finds the
  * outcome on the port.
  */
+import { nameThread } from "../internal/probe.ts";
 import { fromHandle } from "./handle.ts";
 import { forget } from "./registry.ts";
 import { registerHooks, threadId } from "./runtime.ts";
@@ -26,6 +27,7 @@ const descriptor = _descriptor();
 if (descriptor === undefined) throw new Error("threadkit's worker-entry runs only as a Thread's worker");
 const { port } = descriptor;
 const done = fromHandle(descriptor.done);
+nameThread(currentThread().name); // what traced events of this worker call it
 // Before the target prints: its lines then reach the descriptor before `done` is set or a lock is let go.
 writeStdioDirect(descriptor.stdio);
 // On Node (Deno, Bun) the worker's own process object (exit and uncaught errors of this thread); a Web
