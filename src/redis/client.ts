@@ -60,6 +60,11 @@ interface NodeRedisClusterLike {
   destroy?(): void;
   disconnect?(): Promise<void>;
   masters: unknown[];
+  /** The node client carrying the cluster's subscriptions (node-redis 5). */
+  readonly pubSubNode?: {
+    client: { on(event: string, listener: () => void): unknown };
+    connectPromise?: Promise<unknown>;
+  };
 }
 
 interface IoredisLike {
@@ -153,7 +158,20 @@ function nodeRedisClusterDriver(client: NodeRedisClusterLike): Driver {
       const close = followEnd(client, "disconnect", () => closeNodeRedis(sub), onEnd);
       await sub.connect();
       await sub.subscribe(channel, onMessage);
-      sub.on("ready", onReady);
+      // A cluster emits no `ready` of its own: its subscriptions live on one node client (`pubSubNode`),
+      // which emits `ready` after each reconnect, once it has subscribed again. A new node client (the
+      // cluster moved its subscriptions) announces itself with `node-ready` and subscribes after that.
+      let watched: NodeRedisClusterLike["pubSubNode"];
+      const watch = () => {
+        const node = sub.pubSubNode;
+        if (node === undefined || node.client === watched?.client) return;
+        const fresh = watched !== undefined;
+        watched = node;
+        node.client.on("ready", onReady);
+        if (fresh) Promise.resolve(node.connectPromise).then(onReady, () => {});
+      };
+      watch();
+      sub.on("node-ready", watch);
       if (!client.isOpen) await close();
       return { close };
     },

@@ -195,7 +195,8 @@ function suite(): void {
   /** The slot ranges each master serves, by the index of its server. */
   const ranges: [number, number][][] = [];
   let cluster: Cluster;
-  const copies: { isOpen: boolean; destroy(): void }[] = [];
+  /** The tier's subscriber (a copy of `cluster`). */
+  const copies: { readonly pubSubNode?: { address: string } }[] = [];
   let agent: Agent | undefined;
 
   before(async () => {
@@ -246,8 +247,7 @@ function suite(): void {
     }
     const urls = servers.map((s) => s.url);
     cluster = await connectCluster(urls);
-    // The tier's wake-up subscriber is a cluster.duplicate(): closed here as well, so that this file exits
-    // even if the subscriber outlived the client (it would reconnect to the stopped nodes for ever).
+    // The tier's wake-up subscriber is a cluster.duplicate(): kept, to learn which node it listens on.
     const duplicate = cluster.duplicate.bind(cluster);
     (cluster as { duplicate: typeof duplicate }).duplicate = ((...args: Parameters<typeof duplicate>) => {
       const copy = duplicate(...args);
@@ -263,7 +263,6 @@ function suite(): void {
     await agent?.stop();
     tk.setDefaultClient(undefined);
     cluster?.destroy();
-    for (const copy of copies) if (copy.isOpen) copy.destroy();
     for (const node of nodes) node.destroy();
     await Promise.all(servers.map((s) => s.stop()));
   });
@@ -376,6 +375,31 @@ function suite(): void {
       await agent!.call({ op: "unsem", name, value: 2 });
       await mine.release();
       assert.equal(await mine.value, 2);
+    });
+
+    it("a waiter whose wake-up was lost while its subscriber reconnected proceeds once it is back", async () => {
+      // The subscriber's node: its pub/sub connections are cut and its clients paused in one step, so the
+      // subscriber cannot subscribe again before the release, made on another master, publishes the wake-up.
+      assert.equal(copies.length, 1, "one subscriber for the client");
+      const address = copies[0]!.pubSubNode!.address;
+      const sub = servers.findIndex((s) => `127.0.0.1:${s.port}` === address);
+      assert.ok(sub >= 0, `the subscriber's node ${address} is one of the masters`);
+      const name = await nameOn("cl-lost", (sub + 1) % 3);
+      await agent!.call({ op: "lock", name });
+      const mine = new tk.Lock({ name });
+      const waiting = mine.acquire({ timeout: STEP });
+      await inLine(`tk:{${name}}:lock:w`);
+      const pause = 2_000;
+      const cut = nodes[sub]!.multi();
+      cut.addCommand(["CLIENT", "KILL", "TYPE", "pubsub"]);
+      cut.addCommand(["CLIENT", "PAUSE", String(pause), "ALL"]);
+      await cut.exec();
+      const cutAt = Date.now();
+      await agent!.call({ op: "unlock", name });
+      assert.ok(Date.now() - cutAt < pause, "the release ran while the subscriber's node was paused");
+      // Its wake-up went nowhere; the re-check is 40 s away: the reconnect itself must make it look.
+      assert.equal(await within(waiting, STEP, "the waiter after its subscriber reconnected"), true);
+      await mine.release();
     });
 
     it("the three primitives live on three different masters", () => {

@@ -16,7 +16,11 @@ local function take(owner, count)
   return f
 end
 
+-- Nobody in line and no ticket out (every waiter and ticket has a deadline in Q.d): nothing to sweep or hand.
+local function idle() return redis.call('EXISTS', Q.d) == 0 end
+
 local function pump()
+  if idle() then return end
   sweep(Q)
   if redis.call('EXISTS', L) == 1 then return end
   local id = head(Q)
@@ -54,14 +58,15 @@ end
 
 if OP == 'acquire' then
   local id, owner, chain, blocking, reentrant = A[1], A[2], A[3], A[4] == '1', A[5] == '1'
-  pump()
+  local empty = idle()
+  if not empty then pump() end
   local cur = redis.call('HGET', L, 'owner')
   if cur and reentrant and inchain(cur, chain) then
     local count = redis.call('HINCRBY', L, 'count', 1)
     redis.call('PEXPIRE', L, LEASE)
     return {1, redis.call('HGET', L, 'fence'), cur, count}
   end
-  if not cur and not head(Q) then return {1, take(owner, 1), owner, 1} end
+  if not cur and (empty or not head(Q)) then return {1, take(owner, 1), owner, 1} end
   if blocking then
     enqueue(Q, id, owner .. '|1|0')
     return {0}
@@ -83,8 +88,8 @@ elseif OP == 'cancel' then
   return {-1}
 elseif OP == 'release' then
   local chain, reentrant, fence = A[1], A[2] == '1', A[3]
-  local cur = redis.call('HGET', L, 'owner')
-  local f = redis.call('HGET', L, 'fence')
+  local got = redis.call('HMGET', L, 'owner', 'fence')
+  local cur, f = got[1], got[2]
   if reentrant then
     if not cur or not inchain(cur, chain) then return fail('ERR_RUNTIME', 'cannot release un-acquired lock') end
     local left = redis.call('HINCRBY', L, 'count', -1)
