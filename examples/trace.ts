@@ -3,7 +3,7 @@
  * on the condition until the main thread has something ready, then both take turns on the lock. Run it
  * under the recorder to see who waited for what, and who woke whom:
  *
- *   npx threadkit trace examples/trace.ts -o timeline.html
+ *   npm run build:examples && npx threadkit trace build/examples/trace.js -o timeline.html
  */
 import { Condition, Lock, Thread } from "threadkit/threads";
 

@@ -29,7 +29,7 @@ export {
   type Recording,
   record,
 } from "./recorder.ts";
-export { layout, render, type Timeline } from "./render.ts";
+export { type Arrow, layout, render, type Span, type Tick, type Timeline } from "./render.ts";
 
 /**
  * Names a primitive of either tier in traced messages and timelines (from now on, on this thread).

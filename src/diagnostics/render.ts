@@ -8,7 +8,7 @@
 import type { RecordedCall, Recording } from "./recorder.ts";
 
 /** A drawn span: a wait or a hold, on a lane. */
-interface Span {
+export interface Span {
   lane: number;
   from: number;
   to: number;
@@ -19,13 +19,15 @@ interface Span {
   detail: string;
 }
 
-interface Arrow {
+/** A drawn hand-off: from the releaser's lane and time to the end of the wait it ended. */
+export interface Arrow {
   from: { lane: number; t: number };
   to: { lane: number; t: number };
   detail: string;
 }
 
-interface Tick {
+/** A drawn point event (release, notify, set...). */
+export interface Tick {
   lane: number;
   t: number;
   label: string;

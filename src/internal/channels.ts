@@ -1,6 +1,6 @@
 /**
- * Tracing on node:diagnostics_channel: the names and the messages (public API, see docs-assets/../README's
- * "Tracing" and the types below), and the publisher the probe hands its events to. Loaded through the
+ * Tracing on node:diagnostics_channel: the names and the messages (public API: the README's "Tracing"
+ * section, and the types below), and the publisher the probe hands its events to. Loaded through the
  * runtime adapter: where the runtime has no diagnostics_channel (a browser) there is no publisher and
  * nothing is published.
  *
@@ -84,7 +84,10 @@ export interface PointMessage extends ResourceRef {
   readonly event: PointEvent;
   /** Who did it. */
   readonly thread: ThreadRef;
-  /** How many: permits released, waiters a notify may wake; 1 otherwise. */
+  /**
+   * How many: permits released, waiters a notify may wake (a threads `notifyAll`: Infinity), waiters an
+   * Event's set wakes (local tier); 1 otherwise.
+   */
   readonly n: number;
 }
 

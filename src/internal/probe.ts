@@ -76,6 +76,9 @@ export function taskResolver(resolve: () => string | undefined): void {
   task = resolve;
 }
 
+/** This OS thread's id. */
+export const osThreadId: number = os.id;
+
 /** Who is running now. */
 export function whoami(): ThreadRef {
   if (task !== undefined) {
@@ -96,24 +99,49 @@ const resources = new WeakMap<object, ResourceRef>();
 const names = new WeakMap<object, string>();
 let nextLocal = 0;
 
+/** Who holds a primitive that has owners: the OS thread, and the owning Thread's name where it is known. */
+export interface Holder {
+  readonly thread: number;
+  readonly name?: string;
+}
+
+/** How to ask a primitive with owners (Lock and RLock of the threads tier, the local RLock) who holds it. */
+const holderFns = new WeakMap<ResourceRef, () => readonly Holder[]>();
+
 /**
  * The ResourceRef of `key` (a primitive, or what its tier identifies it by), made on first use; `id`
- * gives a threads-tier primitive's shared id.
+ * gives a threads-tier primitive's shared id, `holders` tells who holds one that has owners.
  */
-export function resourceOf(key: object, kind: ResourceKind, id?: () => string): ResourceRef {
+export function resourceOf(
+  key: object,
+  kind: ResourceKind,
+  id?: () => string,
+  holders?: () => readonly Holder[],
+): ResourceRef {
   let r = resources.get(key);
   if (r === undefined) {
     r = { kind, id: id === undefined ? `L${++nextLocal}` : id(), name: names.get(key) };
     resources.set(key, r);
+    if (holders !== undefined) holderFns.set(r, holders);
   }
   return r;
+}
+
+/** Who holds `r` now, for a primitive with owners; undefined for one without (a local Lock, an Event...). */
+export function holdersOf(r: ResourceRef): readonly Holder[] | undefined {
+  return holderFns.get(r)?.();
 }
 
 /** Gives `key` a name that its messages carry from now on. */
 export function nameResource(key: object, name: string): void {
   names.set(key, name);
   const r = resources.get(key);
-  if (r !== undefined) resources.set(key, { ...r, name });
+  if (r !== undefined) {
+    const named = { ...r, name };
+    resources.set(key, named);
+    const holders = holderFns.get(r);
+    if (holders !== undefined) holderFns.set(named, holders);
+  }
 }
 
 // ---- calls ----------------------------------------------------------------------------------------------

@@ -1,8 +1,18 @@
 import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
+import type { ResourceRef } from "../internal/channels.ts";
 import { admit } from "../internal/checks.ts";
-import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
+import {
+  type Holder,
+  osThreadId,
+  point,
+  probe,
+  resourceOf,
+  timeoutOf,
+  traceAsync,
+  traceSync,
+} from "../internal/probe.ts";
 import { NO_CONTEXT } from "../internal/runtime.ts";
 import { context, covers, currentOwner, inNewScope, type Owner } from "./context.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
@@ -36,8 +46,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
-    if (probe.on)
-      return traceAsync(resourceOf(this, "rlock"), "acquire", timeoutOf(opts), () => this.take(opts));
+    if (probe.on) return traceAsync(this.traced(), "acquire", timeoutOf(opts), () => this.take(opts));
     return this.take(opts);
   }
 
@@ -49,7 +58,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   }
 
   tryAcquire(): boolean {
-    if (probe.on) return traceSync(resourceOf(this, "rlock"), "acquire", 0, () => this.tryTake());
+    if (probe.on) return traceSync(this.traced(), "acquire", 0, () => this.tryTake());
     return this.tryTake();
   }
 
@@ -69,7 +78,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   release(): void {
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
     if (--this.count === 0) {
-      if (probe.on) point(resourceOf(this, "rlock"), "release");
+      if (probe.on) point(this.traced(), "release");
       this.handOn();
     }
   }
@@ -107,7 +116,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   _releaseSave(): Claim {
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
     const saved = new Claim(this.owner!, this.count);
-    if (probe.on) point(resourceOf(this, "rlock"), "release");
+    if (probe.on) point(this.traced(), "release");
     this.handOn();
     return saved;
   }
@@ -115,9 +124,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   /** @internal Takes the lock back for the same owner at the same depth. */
   _acquireRestore(saved: Claim): Promise<boolean> {
     if (probe.on)
-      return traceAsync(resourceOf(this, "rlock"), "acquire", Number.POSITIVE_INFINITY, () =>
-        this.restore(saved),
-      );
+      return traceAsync(this.traced(), "acquire", Number.POSITIVE_INFINITY, () => this.restore(saved));
     return this.restore(saved);
   }
 
@@ -128,6 +135,19 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
       return TRUE;
     }
     return this.waiters.wait(Number.POSITIVE_INFINITY, undefined, saved);
+  }
+
+  /** Its ResourceRef for the probe, which can ask who holds it. */
+  private traced(): ResourceRef {
+    return resourceOf(this, "rlock", undefined, () => this.holders());
+  }
+
+  private holders(): readonly Holder[] {
+    if (this.owner === null) return [];
+    let root: Owner = this.owner;
+    while (root.parent !== null) root = root.parent;
+    const name = (root as { name?: unknown }).name; // a Thread names its chain; none: the main task
+    return [{ thread: osThreadId, name: typeof name === "string" ? name : "main" }];
   }
 
   private handOn(): void {

@@ -10,8 +10,16 @@
  */
 import type { WaitOptions } from "../api/options.ts";
 import type { CallOp, PointEvent, ResourceKind, ResourceRef } from "../internal/channels.ts";
-import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
-import { KIND, Kind, TRACE_ID } from "./layout.ts";
+import {
+  type Holder,
+  point,
+  probe,
+  resourceOf,
+  timeoutOf,
+  traceAsync,
+  traceSync,
+} from "../internal/probe.ts";
+import { KIND, Kind, STATE, TRACE_ID, VALUE_MASK } from "./layout.ts";
 import { ME } from "./runtime.ts";
 
 const KINDS: Record<number, ResourceKind> = {
@@ -44,7 +52,15 @@ function sharedId(words: readonly Int32Array[]): string {
 
 /** The ResourceRef of the primitive whose (first) buffer is `i32`, as the core knows it. */
 export function resourceOfWords(i32: Int32Array, more: readonly Int32Array[] = []): ResourceRef {
-  return resourceOf(i32.buffer, KINDS[i32[KIND] as number] ?? "lock", () => sharedId([i32, ...more]));
+  const kind = KINDS[i32[KIND] as number] ?? "lock";
+  const owned = kind === "lock" || kind === "rlock";
+  return resourceOf(i32.buffer, kind, () => sharedId([i32, ...more]), owned ? () => ownerOf(i32) : undefined);
+}
+
+/** A Lock's or RLock's holder, from the owner word in STATE (thread id + 1; 0: free). */
+function ownerOf(i32: Int32Array): readonly Holder[] {
+  const owner = Atomics.load(i32, STATE) & VALUE_MASK;
+  return owner === 0 ? [] : [{ thread: owner - 1 }];
 }
 
 /** What a shell is traced by: its buffers' words (a queue has three FIFOs, the first names it). */

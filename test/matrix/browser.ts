@@ -16,7 +16,8 @@ import { findRuntime } from "./runtimes.ts";
 
 const here = fileURLToPath(new URL("./browser/", import.meta.url));
 
-const FLAGS = [
+/** How Chromium is launched, headless (also by the timeline test, ../trace/timeline.test.ts). */
+export const FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
