@@ -29,7 +29,7 @@ async function bundled(code: string): Promise<{ gzip: number; minified: number }
   return { gzip: gzipSync(out, { level: 9 }).length, minified: out.length };
 }
 
-const LIMITS = { all: 10_050, lock: 5_290 };
+const LIMITS = { all: 10_110, lock: 5_290 };
 
 describe("bundle size of the local tier", () => {
   it(`the whole tier, minified and gzipped, stays within ${LIMITS.all} bytes`, async (t) => {
