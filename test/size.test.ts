@@ -1,6 +1,6 @@
 /**
  * What the local tier costs a browser bundle: `threadkit` bundled by esbuild, minified and gzipped (level
- * 9), whole and as a lone tree-shaken `Lock`. The limits are the sizes reached (8,563 B and 3,549 B on
+ * 9), whole and as a lone tree-shaken `Lock`. The limits are the sizes reached (8,648 B and 3,598 B on
  * Node 20.20's zlib, rounded up to the next 10 B), so that any growth is seen: a change that needs more
  * raises them here and says why in its commit.
  */
@@ -29,7 +29,7 @@ async function bundled(code: string): Promise<{ gzip: number; minified: number }
   return { gzip: gzipSync(out, { level: 9 }).length, minified: out.length };
 }
 
-const LIMITS = { all: 10_110, lock: 5_290 };
+const LIMITS = { all: 10_100, lock: 5_330 };
 
 describe("bundle size of the local tier", () => {
   it(`the whole tier, minified and gzipped, stays within ${LIMITS.all} bytes`, async (t) => {

@@ -34,8 +34,11 @@ export interface Sink {
   point(message: PointMessage): void;
 }
 
-/** Read on every hot path: true while anyone listens. */
-export const probe = { on: false };
+/**
+ * Read on every hot path: `on` is true while anyone listens. `self` is the primitive whose traced call is
+ * running its own (untraced) body right now: a method that finds itself there runs as if off.
+ */
+export const probe: { on: boolean; self: object | undefined } = { on: false, self: undefined };
 
 const sinks: Sink[] = [];
 let channelsOn = false;
@@ -178,13 +181,29 @@ function outcomeOf(m: CallMessage, value: unknown): void {
   m.outcome ??= value === false ? "timeout" : "granted";
 }
 
-/** Traces a call that returns a promise: `fn` runs at once, with the call `current`. */
-export function traceAsync<R>(r: ResourceRef, op: CallOp, timeout: number, fn: () => Promise<R>): Promise<R> {
+/**
+ * Traces a call of `key` that returns a promise: `method` (the call's own body: the method again, which
+ * then finds `probe.self === key`) runs at once on `key` with `a` and `b`, with the call `current`. A
+ * method and its arguments, not a closure: a closure in the traced method would make V8 allocate its
+ * context on every call, traced or not.
+ */
+export function traceAsync<R>(
+  key: object,
+  r: ResourceRef,
+  op: CallOp,
+  timeout: number,
+  method: (this: never, ...args: never[]) => Promise<R>,
+  a?: unknown,
+  b?: unknown,
+): Promise<R> {
+  const fn = () => (method as (this: object, a: unknown, b: unknown) => Promise<R>).call(key, a, b);
   const m = message(r, op, timeout);
   const run = (): Promise<R> => {
     emit("start", m);
     const saved = current;
+    const savedSelf = probe.self;
     current = m;
+    probe.self = key;
     let p: Promise<R>;
     try {
       p = fn();
@@ -194,6 +213,7 @@ export function traceAsync<R>(r: ResourceRef, op: CallOp, timeout: number, fn: (
       throw error;
     } finally {
       current = saved;
+      probe.self = savedSelf;
     }
     return p.then(
       (value) => {
@@ -211,13 +231,24 @@ export function traceAsync<R>(r: ResourceRef, op: CallOp, timeout: number, fn: (
   return publisher === undefined ? run() : publisher.traceAsync(m, run);
 }
 
-/** Traces a blocking call (or a try). */
-export function traceSync<R>(r: ResourceRef, op: CallOp, timeout: number, fn: () => R): R {
+/** Traces a blocking call (or a try) of `key`, as `traceAsync`. */
+export function traceSync<R>(
+  key: object,
+  r: ResourceRef,
+  op: CallOp,
+  timeout: number,
+  method: (this: never, ...args: never[]) => R,
+  a?: unknown,
+  b?: unknown,
+): R {
+  const fn = () => (method as (this: object, a: unknown, b: unknown) => R).call(key, a, b);
   const m = message(r, op, timeout);
   const run = (): R => {
     emit("start", m);
     const saved = current;
+    const savedSelf = probe.self;
     current = m;
+    probe.self = key;
     try {
       const value = fn();
       outcomeOf(m, value);
@@ -227,6 +258,7 @@ export function traceSync<R>(r: ResourceRef, op: CallOp, timeout: number, fn: ()
       throw error;
     } finally {
       current = saved;
+      probe.self = savedSelf;
       emit("end", m);
     }
   };

@@ -64,14 +64,15 @@ export class Barrier implements BarrierApi {
    * ```
    */
   wait(opts?: WaitOptions): Promise<number> {
-    if (probe.on) {
-      const r = resourceOf(this, "barrier");
-      return traceAsync(r, "wait", timeoutOf(opts, this.timeout), () => this.arriveAt(opts));
-    }
-    return this.arriveAt(opts);
-  }
-
-  private arriveAt(opts: WaitOptions | undefined): Promise<number> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(
+        this,
+        resourceOf(this, "barrier"),
+        "wait",
+        timeoutOf(opts, this.timeout),
+        this.wait,
+        opts,
+      );
     // Not an async function: a party's wait is its waiter's own promise, with no second promise (and the
     // ticks it takes to adopt the first) wrapped around it.
     const ms = admit(opts, this.timeout);

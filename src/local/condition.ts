@@ -81,13 +81,9 @@ export class Condition implements ConditionApi {
    * while (!ready) await cond.wait();
    * ```
    */
-  wait(opts?: WaitOptions): Promise<boolean> {
-    if (probe.on)
-      return traceAsync(resourceOf(this, "condition"), "wait", timeoutOf(opts), () => this.park(opts));
-    return this.park(opts);
-  }
-
-  private async park(opts: WaitOptions | undefined): Promise<boolean> {
+  async wait(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "condition"), "wait", timeoutOf(opts), this.wait, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (!this.lock._isOwned()) throw new RuntimeError("cannot wait on un-acquired lock");

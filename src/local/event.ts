@@ -35,12 +35,8 @@ export class Event implements EventApi {
    * ```
    */
   wait(opts?: WaitOptions): Promise<boolean> {
-    if (probe.on)
-      return traceAsync(resourceOf(this, "event"), "wait", timeoutOf(opts), () => this.check(opts));
-    return this.check(opts);
-  }
-
-  private check(opts: WaitOptions | undefined): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "event"), "wait", timeoutOf(opts), this.wait, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.flag) return TRUE;

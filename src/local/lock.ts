@@ -28,12 +28,8 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
-    if (probe.on)
-      return traceAsync(resourceOf(this, "lock"), "acquire", timeoutOf(opts), () => this.take(opts));
-    return this.take(opts);
-  }
-
-  private take(opts: WaitOptions | undefined): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "lock"), "acquire", timeoutOf(opts), this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (!this.isLocked) {
@@ -46,11 +42,8 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
 
   /** Takes the lock if it is free, synchronously. */
   tryAcquire(): boolean {
-    if (probe.on) return traceSync(resourceOf(this, "lock"), "acquire", 0, () => this.tryTake());
-    return this.tryTake();
-  }
-
-  private tryTake(): boolean {
+    if (probe.on && probe.self !== this)
+      return traceSync(this, resourceOf(this, "lock"), "acquire", 0, this.tryAcquire);
     if (this.isLocked) return false;
     this.isLocked = true;
     if (detection.on) this.holder = context.get() ?? MAIN;

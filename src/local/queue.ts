@@ -90,14 +90,8 @@ export class Queue<T> implements QueueApi<T> {
    * ```
    */
   put(item: T, opts?: WaitOptions): Promise<void> {
-    if (probe.on)
-      return traceAsync(resourceOf(this, "queue"), "put", timeoutOf(opts), () =>
-        this.offerOrWait(item, opts),
-      );
-    return this.offerOrWait(item, opts);
-  }
-
-  private offerOrWait(item: T, opts: WaitOptions | undefined): Promise<void> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "queue"), "put", timeoutOf(opts), this.put, item, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     try {
@@ -123,12 +117,8 @@ export class Queue<T> implements QueueApi<T> {
    * ```
    */
   get(opts?: WaitOptions): Promise<T> {
-    if (probe.on)
-      return traceAsync(resourceOf(this, "queue"), "get", timeoutOf(opts), () => this.takeOrWait(opts));
-    return this.takeOrWait(opts);
-  }
-
-  private takeOrWait(opts: WaitOptions | undefined): Promise<T> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "queue"), "get", timeoutOf(opts), this.get, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.items.size > 0) {
@@ -163,12 +153,8 @@ export class Queue<T> implements QueueApi<T> {
    * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
-    if (probe.on)
-      return traceAsync(resourceOf(this, "queue"), "join", timeoutOf(opts), () => this.joinOrWait(opts));
-    return this.joinOrWait(opts);
-  }
-
-  private joinOrWait(opts: WaitOptions | undefined): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "queue"), "join", timeoutOf(opts), this.join, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.unfinished === 0) return TRUE;

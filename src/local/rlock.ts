@@ -46,23 +46,16 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
-    if (probe.on) return traceAsync(this.traced(), "acquire", timeoutOf(opts), () => this.take(opts));
-    return this.take(opts);
-  }
-
-  private take(opts: WaitOptions | undefined): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this.traced(), "acquire", timeoutOf(opts), this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
-    if (this.tryTake()) return TRUE;
+    if (this.tryAcquire()) return TRUE;
     return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal, new Claim(currentOwner(), 1));
   }
 
   tryAcquire(): boolean {
-    if (probe.on) return traceSync(this.traced(), "acquire", 0, () => this.tryTake());
-    return this.tryTake();
-  }
-
-  private tryTake(): boolean {
+    if (probe.on && probe.self !== this) return traceSync(this, this.traced(), "acquire", 0, this.tryAcquire);
     const me = currentOwner();
     if (this.owner === null) {
       this.owner = me;
@@ -123,12 +116,15 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
 
   /** @internal Takes the lock back for the same owner at the same depth. */
   _acquireRestore(saved: Claim): Promise<boolean> {
-    if (probe.on)
-      return traceAsync(this.traced(), "acquire", Number.POSITIVE_INFINITY, () => this.restore(saved));
-    return this.restore(saved);
-  }
-
-  private restore(saved: Claim): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(
+        this,
+        this.traced(),
+        "acquire",
+        Number.POSITIVE_INFINITY,
+        this._acquireRestore,
+        saved,
+      );
     if (this.owner === null) {
       this.owner = saved.owner;
       this.count = saved.count;

@@ -43,13 +43,8 @@ export class Semaphore extends LockLike implements SemaphoreApi {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
-    if (probe.on) {
-      return traceAsync(resourceOf(this, "semaphore"), "acquire", timeoutOf(opts), () => this.take(opts));
-    }
-    return this.take(opts);
-  }
-
-  private take(opts: WaitOptions | undefined): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, resourceOf(this, "semaphore"), "acquire", timeoutOf(opts), this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.permits > 0) {
@@ -60,11 +55,8 @@ export class Semaphore extends LockLike implements SemaphoreApi {
   }
 
   tryAcquire(): boolean {
-    if (probe.on) return traceSync(resourceOf(this, "semaphore"), "acquire", 0, () => this.tryTake());
-    return this.tryTake();
-  }
-
-  private tryTake(): boolean {
+    if (probe.on && probe.self !== this)
+      return traceSync(this, resourceOf(this, "semaphore"), "acquire", 0, this.tryAcquire);
     if (this.permits === 0) return false;
     this.permits--;
     return true;

@@ -3,6 +3,7 @@ import type { BarrierOptions, WaitOptions } from "../api/options.ts";
 import type { Barrier as BarrierApi } from "../api/primitives.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
+import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
 import { claim, deposit } from "./exchange.ts";
 import { FULL, Futex, type Orphans, SLICE, SPIN_SYNC, type Taker } from "./futex.ts";
@@ -27,7 +28,7 @@ import {
 } from "./layout.ts";
 import { deaths, isDead } from "./liveness.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
-import { traced } from "./trace.ts";
+import { callAsync, callSync, pointOf } from "./trace.ts";
 import { rebuild, type WireError, wireError } from "./wire-error.ts";
 
 /*
@@ -198,6 +199,7 @@ export class Barrier implements BarrierApi, Orphans {
    * ```
    */
   async wait(opts?: WaitOptions): Promise<number> {
+    if (probe.on && probe.self !== this) return callAsync(this, "wait", opts, this.wait, opts);
     const ms = admit(opts, this.timeout);
     if (typeof ms !== "number") return ms;
     const signal = opts?.signal;
@@ -226,6 +228,7 @@ export class Barrier implements BarrierApi, Orphans {
    * ```
    */
   waitSync(opts?: WaitOptions): number {
+    if (probe.on && probe.self !== this) return callSync(this, "wait", opts, this.waitSync, opts);
     const ms = admitSync(opts, this.timeout);
     const deadline = now() + ms;
     const core = this._core;
@@ -247,6 +250,7 @@ export class Barrier implements BarrierApi, Orphans {
    * draining is left alone (as Python); after an abort() during a drain, newcomers wait for the drain to end.
    */
   reset(): void {
+    if (probe.on) pointOf(this, "reset");
     const core = this._core;
     core.lock();
     const s = Atomics.load(core.i32, STATE);
@@ -262,6 +266,7 @@ export class Barrier implements BarrierApi, Orphans {
    * action has not finished is broken too: its parties get BrokenBarrierError once the action ends.
    */
   abort(): void {
+    if (probe.on) pointOf(this, "broken");
     const core = this._core;
     const i32 = core.i32;
     core.lock();
@@ -656,10 +661,3 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function"
   );
 }
-
-traced(Barrier, {
-  wait: ["wait", "async"],
-  waitSync: ["wait", "sync"],
-  abort: { event: "broken" },
-  reset: { event: "reset" },
-});

@@ -3,6 +3,7 @@ import type { Awaitable, Guard, WaitOptions } from "../api/options.ts";
 import type { Condition as ConditionApi } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { probe } from "../internal/probe.ts";
 import { waitFor } from "../internal/wait-for.ts";
 import { admitSync } from "./admit.ts";
 import { FINISH, FULL, Futex, SLICE, TAKEN, type Taker } from "./futex.ts";
@@ -24,7 +25,7 @@ import { Lock } from "./lock.ts";
 import type { ConditionLock } from "./lock-like.ts";
 import { RLock } from "./rlock.ts";
 import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
-import { traced } from "./trace.ts";
+import { callAsync, callSync, pointOf } from "./trace.ts";
 
 /** A Condition waiter never takes without queueing: every wait is a ticket in the FIFO. */
 const TICKET: Taker = { take: () => -1, took() {} };
@@ -174,6 +175,7 @@ export class Condition implements ConditionApi {
    * ```
    */
   async wait(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this) return callAsync(this, "wait", opts, this.wait, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     const lock: ConditionLock = this._lock;
@@ -222,6 +224,7 @@ export class Condition implements ConditionApi {
    * ```
    */
   waitSync(opts?: WaitOptions): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "wait", opts, this.waitSync, opts);
     const ms = admitSync(opts);
     const lock: ConditionLock = this._lock;
     if (!lock._isOwned()) throw new RuntimeError("cannot wait on un-acquired lock");
@@ -450,11 +453,13 @@ export class Condition implements ConditionApi {
    * they take the lock in that order once it is released. RuntimeError if the lock is not held.
    */
   notify(n = 1): void {
+    if (probe.on) pointOf(this, "notify", n);
     checkCount(n, "n", 0);
     this.wake(n);
   }
 
   notifyAll(): void {
+    if (probe.on) pointOf(this, "notify", Number.POSITIVE_INFINITY);
     this.wake(Number.POSITIVE_INFINITY);
   }
 
@@ -498,10 +503,3 @@ function init(cond: Condition, core: Futex, lock: Lock | RLock): void {
   (cond as { _lock: Lock | RLock })._lock = lock;
   (cond as unknown as { heir: Heir }).heir = new Heir(lock);
 }
-
-traced(Condition, {
-  wait: ["wait", "async"],
-  waitSync: ["wait", "sync"],
-  notify: { event: "notify" },
-  notifyAll: { event: "notify", n: Number.POSITIVE_INFINITY },
-});

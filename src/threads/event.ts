@@ -1,11 +1,12 @@
 import type { WaitOptions } from "../api/options.ts";
 import type { Event as EventApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
 import { FINISH, Futex, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, SET, STATE } from "./layout.ts";
 import { ME } from "./runtime.ts";
-import { traced } from "./trace.ts";
+import { callAsync, callSync, pointOf } from "./trace.ts";
 
 /**
  * A flag that threads and tasks can wait for, as Python's `threading.Event`. STATE holds SET and the QUEUED
@@ -38,6 +39,7 @@ export class Event implements EventApi {
 
   /** Sets the flag and wakes every waiter; a set with nobody waiting notifies nobody. */
   set(): void {
+    if (probe.on) pointOf(this, "set");
     const core = this._core;
     const i32 = core.i32;
     const s = Atomics.compareExchange(i32, STATE, 0, SET); // clear, and nobody queued: raised in one step
@@ -51,6 +53,7 @@ export class Event implements EventApi {
   }
 
   clear(): void {
+    if (probe.on) pointOf(this, "clear");
     Atomics.and(this._core.i32, STATE, ~SET);
   }
 
@@ -63,6 +66,7 @@ export class Event implements EventApi {
    * ```
    */
   wait(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this) return callAsync(this, "wait", opts, this.wait, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.isSet()) return TRUE;
@@ -79,6 +83,7 @@ export class Event implements EventApi {
    * ```
    */
   waitSync(opts?: WaitOptions): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "wait", opts, this.waitSync, opts);
     const ms = admitSync(opts);
     if (this.isSet()) return true;
     return this._core.acquireSync(this, ME, 0, ms);
@@ -96,10 +101,3 @@ export class Event implements EventApi {
   /** @internal */
   took(): void {}
 }
-
-traced(Event, {
-  wait: ["wait", "async"],
-  waitSync: ["wait", "sync"],
-  set: { event: "set" },
-  clear: { event: "clear" },
-});

@@ -287,6 +287,7 @@ export class Futex {
 
   unlock(): void {
     unlockWord(this.i32, GUARD);
+    if (handed.length !== 0) tellHanded();
   }
 
   // ---- the FIFO (GUARD held) ----------------------------------------------------------------------------
@@ -394,7 +395,7 @@ export class Futex {
   grant(cell: number, value: number): void {
     const i32 = this.i32;
     i32[cell + CELL_VALUE] = value; // published by the exchange
-    if (probe.on) handoff(resourceOfWords(i32), { thread: (i32[cell + CELL_OWNER] as number) - 1, cell });
+    if (probe.on) handed.push(i32, cell, i32[cell + CELL_OWNER] as number);
     if (Atomics.exchange(i32, cell, GRANTED) === SLEEPING) Atomics.notify(i32, cell, 1);
   }
 
@@ -769,6 +770,20 @@ export class Futex {
     if (rest <= 0) return false;
     Atomics.wait(this.i32, index, value, rest);
     return true;
+  }
+}
+
+/**
+ * Hand-offs made under GUARD while the probe is on (words, cell, owner word, ...), told once GUARD is let
+ * go: a subscriber's code never runs inside it.
+ */
+const handed: (Int32Array | number)[] = [];
+
+function tellHanded(): void {
+  const batch = handed.splice(0);
+  for (let i = 0; i < batch.length; i += 3) {
+    const cell = batch[i + 1] as number;
+    handoff(resourceOfWords(batch[i] as Int32Array), { thread: (batch[i + 2] as number) - 1, cell });
   }
 }
 

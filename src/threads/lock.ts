@@ -2,13 +2,14 @@ import { OwnerDiedError, RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
 import { Futex, type Handing, type Orphans, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, NONE, QUEUED, STATE, VALUE_MASK } from "./layout.ts";
 import { isDead } from "./liveness.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
-import { traced } from "./trace.ts";
+import { callAsync, callSync, pointOf } from "./trace.ts";
 
 /**
  * A mutual-exclusion lock shared by every thread that has it, as Python's `threading.Lock`: not reentrant,
@@ -59,6 +60,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans, H
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this) return callAsync(this, "acquire", opts, this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (Atomics.compareExchange(this.i32, STATE, 0, ME) === 0) return TRUE;
@@ -78,6 +80,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans, H
    * ```
    */
   acquireSync(opts?: WaitOptions): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "acquire", opts, this.acquireSync, opts);
     const i32 = this.i32;
     // Without options there is nothing to check first: the uncontended case is one compareExchange.
     if (opts === undefined && Atomics.compareExchange(i32, STATE, 0, ME) === 0) return true;
@@ -91,11 +94,13 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans, H
    * held by a thread that died and nobody waits, takes it and throws OwnerDiedError (the caller holds it).
    */
   tryAcquire(): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "acquire", 0, this.tryAcquire);
     return Atomics.compareExchange(this.i32, STATE, 0, ME) === 0 || this._core.tryRescue(ME, 0);
   }
 
   /** Releases the lock, handing it to the longest waiter if any. RuntimeError if it is not locked. */
   release(): void {
+    if (probe.on) pointOf(this, "release");
     const i32 = this.i32;
     // The common case in one compareExchange: this thread holds it and nobody waits.
     if (Atomics.compareExchange(i32, STATE, ME, 0) === ME) return;
@@ -168,11 +173,14 @@ export class Lock extends LockLike implements LockApi, ConditionLock, Orphans, H
 
   /** @internal */
   _acquireRestore(): Promise<boolean> {
+    if (probe.on && probe.self !== this) return callAsync(this, "acquire", undefined, this._acquireRestore);
     return this._core.acquireAsync(this, ME, 0, Number.POSITIVE_INFINITY);
   }
 
   /** @internal */
   _acquireRestoreSync(): boolean {
+    if (probe.on && probe.self !== this)
+      return callSync(this, "acquire", undefined, this._acquireRestoreSync);
     return this._core.acquireSync(this, ME, 0, Number.POSITIVE_INFINITY);
   }
 }
@@ -246,12 +254,3 @@ export function ownerDied(kind: string, dead: number): OwnerDiedError {
     `thread ${dead - 1} died holding this ${kind}; the caller holds it now, and the state it protects may be inconsistent`,
   );
 }
-
-traced(Lock, {
-  acquire: ["acquire", "async"],
-  acquireSync: ["acquire", "sync"],
-  tryAcquire: ["acquire", "try"],
-  release: { event: "release" },
-  _acquireRestore: ["acquire", "async"],
-  _acquireRestoreSync: ["acquire", "sync"],
-});

@@ -29,6 +29,7 @@ import type { Queue as QueueApi, SimpleQueue as SimpleQueueApi } from "../api/pr
 import { admit } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
 import { Drain } from "../internal/drain.ts";
+import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
 import { encode } from "./codec.ts";
 import { type Brought, FALSE, FULL, Futex, type Taker, TRUE } from "./futex.ts";
@@ -51,7 +52,7 @@ import {
 } from "./layout.ts";
 import { ME } from "./runtime.ts";
 import { decodeTaken, key, Store, type StoreBuffers } from "./store.ts";
-import { traced } from "./trace.ts";
+import { callAsync, callSync, pointOf } from "./trace.ts";
 
 const DONE = 1;
 const SHUT = -1;
@@ -178,6 +179,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * ```
    */
   put(item: T, opts?: WaitOptions): Promise<void> {
+    if (probe.on && probe.self !== this) return callAsync(this, "put", opts, this.put, item, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     let got: number;
@@ -202,6 +204,10 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * ```
    */
   putSync(item: T, opts?: WaitOptions): void {
+    if (probe.on && probe.self !== this) {
+      callSync(this, "put", opts, this.putSync, item, opts);
+      return;
+    }
     const ms = admitSync(opts);
     this.timed = ms !== Infinity;
     let got = this.tryPut(item, ms !== 0, SPIN_SYNC);
@@ -235,6 +241,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * ```
    */
   get(opts?: WaitOptions): Promise<T> {
+    if (probe.on && probe.self !== this) return callAsync(this, "get", opts, this.get, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     let got: number;
@@ -261,6 +268,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * ```
    */
   getSync(opts?: WaitOptions): T {
+    if (probe.on && probe.self !== this) return callSync(this, "get", opts, this.getSync, opts);
     const ms = admitSync(opts);
     this.timed = ms !== Infinity;
     let got = this.tryGet(ms !== 0, SPIN_SYNC);
@@ -300,6 +308,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * ```
    */
   join(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this) return callAsync(this, "join", opts, this.join, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     const got = this.tryJoin(ms !== 0);
@@ -318,6 +327,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * ```
    */
   joinSync(opts?: WaitOptions): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "join", opts, this.joinSync, opts);
     const ms = admitSync(opts);
     const deadline = now() + ms;
     for (let got = this.tryJoin(ms !== 0); ; got = this.tryJoin(true)) {
@@ -337,6 +347,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
    * (items already got still need their `taskDone()`). May be called again, either way.
    */
   shutdown(immediate = false): void {
+    if (probe.on) pointOf(this, "shutdown");
     const store = this._store;
     store.lock();
     try {
@@ -831,13 +842,3 @@ export class SimpleQueue<T> implements SimpleQueueApi<T> {
     return this._queue.empty();
   }
 }
-
-traced(Queue, {
-  put: ["put", "async"],
-  putSync: ["put", "sync"],
-  get: ["get", "async"],
-  getSync: ["get", "sync"],
-  join: ["join", "async"],
-  joinSync: ["join", "sync"],
-  shutdown: { event: "shutdown" },
-});

@@ -2,13 +2,14 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { RLock as RLockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
 import { Futex, type Handing, type Orphans, TRUE } from "./futex.ts";
 import { allocate, attach, Kind, NONE, QUEUED, RLOCK_COUNT, STATE, VALUE_MASK } from "./layout.ts";
 import { ownerDied, recoverOwner, resumeHandOff } from "./lock.ts";
 import { type ConditionLock, LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
-import { traced } from "./trace.ts";
+import { callAsync, callSync, pointOf } from "./trace.ts";
 
 /**
  * Levels of an RLock that a Condition wait of this thread let go of (`_releaseSave`) and will take back, and
@@ -100,6 +101,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans,
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this) return callAsync(this, "acquire", opts, this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     if (this.enter()) return TRUE;
@@ -116,6 +118,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans,
    * ```
    */
   acquireSync(opts?: WaitOptions): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "acquire", opts, this.acquireSync, opts);
     const ms = admitSync(opts);
     return this.enter() || this._core.acquireSync(this, ME, 1, ms);
   }
@@ -125,6 +128,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans,
    * and nobody waits, takes it at depth 1 and throws OwnerDiedError.
    */
   tryAcquire(): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "acquire", 0, this.tryAcquire);
     return this.enter() || this._core.tryRescue(ME, 1);
   }
 
@@ -146,6 +150,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans,
    * un-acquired lock") if this thread does not hold it.
    */
   release(): void {
+    if (probe.on && this._isOwned() && this._depth() === 1) pointOf(this, "release");
     const i32 = this._core.i32;
     if ((Atomics.load(i32, STATE) & VALUE_MASK) !== ME) {
       if (owe(this.loan)) return; // a level that a Condition wait of this thread holds for now: see the class comment
@@ -198,6 +203,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans,
 
   /** @internal Lets go of every level at once. */
   _releaseSave(): number {
+    if (probe.on && this._isOwned()) pointOf(this, "release");
     if (!this._isOwned()) throw new RuntimeError("cannot release un-acquired lock");
     const depth = this._core.i32[RLOCK_COUNT] as number;
     this.handOn();
@@ -217,11 +223,15 @@ export class RLock extends LockLike implements RLockApi, ConditionLock, Orphans,
 
   /** @internal Takes the lock back for this thread at the same depth. */
   _acquireRestore(depth: number): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return callAsync(this, "acquire", undefined, this._acquireRestore, depth);
     return this._core.acquireAsync(this, ME, depth, Number.POSITIVE_INFINITY);
   }
 
   /** @internal */
   _acquireRestoreSync(depth: number): boolean {
+    if (probe.on && probe.self !== this)
+      return callSync(this, "acquire", undefined, this._acquireRestoreSync, depth);
     return this._core.acquireSync(this, ME, depth, Number.POSITIVE_INFINITY);
   }
 
@@ -257,13 +267,3 @@ function wire(lock: RLock, i32: Int32Array): void {
   (lock as unknown as { _core: Futex })._core = new Futex(i32, lock, lock);
   (lock as unknown as { loan: Loan }).loan = loanOf(i32);
 }
-
-traced(RLock, {
-  acquire: ["acquire", "async"],
-  acquireSync: ["acquire", "sync"],
-  tryAcquire: ["acquire", "try"],
-  release: { event: "release", when: (r: RLock) => r._isOwned() && r._depth() === 1 },
-  _releaseSave: { event: "release" },
-  _acquireRestore: ["acquire", "async"],
-  _acquireRestoreSync: ["acquire", "sync"],
-});

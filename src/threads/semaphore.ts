@@ -5,6 +5,7 @@ import type {
   Semaphore as SemaphoreApi,
 } from "../api/primitives.ts";
 import { admit, checkCount } from "../internal/checks.ts";
+import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
 import { FINISH, Futex, type Orphans } from "./futex.ts";
 import {
@@ -30,7 +31,7 @@ import {
 import { ALIVE, DIED, deaths, ENDED, fateOf, isDead } from "./liveness.ts";
 import { LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
-import { traced } from "./trace.ts";
+import { callAsync, callSync, pointOf } from "./trace.ts";
 
 /**
  * A counter of permits shared across threads, as Python's `threading.Semaphore`. Waiters are served first
@@ -109,6 +110,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
    * ```
    */
   acquire(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this) return callAsync(this, "acquire", opts, this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     return this._core.acquireAsync(this, ME, 0, ms, opts?.signal);
@@ -125,6 +127,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
    * ```
    */
   acquireSync(opts?: WaitOptions): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "acquire", opts, this.acquireSync, opts);
     return this._core.acquireSync(this, ME, 0, admitSync(opts));
   }
 
@@ -133,6 +136,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
    * permit was recovered from a thread that died (also when none was free but a dead thread held some).
    */
   tryAcquire(): boolean {
+    if (probe.on && probe.self !== this) return callSync(this, "acquire", 0, this.tryAcquire);
     const core = this._core;
     const got = core.tryTake(this, 0);
     if (got > 0) return true;
@@ -146,6 +150,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
    * (see the class comment).
    */
   release(n = 1): void {
+    if (probe.on) pointOf(this, "release", n);
     checkCount(n, "n", 1);
     const core = this._core;
     const i32 = core.i32;
@@ -437,10 +442,3 @@ function checkPermits(value: number): void {
   checkCount(value, "semaphore initial value", 0);
   if (value > MAX_PERMITS) throw new RangeError(`a semaphore holds at most ${MAX_PERMITS} permits`);
 }
-
-traced(Semaphore, {
-  acquire: ["acquire", "async"],
-  acquireSync: ["acquire", "sync"],
-  tryAcquire: ["acquire", "try"],
-  release: { event: "release" },
-});

@@ -1,24 +1,15 @@
 /**
- * Tracing of this tier's shells, kept apart from them: each shell file ends with one `traced(...)` line
- * naming which of its methods are calls that may wait and which are point events, and this wraps them so
- * that they report to the probe (../internal/probe.ts). While nobody listens a wrapped method costs one
- * boolean check and a forwarding call. What only the core sees (a waiter queued, a hand-off) the core
- * reports itself (./futex.ts).
+ * Tracing of this tier's shells: what a traced method calls (each begins with one line,
+ * `if (probe.on && probe.self !== this) return callAsync(this, ...)`, which costs one boolean check while
+ * nobody listens), and how a primitive is named to the probe (../internal/probe.ts). What only the core
+ * sees (a waiter queued, a hand-off) the core reports itself (./futex.ts).
  *
  * A primitive's id is the same on every thread: the first thread that traces it writes one in its buffer's
  * TRACE_ID word ("T<thread>.<n>": that thread's owner word and its count), and every thread reads it there.
  */
 import type { WaitOptions } from "../api/options.ts";
 import type { CallOp, PointEvent, ResourceKind, ResourceRef } from "../internal/channels.ts";
-import {
-  type Holder,
-  point,
-  probe,
-  resourceOf,
-  timeoutOf,
-  traceAsync,
-  traceSync,
-} from "../internal/probe.ts";
+import { type Holder, point, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
 import { KIND, Kind, STATE, TRACE_ID, VALUE_MASK } from "./layout.ts";
 import { ME } from "./runtime.ts";
 
@@ -78,65 +69,41 @@ function resourceOfShell(shell: Shell): ResourceRef {
   return resourceOfWords(shell._gets!.i32, [shell._puts!.i32, shell._joins!.i32]);
 }
 
-/**
- * How a method is traced: a call (`[op, "async" | "sync" | "try"]`; a try takes no options and never
- * waits) or a point event, optionally only when `when(shell)` holds just before it runs (an RLock's last
- * level). A point event's `n` is the method's first argument when it is a number.
- */
-type How =
-  | readonly [CallOp, "async" | "sync" | "try"]
-  | {
-      readonly event: Exclude<PointEvent, "handoff">;
-      readonly when?: (shell: never) => boolean;
-      /** What `n` says, when not the first argument (notifyAll: Infinity). */
-      readonly n?: number;
-    };
+type Method<R> = (this: never, ...args: never[]) => R;
 
-// Two arguments at most (a put's item and options), passed on as they came: no rest array on a hot path.
-type Method = (this: Shell, a?: unknown, b?: unknown) => unknown;
+/** Traces a call of `shell` that returns a promise: `method` on it with `a`, `b` (see traceAsync). */
+export function callAsync<R>(
+  shell: object,
+  op: CallOp,
+  opts: WaitOptions | undefined,
+  method: Method<Promise<R>>,
+  a?: unknown,
+  b?: unknown,
+): Promise<R> {
+  return traceAsync(shell, resourceOfShell(shell as Shell), op, timeoutOf(opts), method, a, b);
+}
 
-/** Wraps the methods of `cls` named in `methods` so that they report to the probe while it is on. */
-export function traced(cls: { prototype: object }, methods: Record<string, How>): void {
-  const proto = cls.prototype as Record<string, Method>;
-  for (const [name, how] of Object.entries(methods)) {
-    const inner = proto[name]!;
-    let outer: Method;
-    if (Array.isArray(how)) {
-      const [op, mode] = how as readonly [CallOp, "async" | "sync" | "try"];
-      // Calls take their options last (a put's item comes first).
-      const optsOf = (a: unknown, b: unknown): WaitOptions | undefined =>
-        (op === "put" ? b : a) as WaitOptions | undefined;
-      outer =
-        mode === "async"
-          ? function (this: Shell, a?: unknown, b?: unknown) {
-              if (!probe.on) return inner.call(this, a, b);
-              const run = () => inner.call(this, a, b) as Promise<unknown>;
-              return traceAsync(resourceOfShell(this), op, timeoutOf(optsOf(a, b)), run);
-            }
-          : function (this: Shell, a?: unknown, b?: unknown) {
-              if (!probe.on) return inner.call(this, a, b);
-              const ms = mode === "try" ? 0 : timeoutOf(optsOf(a, b));
-              return traceSync(resourceOfShell(this), op, ms, () => inner.call(this, a, b));
-            };
-    } else {
-      const { event, when, n } = how as {
-        event: Exclude<PointEvent, "handoff">;
-        when?: (s: Shell) => boolean;
-        n?: number;
-      };
-      outer = function (this: Shell, a?: unknown, b?: unknown) {
-        if (probe.on && (when === undefined || when(this))) {
-          point(resourceOfShell(this), event, n ?? (typeof a === "number" ? a : 1));
-        }
-        return inner.call(this, a, b);
-      };
-    }
-    Object.defineProperty(outer, "name", { value: name });
-    Object.defineProperty(proto, name, {
-      value: outer,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
+/** Traces a blocking call of `shell` (`opts` 0: a try). */
+export function callSync<R>(
+  shell: object,
+  op: CallOp,
+  opts: WaitOptions | undefined | 0,
+  method: Method<R>,
+  a?: unknown,
+  b?: unknown,
+): R {
+  return traceSync(
+    shell,
+    resourceOfShell(shell as Shell),
+    op,
+    opts === 0 ? 0 : timeoutOf(opts),
+    method,
+    a,
+    b,
+  );
+}
+
+/** A point event of `shell`. */
+export function pointOf(shell: object, event: Exclude<PointEvent, "handoff">, n = 1): void {
+  point(resourceOfShell(shell as Shell), event, n);
 }
