@@ -22,6 +22,7 @@ export type {
   WaitOptions,
 } from "./api/options.ts";
 export type * as api from "./api/primitives.ts";
+export { setDeadlockDetection } from "./internal/deadlock.ts";
 export { Barrier } from "./local/barrier.ts";
 export { Condition } from "./local/condition.ts";
 export { Event } from "./local/event.ts";

@@ -30,9 +30,9 @@ export class Barrier implements BarrierApi {
   private readonly arrived = new WaiterQueue<number>(() => {
     this.abort();
     throw new BrokenBarrierError();
-  }, true); // rejects its waiters: on timeout, and by fail
+  }, true).of(this, "barrier", "at"); // rejects its waiters: on timeout, and by fail
   /** Newcomers waiting for an async action of the previous round to finish: true once woken, false on timeout. */
-  private readonly entering = new WaiterQueue<boolean>(() => false);
+  private readonly entering = new WaiterQueue<boolean>(() => false).of(this, "barrier", "at");
 
   constructor(parties: number, options: BarrierOptions = {}) {
     this.parties = checkCount(parties, "parties", 1);

@@ -17,7 +17,7 @@ import { WaiterQueue } from "./waiter-queue.ts";
  */
 export class Condition implements ConditionApi {
   private readonly lock: ConditionLock;
-  private readonly waiters = new WaiterQueue<boolean>(() => false);
+  private readonly waiters = new WaiterQueue<boolean>(() => false).of(this, "condition", "for a notify of");
 
   constructor(lock?: Lock | RLock) {
     if (lock !== undefined && !(lock instanceof Lock || lock instanceof RLock)) {

@@ -14,7 +14,8 @@ export interface Owner {
 
 export const context = contextSlot<Owner>();
 
-const MAIN: Owner = { parent: null };
+/** The main thread's root: code outside any Thread. */
+export const MAIN: Owner = { parent: null };
 
 export function currentOwner(): Owner {
   return context.get() ?? MAIN;

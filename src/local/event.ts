@@ -8,7 +8,7 @@ import { WaiterQueue } from "./waiter-queue.ts";
 /** A flag that tasks can wait for, as Python's `threading.Event`. */
 export class Event implements EventApi {
   private flag = false;
-  private readonly waiters = new WaiterQueue<boolean>(() => false);
+  private readonly waiters = new WaiterQueue<boolean>(() => false).of(this, "event", "for");
 
   isSet(): boolean {
     return this.flag;

@@ -2,7 +2,10 @@ import { RuntimeError } from "../api/errors.ts";
 import type { WaitOptions } from "../api/options.ts";
 import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
+import { detection } from "../internal/deadlock.ts";
 import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
+import { context, MAIN, type Owner } from "./context.ts";
+import { headRoot } from "./deadlock.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -12,7 +15,9 @@ import { WaiterQueue } from "./waiter-queue.ts";
  */
 export class Lock extends LockLike implements LockApi, ConditionLock {
   private isLocked = false;
-  private readonly waiters = new WaiterQueue<boolean>(() => false);
+  private readonly waiters = new WaiterQueue<boolean>(() => false).of(this, "lock", "to acquire");
+  /** Who took it (unknown: undefined), kept while deadlock detection is on; any task may still release it. */
+  private holder: Owner | undefined = undefined;
 
   /**
    * Resolves true once the lock is this caller's, false if `timeout` passed first or a try failed.
@@ -29,6 +34,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
     if (typeof ms !== "number") return ms;
     if (!this.isLocked) {
       this.isLocked = true;
+      if (detection.on) this.holder = context.get() ?? MAIN;
       return TRUE;
     }
     return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal);
@@ -40,6 +46,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
       return traceSync(this, resourceOf(this, "lock"), "acquire", 0, this.tryAcquire);
     if (this.isLocked) return false;
     this.isLocked = true;
+    if (detection.on) this.holder = context.get() ?? MAIN;
     return true;
   }
 
@@ -47,11 +54,17 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
   release(): void {
     if (!this.isLocked) throw new RuntimeError("release unlocked lock");
     if (probe.on) point(resourceOf(this, "lock"), "release");
+    if (detection.on) this.holder = headRoot(this.waiters);
     if (!this.waiters.wake(true)) this.isLocked = false;
   }
 
   locked(): boolean {
     return this.isLocked;
+  }
+
+  /** @internal Who took it, for the deadlock detector. */
+  _holder(): Owner | null | undefined {
+    return this.isLocked ? this.holder : null;
   }
 
   /** @internal A Condition over a plain Lock counts it as held when anyone holds it (as Python). */

@@ -48,12 +48,12 @@ export class Queue<T> implements QueueApi<T> {
   private readonly items: Store<T>;
   private readonly getters = new WaiterQueue<T>(() => {
     throw new QueueEmpty();
-  }, true); // rejects its waiters: on timeout, and by fail
+  }, true).of(this, "queue", "to get from"); // rejects its waiters: on timeout, and by fail
   /** Each putter's payload is its item. */
   private readonly putters = new WaiterQueue<void>(() => {
     throw new QueueFull();
-  }, true); // rejects its waiters: on timeout, and by fail
-  private readonly joiners = new WaiterQueue<boolean>(() => false);
+  }, true).of(this, "queue", "to put into"); // rejects its waiters: on timeout, and by fail
+  private readonly joiners = new WaiterQueue<boolean>(() => false).of(this, "queue", "to join");
   private unfinished = 0;
   private isShutdown = false;
 

@@ -34,7 +34,7 @@ class Claim {
 export class RLock extends LockLike implements RLockApi, ConditionLock {
   private owner: Owner | null = null;
   private count = 0;
-  private readonly waiters = new WaiterQueue<boolean>(() => false);
+  private readonly waiters = new WaiterQueue<boolean>(() => false).of(this, "rlock", "to acquire");
 
   /**
    * Resolves true once the current scope or thread holds the lock (at once if it already does: the count
@@ -93,6 +93,11 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   override run<T>(fn: () => T | Promise<T>, opts?: WaitOptions): Promise<T> {
     if (!context.follows()) return Promise.reject(new RuntimeError(NO_CONTEXT));
     return inNewScope(() => super.run(fn, opts));
+  }
+
+  /** @internal Who holds it, for the deadlock detector. */
+  _holder(): Owner | null {
+    return this.owner;
   }
 
   /** @internal */

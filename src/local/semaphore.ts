@@ -16,7 +16,7 @@ import { WaiterQueue } from "./waiter-queue.ts";
  */
 export class Semaphore extends LockLike implements SemaphoreApi {
   private permits: number;
-  private readonly waiters = new WaiterQueue<boolean>(() => false);
+  private readonly waiters = new WaiterQueue<boolean>(() => false).of(this, "semaphore", "to acquire");
   /**
    * The most permits it may hold (BoundedSemaphore), checked inline: a release is the hand-off's hot path,
    * so it runs no hook and validates `n` only when it is not the common 1.

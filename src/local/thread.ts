@@ -5,6 +5,7 @@ import { admit } from "../internal/checks.ts";
 import { taskResolver } from "../internal/probe.ts";
 import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
+import { threadsAlive } from "./deadlock.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
@@ -28,7 +29,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
   private done = false;
   private target: ((...args: unknown[]) => unknown) | undefined;
   private targetArgs: unknown[];
-  private readonly joiners = new WaiterQueue<boolean>(() => false);
+  private readonly joiners = new WaiterQueue<boolean>(() => false).of(this, "thread", "to join");
   private uncaught: unknown = undefined;
 
   constructor(options: ThreadOptions<A> = {} as ThreadOptions<A>) {
@@ -115,6 +116,11 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
     return ms === 0 ? FALSE : this.joiners.wait(ms, opts?.signal);
   }
 
+  /** @internal Who will end a join, for the deadlock detector: the thread itself, while it runs. */
+  _holder(): Owner | null {
+    return this.started && !this.done ? this : null;
+  }
+
   toString(): string {
     // As CPython: "daemon" after the status word, before the ident.
     const status = !this.started ? "initial" : this.done ? "stopped" : "started";
@@ -163,6 +169,9 @@ export function currentThread(): Thread {
   while (owner !== null && !(owner instanceof Thread)) owner = owner.parent;
   return owner ?? mainThread();
 }
+
+// The deadlock detector names the threads alive.
+threadsAlive(() => alive);
 
 // Traced events name the Thread that runs them (outside any: the OS thread's name).
 taskResolver(() => {

@@ -20,10 +20,12 @@
  *   leaves `reject` unused, V8 does not make it.
  */
 
-import type { CallMessage } from "../internal/channels.ts";
+import type { CallMessage, ResourceKind } from "../internal/channels.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
+import { detection } from "../internal/deadlock.ts";
 import { LinkedList, type ListNode } from "../internal/list.ts";
 import { currentCall, handoff, leftEarly, probe, queued } from "../internal/probe.ts";
+import { watched } from "./deadlock.ts";
 
 export class Waiter<T> implements ListNode {
   prev: this | null = null;
@@ -105,8 +107,22 @@ function expire<T>(c: Extra<T>): void {
   w.resolve(outcome);
 }
 
+/**
+ * What a queue's waiters wait for, for a deadlock report: the primitive, its kind, and how a waiter's
+ * line reads before the primitive ("to acquire", "for a notify of", "to get from"...).
+ */
+export interface About {
+  readonly subject: object;
+  readonly kind: ResourceKind | "thread";
+  readonly op: string;
+}
+
 export class WaiterQueue<T> {
   private readonly list = new LinkedList<Waiter<T>>();
+  /** What its waiters wait for (see `of`). */
+  about: About | undefined = undefined;
+  /** Whether the deadlock detector lists it (./deadlock.ts). */
+  listed = false;
 
   /**
    * @param onTimeout what a waiter whose time ran out settles with: a value (`false`), or a throw, which
@@ -120,6 +136,35 @@ export class WaiterQueue<T> {
 
   get size(): number {
     return this.list.size;
+  }
+
+  /** Says what its waiters wait for (`subject`'s `_holder()`, if it has one, says who holds it). */
+  of(subject: object, kind: ResourceKind | "thread", op: string): this {
+    this.about = { subject, kind, op };
+    return this;
+  }
+
+  /** Whether `w` still waits here. */
+  pending(w: Waiter<T>): boolean {
+    return w.prev !== null || this.list.head === w;
+  }
+
+  /** Whether only a wake can end `w`: no timeout, no signal. */
+  forever(w: Waiter<T>): boolean {
+    const c = w.extra;
+    return c === undefined || (c.deadline === Number.POSITIVE_INFINITY && c.signal === undefined);
+  }
+
+  /** The longest waiter, if any. */
+  head(): Waiter<T> | undefined {
+    return this.list.head ?? undefined;
+  }
+
+  /** The waiters, longest first (a copy). */
+  waiting(): Waiter<T>[] {
+    const all: Waiter<T>[] = [];
+    for (let w = this.list.head; w !== null; w = w.next) all.push(w);
+    return all;
   }
 
   /** The payload of the longest waiter, or undefined. */
@@ -147,7 +192,9 @@ export class WaiterQueue<T> {
       const promise = new Promise<T>((res) => {
         resolve = res;
       });
-      this.list.push(new Waiter<T>(resolve, undefined));
+      const w = new Waiter<T>(resolve, undefined);
+      this.list.push(w);
+      if (detection.on) watched(this, w);
       return promise;
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -184,6 +231,7 @@ export class WaiterQueue<T> {
       c.signal = signal;
       signal.addEventListener("abort", c, ONCE);
     }
+    if (detection.on) watched(this, w);
     return promise;
   }
 

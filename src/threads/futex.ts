@@ -57,7 +57,9 @@
  */
 import type { CallMessage } from "../internal/channels.ts";
 import { now } from "../internal/deadline.ts";
+import { detection } from "../internal/deadlock.ts";
 import { currentCall, handoff, leftEarly, probe, queued } from "../internal/probe.ts";
+import { Watch } from "./deadlock.ts";
 import {
   CAPACITY_WORD,
   CELL,
@@ -688,12 +690,29 @@ export class Futex {
     if (probe.on) tell(cell);
     if (this.spinGranted(cell, SPIN_SYNC)) return this.collect(cell);
     let seen = 0;
-    for (;;) {
-      if (this.granted(cell)) return this.collect(cell);
-      const rest = deadline - now();
-      if (rest <= 0) return this.leave(cell);
-      // In slices: a death can leave this waiter to be recovered by someone, maybe itself (see `watch`).
-      if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") seen = this.watch(seen);
+    let cycles: Watch | undefined;
+    try {
+      for (;;) {
+        if (this.granted(cell)) return this.collect(cell);
+        const rest = deadline - now();
+        if (rest <= 0) return this.leave(cell);
+        // In slices: a death can leave this waiter to be recovered by someone, maybe itself (see `watch`).
+        if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") {
+          seen = this.watch(seen);
+          // A blocking wait with no timeout also looks for a cycle of holders (./deadlock.ts).
+          if (deadline === Number.POSITIVE_INFINITY && detection.on) {
+            cycles ??= new Watch(this.i32);
+            const error = cycles.slice();
+            if (error !== undefined) {
+              const got = this.leave(cell);
+              if (got !== 0) return got; // granted meanwhile: no deadlock after all
+              throw error;
+            }
+          }
+        }
+      }
+    } finally {
+      cycles?.done();
     }
   }
 

@@ -21,6 +21,7 @@
 export * from "../api/errors.ts";
 export type { AsyncGuard, Awaitable, Guard, WaitOptions } from "../api/options.ts";
 export type * as api from "../api/primitives.ts";
+export { setDeadlockDetection } from "../internal/deadlock.ts";
 export { Barrier } from "./barrier.ts";
 export { Condition } from "./condition.ts";
 export { Event } from "./event.ts";
