@@ -8,7 +8,7 @@ import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { rejectsWith, sleep, throwsWith, within } from "../helpers.ts";
 import { runTask, terminateAll } from "./spawn.ts";
-import { queuedOn } from "./util.ts";
+import { queuedOn, until } from "./util.ts";
 
 after(terminateAll);
 
@@ -183,6 +183,41 @@ describe("threads Condition", () => {
     };
     assert.equal(await round([1]), 1, "notify(1) with every waiter: one woken (no spurious wake-up)");
     assert.equal(await round([1, 3]), 4, "two notifies reach past the cells: exactly 1 + 3 woken");
+  });
+
+  it("beyond its cells: a worker waiter handed the lock ahead of a main-thread waiter hands it on once, and each holds it alone", async () => {
+    // Two waiters without a cell are notified together and queue for the lock, the worker's first: the worker
+    // gets it, lets go once (handing it to the main thread's waiter) and must not let go a second time.
+    const lock = new Lock();
+    const cond = Condition._attach(allocate(Kind.Condition, 1).buffer as SharedArrayBuffer, lock);
+    const i32 = cond._core.i32;
+    const first = cond.run(() => cond.wait({ timeout: 60_000 })); // holds the only cell
+    const remote = runTask("condWait", cond, "sync", 1, 60_000);
+    await until(() => Atomics.load(i32, OVERFLOW) === 1, "the worker's wait is counted without a cell");
+    const local = cond.run(async () => {
+      const notified = await cond.wait({ timeout: 60_000 });
+      // Holding the lock until the worker's task has returned: whatever it let go of is seen here.
+      const worker = await within(remote, 30_000);
+      return { notified, worker, holds: lock.locked() };
+    });
+    assert.equal(Atomics.load(i32, OVERFLOW), 2);
+    await cond.acquire();
+    cond.notify(3); // the cell's waiter onto the lock's FIFO; one owed notify to each waiter without a cell
+    // The main thread's waiter can only look once this thread yields: the worker queues for the lock first.
+    const deadline = performance.now() + 30_000;
+    while (lock._core.size < 2)
+      assert.ok(performance.now() < deadline, "the worker did not queue for the lock");
+    await until(() => lock._core.size === 3, "the main thread's waiter did not queue for the lock");
+    cond.release();
+    assert.equal(await within(first, 30_000), true);
+    assert.deepEqual(await within(local, 30_000), {
+      notified: true,
+      worker: { notified: true, levels: 1 },
+      holds: true,
+    });
+    assert.equal(Atomics.load(i32, OVERFLOW), 0);
+    assert.equal(Atomics.load(i32, COND_PENDING), 0);
+    assert.equal(lock.locked(), false);
   });
 
   it("beyond its cells: a timeout or an abort leaves without a notify; an RLock waiter comes back at its depth", async () => {

@@ -14,6 +14,18 @@ export async function queuedOn(primitive: { _core: Futex }, n: number, ms = 20_0
   }
 }
 
+/**
+ * Resolves once `check()` holds (polling shared state), or rejects after `ms`: the bound only catches a hang,
+ * so it is generous enough to cover starting workers on a loaded machine.
+ */
+export async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(2);
+  }
+}
+
 /** A shared log: word 0 is the length, entries follow. */
 export function sharedLog(capacity: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer((capacity + 1) * 4));
