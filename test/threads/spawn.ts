@@ -4,12 +4,17 @@
  * entry. `runTask` runs one exported function of ./tasks.ts in a fresh worker, handles turned back into live
  * primitives, and resolves what it returns (or rejects with what it throws, rebuilt).
  */
-import { Worker } from "node:worker_threads";
+import { setEnvironmentData, Worker } from "node:worker_threads";
 import { errorFromRecord } from "../../src/api/errors.ts";
 import { isPrimitive, toHandle } from "../../src/threads/handle.ts";
+import { sleep, within } from "../helpers.ts";
 import type * as tasks from "./tasks.ts";
 
 const tsx = import.meta.resolve("tsx/esm/api");
+/** Most of what a worker entry loads (every primitive), loaded before the worker reports itself booted. */
+const tier = new URL("../../src/threads/handle.ts", import.meta.url).href;
+/** Where a booting worker finds its `booted` word (environment data is copied into each new worker). */
+const BOOTED = "threadkit-test:booted";
 
 /**
  * The test process's execArgv less `--import tsx`: a worker would inherit it and load tsx for nothing (in
@@ -42,20 +47,66 @@ function withExecArgv(make: (argv: string[]) => Worker): Worker {
 }
 
 const running = new Set<Worker>();
+/** Workers still booting, each with its `booted` word (1 once tsx and the tier are loaded). */
+const booting = new Map<Worker, Int32Array>();
 
 /** Deno and Bun load TypeScript themselves: their workers start at the .ts module. */
 const native = "Deno" in globalThis || "Bun" in globalThis;
 
-/** A worker running the .ts module `file`, with `workerData`. */
+/**
+ * A worker running the .ts module `file`, with `workerData`. Its boot loads tsx and the tier, then sets its
+ * `booted` word (see `booted()`), then imports `file`.
+ */
 export function startWorker(file: URL, workerData?: unknown): Worker {
-  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(file.href)}); });`;
-  const worker = native
-    ? new Worker(file, { workerData })
-    : withExecArgv((argv) => new Worker(boot, { eval: true, workerData, execArgv: argv }));
+  const word = new Int32Array(new SharedArrayBuffer(4));
+  const boot =
+    `const word = require("node:worker_threads").getEnvironmentData(${JSON.stringify(BOOTED)});` +
+    `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(tier)}); })` +
+    `.then(() => { Atomics.store(word, 0, 1); return import(${JSON.stringify(file.href)}); });`;
+  let worker: Worker;
+  if (native) {
+    worker = new Worker(file, { workerData });
+    Atomics.store(word, 0, 1);
+  } else {
+    setEnvironmentData(BOOTED, word); // copied into this worker as it is made
+    worker = withExecArgv((argv) => new Worker(boot, { eval: true, workerData, execArgv: argv }));
+  }
   running.add(worker);
-  worker.once("exit", () => running.delete(worker));
+  booting.set(worker, word);
+  worker.once("exit", () => {
+    running.delete(worker);
+    booting.delete(worker);
+  });
   return worker;
 }
+
+/**
+ * Bounds the boot of workers: only a hang exceeds it, since booting even dozens of tsx workers at once
+ * takes seconds on a loaded machine.
+ */
+const BOOT_BOUND = 180_000;
+
+/** Resolves once every worker started so far has booted (tsx and the tier loaded) or exited. */
+export async function booted(): Promise<void> {
+  const deadline = performance.now() + BOOT_BOUND;
+  for (;;) {
+    for (const [worker, word] of booting) if (Atomics.load(word, 0) === 1) booting.delete(worker);
+    if (booting.size === 0) return;
+    if (performance.now() > deadline) throw new Error(`workers did not boot within ${BOOT_BOUND} ms`);
+    await sleep(5);
+  }
+}
+
+/**
+ * `within` whose deadline counts from the moment every worker started so far has booted (or from the call, if
+ * `promise` settles first): a deadline only catches a hang, so slow worker start-ups must delay it, never fail it.
+ */
+export async function withinBooted<T>(promise: Promise<T>, ms?: number, what?: string): Promise<T> {
+  await Promise.race([booted(), promise.then(ignore, ignore)]);
+  return within(promise, ms, what);
+}
+
+function ignore(): void {}
 
 /**
  * Terminates the workers still running: a test that failed on a deadline may leave a worker blocked in

@@ -129,6 +129,22 @@ export async function condWait(cond: Condition, mode: Mode, depth = 1, timeout?:
   return { notified, levels };
 }
 
+/**
+ * As `condWait`, once the test says go: counts itself ready in `gate[0]`, blocks until `gate[1]` is set, then
+ * takes the lock and waits. So a wait's timeout starts when the test chooses, not when the worker is up.
+ */
+export async function condWaitOnGo(
+  cond: Condition,
+  mode: Mode,
+  depth: number,
+  timeout: number,
+  gate: Int32Array,
+) {
+  Atomics.add(gate, 0, 1);
+  Atomics.wait(gate, 1, 0);
+  return condWait(cond, mode, depth, timeout);
+}
+
 /** Ping-pong over a Condition: `rounds` turns where `turn[0]` says whose turn it is (0 or 1). */
 export async function pingPong(cond: Condition, turn: Int32Array, rounds: number, me: number, mode: Mode) {
   for (let i = 0; i < rounds; i++) {
