@@ -203,7 +203,11 @@ describe("threads Condition", () => {
     const i32 = cond._core.i32;
     const first = cond.run(() => cond.wait()); // holds the only cell
     const remote = runTask("condWait", cond, "sync");
-    await until(() => Atomics.load(i32, OVERFLOW) === 1, "the worker's wait is counted without a cell");
+    // Counted while it still holds the lock: once it has let go, this thread's next waiter takes the lock at once.
+    await until(
+      () => Atomics.load(i32, OVERFLOW) === 1 && !lock.locked(),
+      "the worker waits without a cell, the lock let go",
+    );
     const local = cond.run(async () => {
       const notified = await cond.wait();
       // Holding the lock until the worker's task has returned: whatever it let go of is seen here.

@@ -263,7 +263,7 @@ describe("threads owner died", () => {
     for (const lock of [new Lock(), new RLock()]) {
       const cond = new Condition(lock);
       await cond.acquire();
-      const waiting = early(cond.wait({ timeout: 15_000 }));
+      const waiting = early(cond.wait({ timeout: 240_000 })); // only a hang: the worker starts within it
       // The worker takes the lock the waiter let go of, notifies (moving the waiter onto the lock's FIFO)
       // and dies holding the lock.
       const dying = startWorker(new URL("./owner-died-notifier.ts", import.meta.url), {

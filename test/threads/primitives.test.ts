@@ -132,7 +132,7 @@ describe("threads Semaphore", () => {
 describe("threads Event", () => {
   it("set() with waiters raises the flag only once it holds the guard they queue under: a clear() and a later wait cannot slip between", async () => {
     const event = new Event();
-    const first = event.wait({ timeout: 20_000 });
+    const first = event.wait({ timeout: 240_000 }); // only a hang: the setter's start-up comes within it
     await queuedOn(event, 1);
     event._core.lock(); // the FIFO's guard, as a waiter that queues holds it
     const setter = runTask("setEvent", event);

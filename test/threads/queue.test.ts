@@ -74,8 +74,9 @@ describe("threads Queue: blocking calls from workers", () => {
     const worker = run("getAndDone", q, n, counter);
     for (let i = 0; i < n; i++) {
       await q.put(i);
-      // The worker's last taskDone races this join: whichever comes first, the join must resolve.
-      assert.equal(await withinBooted(q.join({ timeout: 20_000 })), true, `join ${i}`);
+      // The worker's last taskDone races this join: whichever comes first, the join must resolve. (Its
+      // timeout only ends a hang: the first join waits for the worker to start.)
+      assert.equal(await withinBooted(q.join({ timeout: 240_000 })), true, `join ${i}`);
       assert.ok(Atomics.load(counter, 0) >= i + 1, `join ${i} resolved before item ${i} was done`);
     }
     assert.equal(await withinBooted(worker), n);
@@ -530,7 +531,7 @@ describe("threads Queue: shared memory", () => {
     view[0] = 5;
     q.putNowait({ buffer, view });
     const worker = run("shareBack", q, replies);
-    const back = (await withinBooted(replies.get({ timeout: 30_000 }), 40_000)) as [
+    const back = (await withinBooted(replies.get({ timeout: 240_000 }), 40_000)) as [
       SharedArrayBuffer,
       Int32Array,
     ];

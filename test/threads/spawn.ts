@@ -13,8 +13,28 @@ import type * as tasks from "./tasks.ts";
 const tsx = import.meta.resolve("tsx/esm/api");
 /** Most of what a worker entry loads (every primitive), loaded before the worker reports itself booted. */
 const tier = new URL("../../src/threads/handle.ts", import.meta.url).href;
-/** Where a booting worker finds its `booted` word (environment data is copied into each new worker). */
+
+/*
+ * Boots. A worker of this thread has booted once tsx and the tier are loaded: it then writes its id + 1 into
+ * word `id % BOOT_SLOTS` of a shared array that every worker finds in its environment data. startWorker's
+ * boot does it before importing the entry; a Thread's target (./targets/) imports ./targets/booted.ts
+ * first. `booted()` waits for every worker this thread started (as Node's "worker" event lists them) to have
+ * booted or exited, so a deadline can leave start-ups out.
+ */
 const BOOTED = "threadkit-test:booted";
+const BOOT_SLOTS = 4096;
+const bootWords = new Int32Array(new SharedArrayBuffer(BOOT_SLOTS * 4));
+setEnvironmentData(BOOTED, bootWords.buffer);
+/** This thread's workers not yet seen booted, by thread id. */
+const booting = new Map<number, Worker>();
+process.on("worker", track);
+
+function track(worker: Worker): void {
+  const id = worker.threadId;
+  if (booting.has(id)) return;
+  booting.set(id, worker);
+  worker.once("exit", () => booting.delete(id));
+}
 
 /**
  * The test process's execArgv less `--import tsx`: a worker would inherit it and load tsx for nothing (in
@@ -47,36 +67,26 @@ function withExecArgv(make: (argv: string[]) => Worker): Worker {
 }
 
 const running = new Set<Worker>();
-/** Workers still booting, each with its `booted` word (1 once tsx and the tier are loaded). */
-const booting = new Map<Worker, Int32Array>();
 
 /** Deno and Bun load TypeScript themselves: their workers start at the .ts module. */
 const native = "Deno" in globalThis || "Bun" in globalThis;
 
 /**
- * A worker running the .ts module `file`, with `workerData`. Its boot loads tsx and the tier, then sets its
- * `booted` word (see `booted()`), then imports `file`.
+ * A worker running the .ts module `file`, with `workerData`. Its boot loads tsx and the tier, says it has
+ * booted (see `booted()`), then imports `file`.
  */
 export function startWorker(file: URL, workerData?: unknown): Worker {
-  const word = new Int32Array(new SharedArrayBuffer(4));
   const boot =
-    `const word = require("node:worker_threads").getEnvironmentData(${JSON.stringify(BOOTED)});` +
+    `const { getEnvironmentData, threadId } = require("node:worker_threads");` +
+    `const words = new Int32Array(getEnvironmentData(${JSON.stringify(BOOTED)}));` +
     `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(tier)}); })` +
-    `.then(() => { Atomics.store(word, 0, 1); return import(${JSON.stringify(file.href)}); });`;
-  let worker: Worker;
-  if (native) {
-    worker = new Worker(file, { workerData });
-    Atomics.store(word, 0, 1);
-  } else {
-    setEnvironmentData(BOOTED, word); // copied into this worker as it is made
-    worker = withExecArgv((argv) => new Worker(boot, { eval: true, workerData, execArgv: argv }));
-  }
+    `.then(() => { Atomics.store(words, threadId % ${BOOT_SLOTS}, threadId + 1); return import(${JSON.stringify(file.href)}); });`;
+  const worker = native
+    ? new Worker(file, { workerData })
+    : withExecArgv((argv) => new Worker(boot, { eval: true, workerData, execArgv: argv }));
   running.add(worker);
-  booting.set(worker, word);
-  worker.once("exit", () => {
-    running.delete(worker);
-    booting.delete(worker);
-  });
+  worker.once("exit", () => running.delete(worker));
+  if (!native) track(worker); // now: its "worker" event comes on the next tick
   return worker;
 }
 
@@ -86,11 +96,13 @@ export function startWorker(file: URL, workerData?: unknown): Worker {
  */
 const BOOT_BOUND = 180_000;
 
-/** Resolves once every worker started so far has booted (tsx and the tier loaded) or exited. */
+/** Resolves once every worker this thread started so far has booted (tsx and the tier loaded) or exited. */
 export async function booted(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve)); // the "worker" events of workers just started
   const deadline = performance.now() + BOOT_BOUND;
   for (;;) {
-    for (const [worker, word] of booting) if (Atomics.load(word, 0) === 1) booting.delete(worker);
+    for (const id of booting.keys())
+      if (Atomics.load(bootWords, id % BOOT_SLOTS) === id + 1) booting.delete(id);
     if (booting.size === 0) return;
     if (performance.now() > deadline) throw new Error(`workers did not boot within ${BOOT_BOUND} ms`);
     await sleep(5);
