@@ -4,7 +4,8 @@
  * entry. `runTask` runs one exported function of ./tasks.ts in a fresh worker, handles turned back into live
  * primitives, and resolves what it returns (or rejects with what it throws, rebuilt).
  */
-import { setEnvironmentData, Worker } from "node:worker_threads";
+import * as workerThreads from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { errorFromRecord } from "../../src/api/errors.ts";
 import { isPrimitive, toHandle } from "../../src/threads/handle.ts";
 import { sleep, within } from "../helpers.ts";
@@ -24,10 +25,8 @@ const tier = new URL("../../src/threads/handle.ts", import.meta.url).href;
 const BOOTED = "threadkit-test:booted";
 const BOOT_SLOTS = 4096;
 const bootWords = new Int32Array(new SharedArrayBuffer(BOOT_SLOTS * 4));
-setEnvironmentData(BOOTED, bootWords.buffer);
 /** This thread's workers not yet seen booted, by thread id. */
 const booting = new Map<number, Worker>();
-process.on("worker", track);
 
 function track(worker: Worker): void {
   const id = worker.threadId;
@@ -71,6 +70,12 @@ const running = new Set<Worker>();
 /** Deno and Bun load TypeScript themselves: their workers start at the .ts module. */
 const native = "Deno" in globalThis || "Bun" in globalThis;
 
+// Deno and Bun start workers without a boot script: nothing reports their boots, so none is waited for.
+if (!native) {
+  workerThreads.setEnvironmentData(BOOTED, bootWords.buffer);
+  process.on("worker", track);
+}
+
 /**
  * A worker running the .ts module `file`, with `workerData`. Its boot loads tsx and the tier, says it has
  * booted (see `booted()`), then imports `file`.
@@ -98,7 +103,7 @@ const BOOT_BOUND = 180_000;
 
 /** Resolves once every worker this thread started so far has booted (tsx and the tier loaded) or exited. */
 export async function booted(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve)); // the "worker" events of workers just started
+  await new Promise((resolve) => setTimeout(resolve, 0)); // the "worker" events of workers just started
   const deadline = performance.now() + BOOT_BOUND;
   for (;;) {
     for (const id of booting.keys())
