@@ -4,7 +4,7 @@ import { BrokenBarrierError, RuntimeError } from "../../src/api/errors.ts";
 import type * as api from "../../src/api/primitives.ts";
 import { abortedSignal, isPending, rejectsWith, within } from "../helpers.ts";
 import { barrierRounds, barrierWaitAndCheck, barrierWaitAndReport } from "./bodies/barrier.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 const broken = { code: "ERR_BROKEN_BARRIER" };
 
@@ -19,6 +19,7 @@ function allBroken(promises: Promise<unknown>[]): Promise<Error[]> {
 /** threading.Barrier (cyclic, action, timeouts, abort/reset), plus asyncio's abort rule and async actions. */
 export function barrierContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   /** Starts `n` agents waiting at `barrier`, one after the other, and checks that they all wait. */
   async function arrive(barrier: api.Barrier, n: number): Promise<Promise<number>[]> {
@@ -61,7 +62,7 @@ export function barrierContract(tier: Tier): void {
     it("gives unique indices 0..parties-1 when all parties arrive at once", async () => {
       const barrier = tier.Barrier(6);
       const parties = Array.from({ length: 6 }, () => agents.spawn(barrierWaitAndReport, barrier));
-      // Six workers start at once: a loaded machine takes well over 10 s to start them.
+      // Six agents start at once: the deadline counts once all have begun (see `deadlines`).
       const indices = await within(Promise.all(parties), 60_000);
       assert.deepEqual(
         indices.sort((a, b) => a - b),

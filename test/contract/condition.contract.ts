@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RuntimeError, TimeoutError } from "../../src/api/errors.ts";
 import type * as api from "../../src/api/primitives.ts";
-import { abortedSignal, isPending, rejectsWith, sleep, throwsWith, within } from "../helpers.ts";
+import { abortedSignal, isPending, rejectsWith, sleep, throwsWith } from "../helpers.ts";
 import {
   conditionNotify,
   conditionUseUnheld,
@@ -11,7 +11,7 @@ import {
 } from "./bodies/condition.ts";
 import { holdUntil } from "./bodies/lock.ts";
 import { rlockReleaseLevels, rlockTryOnce } from "./bodies/rlock.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 /**
  * threading.Condition: wait/notify under the lock, exactly-n FIFO wake-ups, no memory of past notifies, the
@@ -20,6 +20,7 @@ import type { Tier } from "./tier.ts";
  */
 export function conditionContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   /** Everything a test needs to start waiters that are provably waiting. */
   function setup(lock?: api.Lock | api.RLock) {

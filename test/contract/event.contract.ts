@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { abortedSignal, isPending, rejectsWith, within } from "../helpers.ts";
+import { abortedSignal, isPending, rejectsWith } from "../helpers.ts";
 import { eventSetWhen, eventWaitAndReport } from "./bodies/event.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 /** threading.Event: a flag with memory, set wakes everyone, plus the contract's options bag and abort. */
 export function eventContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   describe(`Event [${tier.name}]`, () => {
     it("starts unset; set() sets it and clear() clears it, each idempotent", async () => {

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RuntimeError, TimeoutError } from "../../src/api/errors.ts";
-import { abortedSignal, isPending, rejectsWith, throwsWith, within } from "../helpers.ts";
+import { abortedSignal, isPending, rejectsWith, throwsWith } from "../helpers.ts";
 import { acquireAndLog, exclusiveRounds, holdUntil } from "./bodies/lock.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 /** threading.Lock, plus the contract's FIFO hand-off, options bag and scoped use. */
 export function lockContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   describe(`Lock [${tier.name}]`, () => {
     it("starts unlocked; acquire locks it and resolves true; release unlocks it", async () => {

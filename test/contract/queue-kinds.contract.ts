@@ -1,16 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from "../../src/api/errors.ts";
-import { abortedSignal, isPending, rejectsWith, throwsWith, within } from "../helpers.ts";
+import { abortedSignal, isPending, rejectsWith, throwsWith } from "../helpers.ts";
 import { queueGetOne, queueIterate, queuePutOne } from "./bodies/queue.ts";
 import { drainNow } from "./queue.contract.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 type Entry = [number, { job: string }];
 
 /** queue.LifoQueue, queue.PriorityQueue (made stable) and queue.SimpleQueue. */
 export function queueKindsContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   describe(`LifoQueue [${tier.name}]`, () => {
     it("gives back the most recently put item first ([111, 333, 222] -> 222, 333, 111)", async () => {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { QueueEmpty, QueueFull, QueueShutDown, ThreadingError, ValueError } from "../../src/api/errors.ts";
 import type * as api from "../../src/api/primitives.ts";
-import { abortedSignal, isPending, rejectsWith, sleep, throwsWith, within } from "../helpers.ts";
+import { abortedSignal, isPending, rejectsWith, sleep, throwsWith } from "../helpers.ts";
 import { queueConsumeAll, queueGetOne, queueIterate, queueProduce, queuePutOne } from "./bodies/queue.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 /** Gets every item present now, without waiting. */
 export async function drainNow<T>(queue: api.SimpleQueue<T>): Promise<T[]> {
@@ -33,6 +33,7 @@ const FULL = { code: "ERR_QUEUE_FULL" };
 /** queue.Queue (3.13, with shutdown), plus the contract's FIFO hand-off, options bag, abort and iteration. */
 export function queueContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   describe(`Queue [${tier.name}]`, () => {
     describe("basics", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RuntimeError, TimeoutError } from "../../src/api/errors.ts";
-import { abortedSignal, isPending, rejectsWith, sleep, throwsWith, within } from "../helpers.ts";
+import { abortedSignal, isPending, rejectsWith, sleep, throwsWith } from "../helpers.ts";
 import { acquireAndLog, exclusiveRounds } from "./bodies/lock.ts";
 import {
   rlockAcquireWithin,
@@ -10,7 +10,7 @@ import {
   rlockReleaseOnce,
   rlockTryOnce,
 } from "./bodies/rlock.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 /**
  * threading.RLock: owned by one agent (thread), reentrant for it, released level by level and only by it;
@@ -18,6 +18,7 @@ import type { Tier } from "./tier.ts";
  */
 export function rlockContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   /** Starts an agent that holds `lock` at `depth` until the returned `letGo` is set. */
   async function heldByAgent(lock: ReturnType<Tier["RLock"]>, depth = 1) {

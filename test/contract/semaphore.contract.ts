@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TimeoutError, ValueError } from "../../src/api/errors.ts";
 import type * as api from "../../src/api/primitives.ts";
-import { abortedSignal, isPending, rejectsWith, sleep, throwsWith, within } from "../helpers.ts";
+import { abortedSignal, isPending, rejectsWith, sleep, throwsWith } from "../helpers.ts";
 import { semaphoreAcquireAndLog, semaphoreBoundedRounds } from "./bodies/semaphore.ts";
-import type { Tier } from "./tier.ts";
+import { deadlines, type Tier } from "./tier.ts";
 
 /**
  * threading.Semaphore and BoundedSemaphore: a counter of permits, release(n), the bounded over-release check;
@@ -12,6 +12,7 @@ import type { Tier } from "./tier.ts";
  */
 export function semaphoreContract(tier: Tier): void {
   const { agents } = tier;
+  const within = deadlines(agents);
 
   async function drain(log: api.SimpleQueue<string>): Promise<string[]> {
     const items = [];

@@ -8,6 +8,7 @@
 
 import type { BarrierOptions, PriorityQueueOptions } from "../../src/api/options.ts";
 import type * as api from "../../src/api/primitives.ts";
+import { within } from "../helpers.ts";
 
 export interface Tier {
   name: string;
@@ -37,4 +38,25 @@ export interface Agents {
    * can be asserted. For tasks, a few turns of the event loop; across threads, a generous pause.
    */
   settle(): Promise<void>;
+  /**
+   * Resolves once every agent spawned so far has begun its body (or ended). Absent where agents begin at once
+   * (tasks). See `deadlines`.
+   */
+  started?(): Promise<void>;
 }
+
+/**
+ * `within` (../helpers.ts) for a suite's agents: its deadline counts from the moment every agent spawned so
+ * far has begun its body (or from the call, if `promise` settles first). A deadline only catches a hang, so a
+ * machine slow to start workers or processes must delay a check, never fail it.
+ */
+export function deadlines(agents: Agents): typeof within {
+  const started = agents.started?.bind(agents);
+  if (started === undefined) return within;
+  return async <T>(promise: Promise<T>, ms?: number, what?: string): Promise<T> => {
+    await Promise.race([started(), promise.then(ignore, ignore)]);
+    return within(promise, ms, what);
+  };
+}
+
+function ignore(): void {}

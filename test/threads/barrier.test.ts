@@ -4,10 +4,10 @@ import { BrokenBarrierError } from "../../src/api/errors.ts";
 import { Barrier, MAX_PARTIES } from "../../src/threads/barrier.ts";
 import { fromHandle, toHandle } from "../../src/threads/handle.ts";
 import { Lock } from "../../src/threads/lock.ts";
-import { abortedSignal, rejectsWith, within } from "../helpers.ts";
+import { abortedSignal, rejectsWith } from "../helpers.ts";
 import type { BarrierTasks } from "./barrier-worker.ts";
-import { runIn, startWorker, terminateAll, wire } from "./spawn.ts";
-import { queuedOn } from "./util.ts";
+import { runIn, startWorker, terminateAll, wire, withinBooted } from "./spawn.ts";
+import { queuedOn, until } from "./util.ts";
 
 after(terminateAll);
 
@@ -30,7 +30,7 @@ function killable<K extends keyof BarrierTasks>(name: K, ...args: Parameters<Bar
   const exited = new Promise((resolve) => worker.once("exit", resolve));
   const kill = async () => {
     await worker.terminate();
-    await within(exited);
+    await withinBooted(exited);
   };
   return { worker, kill };
 }
@@ -53,7 +53,7 @@ describe("threads Barrier", () => {
     const barrier = new Barrier(4);
     const arrived = counters(rounds);
     const modes = ["sync", "async", "sync", "async"] as const;
-    const results = await within(
+    const results = await withinBooted(
       Promise.all(modes.map((mode) => run("rounds", barrier, rounds, mode, arrived))),
       120_000,
     );
@@ -80,7 +80,7 @@ describe("threads Barrier", () => {
       }
       return { indices, early };
     })();
-    assertRounds(await within(Promise.all([main, ...workers]), 120_000), rounds);
+    assertRounds(await withinBooted(Promise.all([main, ...workers]), 120_000), rounds);
   });
 
   it("an action with no party on its home object runs on the home thread, once a round, before anyone passes", async () => {
@@ -95,7 +95,7 @@ describe("threads Barrier", () => {
     });
     const arrived = counters(rounds);
     const modes = ["sync", "async", "sync"] as const;
-    const results = await within(
+    const results = await withinBooted(
       Promise.all(modes.map((mode) => run("rounds", barrier, rounds, mode, arrived, acted))),
       120_000,
     );
@@ -113,7 +113,7 @@ describe("threads Barrier", () => {
       },
     });
     const arrived = counters(5);
-    const results = await within(
+    const results = await withinBooted(
       Promise.all([
         run("rounds", barrier, 5, "sync", arrived, acted),
         run("rounds", barrier, 5, "async", arrived, acted),
@@ -131,9 +131,9 @@ describe("threads Barrier", () => {
       },
     });
     const worker = run("arriveAfter", barrier, 1, "sync"); // arrives once the main thread's ticket is queued
-    assert.equal(barrier.waitSync({ timeout: 30_000 }), 0);
+    assert.equal(barrier.waitSync({ timeout: 240_000 }), 0); // only a hang: the worker starts within it
     assert.equal(runs, 1);
-    assert.equal(await within(worker), 1);
+    assert.equal(await withinBooted(worker), 1);
     assert.equal(barrier.broken, false);
   });
 
@@ -142,7 +142,7 @@ describe("threads Barrier", () => {
     const worker = run("once", barrier, "async");
     await queuedOn(barrier, 1);
     assert.throws(() => barrier.waitSync({ timeout: 30_000 }), TypeError);
-    assert.deepEqual(await within(worker), { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
+    assert.deepEqual(await withinBooted(worker), { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
     assert.equal(barrier.broken, true);
   });
 
@@ -155,8 +155,12 @@ describe("threads Barrier", () => {
     });
     const home = barrier.wait(); // first: the worker will be the last arrival
     const worker = run("onceAfter", barrier, 1, "sync");
-    await within(rejectsWith(home, BrokenBarrierError, broken), 60_000);
-    assert.deepEqual(await within(worker, 60_000), { name: "RangeError", code: undefined, message: "boom" });
+    await withinBooted(rejectsWith(home, BrokenBarrierError, broken), 60_000);
+    assert.deepEqual(await withinBooted(worker, 60_000), {
+      name: "RangeError",
+      code: undefined,
+      message: "boom",
+    });
     assert.equal(barrier.broken, true);
   });
 
@@ -173,9 +177,9 @@ describe("threads Barrier", () => {
       });
       const first = [run("once", barrier, "sync"), run("once", barrier, "async")];
       const last = run("onceAfter", barrier, 2, mode);
-      for (const outcome of await within(Promise.all(first), 60_000))
+      for (const outcome of await withinBooted(Promise.all(first), 60_000))
         assert.deepEqual(outcome, { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
-      assert.deepEqual(await within(last, 60_000), {
+      assert.deepEqual(await withinBooted(last, 60_000), {
         name: "Error",
         code: "E_ROUND",
         message: "boom in the listener",
@@ -195,8 +199,8 @@ describe("threads Barrier", () => {
     const home = barrier.wait(); // the home party: it runs the action (rule 2)
     await queuedOn(barrier, 1);
     const other = fromHandle(toHandle(barrier)).wait(); // no action: the last arrival
-    await within(rejectsWith(home, BrokenBarrierError, broken), 60_000);
-    assert.equal(await within(rejectsWith(other, Error)), boom);
+    await withinBooted(rejectsWith(home, BrokenBarrierError, broken), 60_000);
+    assert.equal(await withinBooted(rejectsWith(other, Error)), boom);
   });
 
   it("a Barrier made from a handle has no action, even on the home thread: the home object's listener runs it", async () => {
@@ -209,14 +213,14 @@ describe("threads Barrier", () => {
     const other = fromHandle(toHandle(home));
     assert.notEqual(other, home);
     const worker = run("arriveAfter", home, 1, "sync");
-    assert.equal(await within(other.wait()), 0);
-    assert.equal(await within(worker), 1);
+    assert.equal(await withinBooted(other.wait()), 0);
+    assert.equal(await withinBooted(worker), 1);
     assert.equal(runs, 1);
   });
 
   it("the default timeout is shared: a worker's wait without a timeout breaks the barrier after it", async () => {
     const barrier = new Barrier(2, { timeout: 50 });
-    assert.deepEqual(await within(run("once", barrier, "sync")), {
+    assert.deepEqual(await withinBooted(run("once", barrier, "sync")), {
       name: "BrokenBarrierError",
       code: "ERR_BROKEN_BARRIER",
     });
@@ -228,8 +232,8 @@ describe("threads Barrier", () => {
     const barrier = new Barrier(3);
     const main = barrier.wait();
     const worker = run("once", barrier, "sync", 50);
-    await within(rejectsWith(main, BrokenBarrierError, broken));
-    assert.deepEqual(await within(worker), { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
+    await withinBooted(rejectsWith(main, BrokenBarrierError, broken));
+    assert.deepEqual(await withinBooted(worker), { name: "BrokenBarrierError", code: "ERR_BROKEN_BARRIER" });
     barrier.reset();
     assert.equal(barrier.broken, false);
   });
@@ -251,8 +255,8 @@ describe("threads Barrier", () => {
     assert.equal(runs, 1);
     await kill(); // a party of the round, waiting for the action's outcome
     open();
-    assert.equal(await within(mine), 1);
-    const next = await within(
+    assert.equal(await withinBooted(mine), 1);
+    const next = await withinBooted(
       Promise.all([barrier.wait({ timeout: 15_000 }), barrier.wait({ timeout: 15_000 })]),
     );
     assert.deepEqual(next.sort(), [0, 1], "the drain ended without the dead party");
@@ -265,9 +269,13 @@ describe("threads Barrier", () => {
     const { kill } = killable("waitThenBlock", barrier);
     await queuedOn(barrier, 1);
     const first = Array.from({ length: 63 }, () => barrier.wait({ timeout: 20_000 }));
-    assert.equal((await within(Promise.all(first))).length, 63, "the round passes; the worker's grant waits");
+    assert.equal(
+      (await withinBooted(Promise.all(first))).length,
+      63,
+      "the round passes; the worker's grant waits",
+    );
     await kill();
-    const second = await within(
+    const second = await withinBooted(
       Promise.all(Array.from({ length: 64 }, () => barrier.wait({ timeout: 20_000 }))),
       25_000,
     );
@@ -281,7 +289,7 @@ describe("threads Barrier", () => {
   it("a round whose action's runner dies in the action fails: the other parties get BrokenBarrierError", async () => {
     const inAction = counters(1);
     const { worker, kill } = killable("homeThatHangs", inAction);
-    const handle = await within(
+    const handle = await withinBooted(
       new Promise<ReturnType<typeof toHandle>>((resolve) =>
         worker.on("message", (m: { handle?: ReturnType<typeof toHandle> }) => m.handle && resolve(m.handle)),
       ),
@@ -290,13 +298,9 @@ describe("threads Barrier", () => {
     await queuedOn(barrier, 1);
     const mine = barrier.wait(); // no timeout: only the runner's death can end this wait
     mine.catch(() => {}); // it may reject before kill() below has seen the exit: handled now, checked below
-    const deadline = performance.now() + 20_000;
-    while (Atomics.load(inAction, 0) === 0) {
-      assert.ok(performance.now() < deadline, "the home party runs the action");
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+    await until(() => Atomics.load(inAction, 0) !== 0, "the home party runs the action");
     await kill();
-    await within(rejectsWith(mine, BrokenBarrierError, broken), 20_000);
+    await withinBooted(rejectsWith(mine, BrokenBarrierError, broken), 20_000);
     assert.equal(barrier.broken, true);
   });
 
@@ -313,7 +317,7 @@ describe("threads Barrier", () => {
     ];
     for (const [opts, Class] of bad) {
       assert.throws(() => barrier.waitSync(opts as never), Class);
-      assert.deepEqual(await within(run("badSync", barrier, opts)), { name: Class.name, queued: 0 });
+      assert.deepEqual(await withinBooted(run("badSync", barrier, opts)), { name: Class.name, queued: 0 });
     }
     const reason = new Error("already");
     assert.throws(

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { Worker } from "node:worker_threads";
-import { within } from "../helpers.ts";
-import { startWorker, terminateAll } from "./spawn.ts";
+import { startWorker, terminateAll, withinBooted } from "./spawn.ts";
 
 after(terminateAll);
 
@@ -30,9 +29,9 @@ describe("threads: a parent blocked on what its terminated worker held", () => {
     const parent = startWorker(new URL("./blocked-parent-worker.ts", import.meta.url));
     const released = next<boolean>(parent, "released");
     const got = next<boolean>(parent, "got");
-    assert.equal(await within(released, 20_000, "the release"), true);
+    assert.equal(await withinBooted(released, 20_000, "the release"), true);
     assert.equal(
-      await within(got, 20_000, "the acquire"),
+      await withinBooted(got, 20_000, "the acquire"),
       true,
       "the released permit was handed to the waiter",
     );

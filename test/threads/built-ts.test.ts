@@ -20,7 +20,7 @@ describe("the built threads tier with a TypeScript target", () => {
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
       (resolve) => {
         const args = ["--expose-gc", "--import", "tsx", "--no-warnings", child];
-        execFile(process.execPath, args, { timeout: 60_000 }, (error, stdout, stderr) =>
+        execFile(process.execPath, args, { timeout: 180_000 }, (error, stdout, stderr) =>
           resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       },

@@ -6,9 +6,9 @@ import { fromHandle, toHandle } from "../../src/threads/handle.ts";
 import { allocate, COND_PENDING, Kind, OVERFLOW } from "../../src/threads/layout.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
-import { rejectsWith, sleep, throwsWith, within } from "../helpers.ts";
-import { runTask, terminateAll } from "./spawn.ts";
-import { queuedOn } from "./util.ts";
+import { rejectsWith, throwsWith } from "../helpers.ts";
+import { runTask, terminateAll, withinBooted } from "./spawn.ts";
+import { queuedOn, until } from "./util.ts";
 
 after(terminateAll);
 
@@ -26,7 +26,7 @@ describe("threads Condition", () => {
         cond.release();
       }
     })();
-    await within(Promise.all([worker, main]), 60_000);
+    await withinBooted(Promise.all([worker, main]), 60_000);
     assert.equal(Atomics.load(turn, 0), 0);
   });
 
@@ -37,7 +37,7 @@ describe("threads Condition", () => {
       runTask("pingPong", cond, turn, 5_000, 0, "async"),
       runTask("pingPong", cond, turn, 5_000, 1, "sync"),
     ];
-    assert.deepEqual(await within(Promise.all(both), 60_000), [5_000, 5_000]);
+    assert.deepEqual(await withinBooted(Promise.all(both), 60_000), [5_000, 5_000]);
   });
 
   it("notify(n) wakes exactly n waiters, longest first; notifyAll the rest; RLock depth restored", async () => {
@@ -56,14 +56,14 @@ describe("threads Condition", () => {
     cond.notify(2);
     assert.equal(cond._core.size, 1, "exactly two tickets were taken out");
     cond.release();
-    const [first, second] = await within(Promise.all(waits.slice(0, 2)));
+    const [first, second] = await withinBooted(Promise.all(waits.slice(0, 2)));
     assert.deepEqual(first, { notified: true, levels: 1 });
     assert.deepEqual(second, { notified: true, levels: 2 });
     assert.equal(cond._core.size, 1, "the third still waits");
     cond.acquireSync();
     cond.notifyAll();
     cond.release();
-    assert.deepEqual(await within(waits[2]!), { notified: true, levels: 3 });
+    assert.deepEqual(await withinBooted(waits[2]!), { notified: true, levels: 3 });
     assert.equal(lock.locked(), false);
   });
 
@@ -80,13 +80,19 @@ describe("threads Condition", () => {
     assert.equal(cond._core.size, 1);
     cond.notify();
     cond.release();
-    assert.deepEqual(await within(waiter), { notified: true, levels: 1 });
+    assert.deepEqual(await withinBooted(waiter), { notified: true, levels: 1 });
   });
 
   it("wait times out with false and the lock held again, leaving no ticket behind", async () => {
     const cond = new Condition();
-    assert.deepEqual(await within(runTask("condWait", cond, "sync", 2, 30)), { notified: false, levels: 2 });
-    assert.deepEqual(await within(runTask("condWait", cond, "async", 1, 30)), { notified: false, levels: 1 });
+    assert.deepEqual(await withinBooted(runTask("condWait", cond, "sync", 2, 30)), {
+      notified: false,
+      levels: 2,
+    });
+    assert.deepEqual(await withinBooted(runTask("condWait", cond, "async", 1, 30)), {
+      notified: false,
+      levels: 1,
+    });
     await cond.acquire();
     assert.equal(await cond.wait({ timeout: 10 }), false);
     assert.equal(cond.waitSync({ timeout: 0 }), false);
@@ -135,7 +141,7 @@ describe("threads Condition", () => {
       };
       lock.acquireSync();
       if (mode === "async") {
-        await rejectsWith(within(cond.wait({ timeout: 5_000 })), RuntimeError, {
+        await rejectsWith(withinBooted(cond.wait({ timeout: 5_000 })), RuntimeError, {
           message: "release unlocked lock",
         });
       } else {
@@ -152,7 +158,7 @@ describe("threads Condition", () => {
       await cond.acquire();
       cond.notify();
       cond.release();
-      assert.deepEqual(await within(waiter, 20_000), { notified: true, levels: 1 });
+      assert.deepEqual(await withinBooted(waiter, 20_000), { notified: true, levels: 1 });
     }
   });
 
@@ -161,18 +167,22 @@ describe("threads Condition", () => {
     const cond = Condition._attach(allocate(Kind.Condition, 2).buffer as SharedArrayBuffer, lock);
     const i32 = cond._core.i32;
     const overflowing = () => Atomics.load(i32, OVERFLOW);
-    /** Six waiters (two with cells, four without), each with a deadline; resolves how many were notified. */
+    /**
+     * Six waiters (two with cells, four without), each with a deadline; resolves how many were notified.
+     * Every wait begins once the workers are up, within a few ms of the others: so the notifies, made as soon
+     * as all six are counted, come long before any deadline, however long the workers took to start.
+     */
     const round = async (notifies: number[]): Promise<number> => {
-      const local = Array.from({ length: 3 }, () => cond.run(() => cond.wait({ timeout: 4_000 })));
-      const remote = Array.from({ length: 3 }, () => runTask("condWait", cond, "sync", 1, 4_000));
-      const deadline = performance.now() + 20_000;
-      while (cond._core.size + overflowing() < 6) {
-        assert.ok(performance.now() < deadline, "six waiters did not queue");
-        await sleep(2);
-      }
+      const gate = new Int32Array(new SharedArrayBuffer(8));
+      const remote = Array.from({ length: 3 }, () => runTask("condWaitOnGo", cond, "sync", 1, 6_000, gate));
+      await until(() => Atomics.load(gate, 0) === 3, "three workers ready");
+      const local = Array.from({ length: 3 }, () => cond.run(() => cond.wait({ timeout: 6_000 })));
+      Atomics.store(gate, 1, 1);
+      Atomics.notify(gate, 1);
+      await until(() => cond._core.size + overflowing() >= 6, "six waiters did not queue");
       assert.equal(cond._core.size, 2, "two hold cells");
       for (const n of notifies) await cond.run(() => cond.notify(n));
-      const results = await within(
+      const results = await withinBooted(
         Promise.all([...local, ...remote.map(async (r) => (await r).notified)]),
         30_000,
       );
@@ -183,6 +193,45 @@ describe("threads Condition", () => {
     };
     assert.equal(await round([1]), 1, "notify(1) with every waiter: one woken (no spurious wake-up)");
     assert.equal(await round([1, 3]), 4, "two notifies reach past the cells: exactly 1 + 3 woken");
+  });
+
+  it("beyond its cells: a worker waiter handed the lock ahead of a main-thread waiter hands it on once, and each holds it alone", async () => {
+    // Two waiters without a cell are notified together and queue for the lock, the worker's first: the worker
+    // gets it, lets go once (handing it to the main thread's waiter) and must not let go a second time.
+    const lock = new Lock();
+    const cond = Condition._attach(allocate(Kind.Condition, 1).buffer as SharedArrayBuffer, lock);
+    const i32 = cond._core.i32;
+    const first = cond.run(() => cond.wait()); // holds the only cell
+    const remote = runTask("condWait", cond, "sync");
+    // Counted while it still holds the lock: once it has let go, this thread's next waiter takes the lock at once.
+    await until(
+      () => Atomics.load(i32, OVERFLOW) === 1 && !lock.locked(),
+      "the worker waits without a cell, the lock let go",
+    );
+    const local = cond.run(async () => {
+      const notified = await cond.wait();
+      // Holding the lock until the worker's task has returned: whatever it let go of is seen here.
+      const worker = await withinBooted(remote, 30_000);
+      return { notified, worker, holds: lock.locked() };
+    });
+    assert.equal(Atomics.load(i32, OVERFLOW), 2);
+    await cond.acquire();
+    cond.notify(3); // the cell's waiter onto the lock's FIFO; one owed notify to each waiter without a cell
+    // The main thread's waiter can only look once this thread yields: the worker queues for the lock first.
+    const deadline = performance.now() + 30_000;
+    while (lock._core.size < 2)
+      assert.ok(performance.now() < deadline, "the worker did not queue for the lock");
+    await until(() => lock._core.size === 3, "the main thread's waiter did not queue for the lock");
+    cond.release();
+    assert.equal(await withinBooted(first, 30_000), true);
+    assert.deepEqual(await withinBooted(local, 30_000), {
+      notified: true,
+      worker: { notified: true, levels: 1 },
+      holds: true,
+    });
+    assert.equal(Atomics.load(i32, OVERFLOW), 0);
+    assert.equal(Atomics.load(i32, COND_PENDING), 0);
+    assert.equal(lock.locked(), false);
   });
 
   it("beyond its cells: a timeout or an abort leaves without a notify; an RLock waiter comes back at its depth", async () => {
@@ -203,12 +252,12 @@ describe("threads Condition", () => {
     const reason = new Error("stop");
     controller.abort(reason);
     cond.release();
-    assert.deepEqual(await within(second), { e: reason, depth: 2 });
+    assert.deepEqual(await withinBooted(second), { e: reason, depth: 2 });
     cond.release();
     cond.release();
     assert.equal(Atomics.load(i32, OVERFLOW), 0);
     await cond.run(() => cond.notify(5));
-    assert.equal(await within(first), true);
+    assert.equal(await withinBooted(first), true);
     cond.release();
     assert.equal(cond.locked(), false);
   });
@@ -222,9 +271,9 @@ describe("threads Condition", () => {
     await cond.acquire(); // depth 3, no cell
     const second = cond.wait({ timeout: 10_000 }).then((v) => ({ v, depth: cond._lock._depth() }));
     await cond.run(() => cond.notify(2));
-    assert.equal(await within(first), true);
+    assert.equal(await withinBooted(first), true);
     cond.release();
-    assert.deepEqual(await within(second), { v: true, depth: 3 });
+    assert.deepEqual(await withinBooted(second), { v: true, depth: 3 });
     for (let i = 0; i < 3; i++) cond.release();
     assert.equal(cond.locked(), false);
   });

@@ -12,9 +12,8 @@ import { isDead } from "../../src/threads/liveness.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { Semaphore } from "../../src/threads/semaphore.ts";
-import { sleep, within } from "../helpers.ts";
-import { runIn, startWorker, terminateAll } from "./spawn.ts";
-import { queuedOn } from "./util.ts";
+import { runIn, startWorker, terminateAll, withinBooted } from "./spawn.ts";
+import { queuedOn, until } from "./util.ts";
 
 after(terminateAll);
 
@@ -23,14 +22,6 @@ const kinds: [string, () => Lock | RLock | Semaphore][] = [
   ["RLock", () => new RLock()],
   ["Semaphore", () => new Semaphore(1)],
 ];
-
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(2);
-  }
-}
 
 /** An acquire that inherited from a dead thread holds what it got. */
 function died(e: unknown): boolean {
@@ -53,11 +44,11 @@ describe("threads: cells granted to waiters that died before collecting them com
       await until(() => Atomics.load(flag, 0) === 1, "the heir queued");
       p.release(); // to the heir's first cell; it passes it on to its next, and so on
       await until(() => Atomics.load(flag, 0) === 2, "every cell granted");
-      await within(heir.terminate(), 20_000, "terminate");
+      await withinBooted(heir.terminate(), 20_000, "terminate");
       await until(() => isDead(owner), "the death is recorded");
       for (let k = 0; k < CAPACITY; k++) assert.equal(Atomics.load(i32, HEADER + k * CELL), GRANTED);
       // The dead heir holds it: the next acquirer recovers it.
-      assert.equal(await within(p.acquire({ timeout: 20_000 }).catch(died), 30_000), true);
+      assert.equal(await withinBooted(p.acquire({ timeout: 20_000 }).catch(died), 30_000), true);
       // A worker's acquireSync (it reports `ok`: whether it got it, then gives it back).
       const waiter = runIn<boolean>(new URL("./owner-died-worker.ts", import.meta.url), {
         role: "waiter",
@@ -66,8 +57,8 @@ describe("threads: cells granted to waiters that died before collecting them com
       });
       await queuedOn(p, 1); // it found a cell
       p.release();
-      assert.equal(await within(waiter, 30_000), true, "the waiter got it");
-      assert.equal(await within(p.acquire({ timeout: 5_000 })), true, "free again");
+      assert.equal(await withinBooted(waiter, 30_000), true, "the waiter got it");
+      assert.equal(await withinBooted(p.acquire({ timeout: 5_000 })), true, "free again");
       p.release();
     });
   }

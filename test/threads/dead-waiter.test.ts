@@ -11,8 +11,8 @@ import { toHandle } from "../../src/threads/handle.ts";
 import { HEAD, Q_HAND_FREE, QUEUED, STATE } from "../../src/threads/layout.ts";
 import { isDead } from "../../src/threads/liveness.ts";
 import { Queue } from "../../src/threads/queue.ts";
-import { sleep, within } from "../helpers.ts";
-import { runIn, startWorker, terminateAll, wire } from "./spawn.ts";
+import { sleep } from "../helpers.ts";
+import { runIn, startWorker, terminateAll, wire, withinBooted } from "./spawn.ts";
 import { queuedOn } from "./util.ts";
 
 after(terminateAll);
@@ -31,8 +31,8 @@ async function parkedThenKilled(
   const owner = worker.threadId + 1; // read now: a worker's threadId reads -1 once it has exited
   const exited = new Promise((resolve) => worker.once("exit", resolve));
   await queuedOn(queued, before + 1);
-  await within(worker.terminate(), 20_000, "terminate");
-  await within(exited, 20_000, "the worker's exit");
+  await withinBooted(worker.terminate(), 20_000, "terminate");
+  await withinBooted(exited, 20_000, "the worker's exit");
   await eventually(() => isDead(owner), "the death is recorded");
   return worker;
 }
@@ -53,9 +53,9 @@ describe("threads: nothing is handed to a waiter whose thread died", () => {
     q.putNowait("precious");
     assert.equal(q.qsize(), 1, "not handed to the dead getter");
     assert.equal(Atomics.load(q._gets.i32, STATE) & QUEUED, 0, "nobody waits: puts take the fast path again");
-    assert.equal(await within(q.get({ timeout: 5_000 })), "precious");
+    assert.equal(await withinBooted(q.get({ timeout: 5_000 })), "precious");
     q.taskDone();
-    assert.equal(await within(q.join({ timeout: 5_000 })), true);
+    assert.equal(await withinBooted(q.join({ timeout: 5_000 })), true);
   });
 
   it("Queue: the item of a putter whose worker died is dropped with it, not put, and its storage is freed", async () => {
@@ -84,8 +84,8 @@ describe("threads: nothing is handed to a waiter whose thread died", () => {
       name: "arriveAfter",
       args: [wire(barrier), 1, "async"],
     });
-    const mine = barrier.wait({ timeout: 20_000 });
-    const indices = await within(Promise.all([mine, other]), 30_000);
+    const mine = barrier.wait({ timeout: 240_000 }); // only a hang: the other party's start-up comes within it
+    const indices = await withinBooted(Promise.all([mine, other]), 30_000);
     assert.deepEqual([...indices].sort(), [0, 1], "two live parties made the round");
     assert.equal(barrier.broken, false);
     assert.equal(barrier.nWaiting, 0);
@@ -95,7 +95,7 @@ describe("threads: nothing is handed to a waiter whose thread died", () => {
     const barrier = new Barrier(2);
     await parkedThenKilled("barrier", barrier);
     await eventually(() => barrier.nWaiting === 0, "nWaiting drops");
-    await assert.rejects(within(barrier.wait({ timeout: 200 })), { code: "ERR_BROKEN_BARRIER" });
+    await assert.rejects(withinBooted(barrier.wait({ timeout: 200 })), { code: "ERR_BROKEN_BARRIER" });
     assert.equal(barrier.broken, true);
   });
 });

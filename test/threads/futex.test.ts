@@ -22,8 +22,7 @@ import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { pendingWaits } from "../../src/threads/runtime.ts";
 import { BoundedSemaphore, Semaphore } from "../../src/threads/semaphore.ts";
-import { within } from "../helpers.ts";
-import { runTask, terminateAll } from "./spawn.ts";
+import { runTask, terminateAll, withinBooted } from "./spawn.ts";
 
 after(terminateAll);
 
@@ -35,7 +34,7 @@ function allCellsFree(i32: Int32Array): boolean {
 describe("threads core (futex.ts)", () => {
   it("uncontended acquire/release/set/wait never touch the waiter FIFO or its guard", async () => {
     const ok = runTask("uncontendedWithoutGuard", new Lock(), new RLock(), new Semaphore(1), new Event());
-    assert.equal(await within(ok, 30_000), true);
+    assert.equal(await withinBooted(ok, 30_000), true);
   });
 
   it("every pending async wait holds the process, and gives it back when granted, timed out or aborted", async () => {
@@ -52,7 +51,7 @@ describe("threads core (futex.ts)", () => {
     await assert.rejects(aborted);
     assert.equal(pendingWaits(), 1);
     lock.release();
-    assert.equal(await within(granted), true);
+    assert.equal(await withinBooted(granted), true);
     assert.equal(pendingWaits(), 0);
     lock.release();
   });
@@ -69,7 +68,7 @@ describe("threads core (futex.ts)", () => {
     await assert.rejects(waits[2]!);
     assert.equal(Atomics.load(i32, STATE), QUEUED, "one still waits");
     sem.release(3);
-    assert.equal(await within(waits[0]!), true);
+    assert.equal(await withinBooted(waits[0]!), true);
     assert.equal(Atomics.load(i32, STATE), 2, "the two permits nobody waited for are kept, QUEUED cleared");
     assert.equal(allCellsFree(i32), true);
   });
@@ -113,9 +112,9 @@ describe("threads core (futex.ts)", () => {
         await new Promise((r) => setTimeout(r, 1));
       }
     };
-    await within(asleep(), 10_000, "the worker marking its cell SLEEPING");
+    await withinBooted(asleep(), 10_000, "the worker marking its cell SLEEPING");
     lock.release();
-    assert.equal(await within(got, 10_000), true);
+    assert.equal(await withinBooted(got, 10_000), true);
     assert.equal(lock.locked(), false);
   });
 

@@ -17,19 +17,10 @@ import { Lock } from "../../src/threads/lock.ts";
 import { Queue } from "../../src/threads/queue.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { Semaphore } from "../../src/threads/semaphore.ts";
-import { sleep, within } from "../helpers.ts";
-import { runIn, startWorker, terminateAll, wire } from "./spawn.ts";
-import { queuedOn } from "./util.ts";
+import { runIn, startWorker, terminateAll, wire, withinBooted } from "./spawn.ts";
+import { queuedOn, until } from "./util.ts";
 
 after(terminateAll);
-
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(2);
-  }
-}
 
 /**
  * Runs `waiter` (which queues one waiter on `core`) against a worker that, holding the primitive if `hold`,
@@ -56,9 +47,9 @@ async function cutShort<T>(
   Atomics.store(flag, 0, 2);
   Atomics.notify(flag, 0);
   await until(() => Atomics.load(flag, 0) === 3, "the worker took the waiter off the FIFO");
-  await within(worker.terminate(), 20_000, "terminate");
+  await withinBooted(worker.terminate(), 20_000, "terminate");
   await until(() => isDead(owner), "the death is recorded");
-  return { waiting: within(waiting, 20_000, "the waiter") };
+  return { waiting: withinBooted(waiting, 20_000, "the waiter") };
 }
 
 /** The waiter's outcome of `cutShort`. */
@@ -73,7 +64,7 @@ describe("threads: a death inside GUARD leaves no waiter unlinked and never gran
     assert.equal(lock.locked(), true);
     lock.release();
     assert.equal(lock.locked(), false);
-    assert.equal(await within(lock.acquire({ timeout: 5_000 })), true, "an ordinary lock again");
+    assert.equal(await withinBooted(lock.acquire({ timeout: 5_000 })), true, "an ordinary lock again");
     lock.release();
   });
 
@@ -137,7 +128,7 @@ describe("threads: a death inside GUARD leaves no waiter unlinked and never gran
     const { waiting } = await cutShort(barrier, barrier._core, party);
     const core = barrier._core;
     await until(() => core.size === 1 && Atomics.load(core.i32, GUARD) === 0, "the party put back");
-    const second = await within(barrier.wait({ timeout: 20_000 }), 20_000);
+    const second = await withinBooted(barrier.wait({ timeout: 20_000 }), 20_000);
     assert.deepEqual([(await waiting).index, second].sort(), [0, 1]);
   });
 });

@@ -10,7 +10,7 @@ function run(...args: string[]): Promise<{ code: number | null; stdout: string; 
     execFile(
       process.execPath,
       ["--import", "tsx", child, ...args],
-      { timeout: 30_000 },
+      { timeout: 180_000 }, // only a hang: a loaded machine can take long to start a process and its worker
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
       },

@@ -21,8 +21,9 @@ import { Lock } from "../../src/threads/lock.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { Semaphore } from "../../src/threads/semaphore.ts";
-import { sleep, within } from "../helpers.ts";
-import { startWorker, terminateAll } from "./spawn.ts";
+import { sleep } from "../helpers.ts";
+import { startWorker, terminateAll, withinBooted } from "./spawn.ts";
+import { until } from "./util.ts";
 
 after(terminateAll);
 
@@ -109,7 +110,7 @@ async function churn(kind: string, p: Made, seed: number, items: Int32Array, log
           void worker.terminate();
         }
       }
-      await within(exits[w]!, 20_000, "the victim's exit");
+      await withinBooted(exits[w]!, 20_000, "the victim's exit");
       const deadline = performance.now() + 20_000;
       while (!isDead(owner)) {
         assert.ok(performance.now() < deadline, "the death is recorded");
@@ -118,11 +119,11 @@ async function churn(kind: string, p: Made, seed: number, items: Int32Array, log
       spawn(w);
       // No hang: the workers go on (a few operations within a generous deadline).
       const ops = Atomics.load(log, OPS);
-      const until = performance.now() + 30_000;
-      while (Atomics.load(log, OPS) < ops + 3) {
-        assert.ok(performance.now() < until, `seed ${seed}: no progress after kill ${k} (a hang)`);
-        await sleep(5);
-      }
+      await until(
+        () => Atomics.load(log, OPS) >= ops + 3,
+        `seed ${seed}: no progress after kill ${k} (a hang)`,
+        30_000,
+      );
     }
   } finally {
     clearInterval(setter);
@@ -137,7 +138,7 @@ async function churn(kind: string, p: Made, seed: number, items: Int32Array, log
 /** Acquires, counting an OwnerDiedError (it holds what it inherited) as acquired. */
 async function acquired(p: Lock | RLock | Semaphore, timeout = 15_000): Promise<boolean> {
   try {
-    return await within(p.acquire({ timeout }), timeout + 5_000);
+    return await withinBooted(p.acquire({ timeout }), timeout + 5_000);
   } catch (e) {
     if (e instanceof OwnerDiedError) return true;
     throw e;
@@ -194,7 +195,7 @@ describe(`threads: workers killed at random (KILLS=${KILLS} per primitive, SEED=
         p.clear();
         const waiting = p.wait({ timeout: 15_000 });
         p.set();
-        assert.equal(await within(waiting, 20_000), true);
+        assert.equal(await withinBooted(waiting, 20_000), true);
         noStranded(p._core.i32);
       } else if (p instanceof Condition) {
         assert.equal(await acquired(p._lock), true, `seed ${seed}: the lock is free`);
@@ -203,7 +204,10 @@ describe(`threads: workers killed at random (KILLS=${KILLS} per primitive, SEED=
         noStranded(p._core.i32);
       } else if (p instanceof Barrier) {
         p.reset();
-        const indices = await within(Promise.all([0, 1, 2].map(() => p.wait({ timeout: 15_000 }))), 20_000);
+        const indices = await withinBooted(
+          Promise.all([0, 1, 2].map(() => p.wait({ timeout: 15_000 }))),
+          20_000,
+        );
         assert.deepEqual(indices.sort(), [0, 1, 2], `seed ${seed}: a fresh round forms`);
         noStranded(p._core.i32);
       } else {
@@ -223,7 +227,7 @@ describe(`threads: workers killed at random (KILLS=${KILLS} per primitive, SEED=
         t.diagnostic(`${lost} items in flight in a terminated consumer`);
         for (const core of q._cores()) noStranded(core.i32);
         q.putNowait(1);
-        assert.equal(await within(q.get({ timeout: 15_000 })), 1, "the queue still works");
+        assert.equal(await withinBooted(q.get({ timeout: 15_000 })), 1, "the queue still works");
       }
     });
   });

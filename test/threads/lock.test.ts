@@ -4,8 +4,8 @@ import { RuntimeError, TimeoutError } from "../../src/api/errors.ts";
 import { Event } from "../../src/threads/event.ts";
 import { QUEUED, STATE } from "../../src/threads/layout.ts";
 import { Lock } from "../../src/threads/lock.ts";
-import { abortedSignal, rejectsWith, throwsWith, within } from "../helpers.ts";
-import { runTask, terminateAll } from "./spawn.ts";
+import { abortedSignal, rejectsWith, throwsWith } from "../helpers.ts";
+import { runTask, terminateAll, withinBooted } from "./spawn.ts";
 import { logged, queuedOn, sharedLog } from "./util.ts";
 
 describe("threads Lock", () => {
@@ -18,7 +18,7 @@ describe("threads Lock", () => {
       runTask("increments", lock, counter, 100_000, "sync"),
       runTask("increments", lock, counter, 100_000, "async"),
     ];
-    await within(Promise.all(runs), 60_000);
+    await withinBooted(Promise.all(runs), 60_000);
     assert.equal(counter[0], 200_000);
     assert.equal(lock.locked(), false);
   });
@@ -30,7 +30,7 @@ describe("threads Lock", () => {
       runTask("increments", lock, counter, 1_000_000, "sync"),
       runTask("increments", lock, counter, 1_000_000, "sync"),
     ];
-    await within(Promise.all(runs), 120_000);
+    await withinBooted(Promise.all(runs), 120_000);
     assert.equal(counter[0], 2_000_000);
     assert.equal(lock.locked(), false);
   });
@@ -46,7 +46,7 @@ describe("threads Lock", () => {
         lock.release();
       }
     })();
-    await within(Promise.all([worker, local]), 60_000);
+    await withinBooted(Promise.all([worker, local]), 60_000);
     assert.equal(counter[0], 22_000);
   });
 
@@ -74,7 +74,7 @@ describe("threads Lock", () => {
       await queuedOn(lock, id); // each waits before the next arrives
     }
     lock.release();
-    await within(Promise.all(done));
+    await withinBooted(Promise.all(done));
     assert.deepEqual(logged(log), [1, 2, 3, 4, 5]);
     assert.equal(lock.locked(), false);
   });
@@ -88,24 +88,24 @@ describe("threads Lock", () => {
     lock.release();
     // The worker may not have run yet, but the lock is already its own.
     assert.equal(lock.tryAcquire(), false, "the lock already belongs to the waiter");
-    assert.equal(await within(held.wait()), true);
+    assert.equal(await withinBooted(held.wait()), true);
     assert.equal(lock.tryAcquire(), false);
     letGo.set();
-    await within(waiter);
+    await withinBooted(waiter);
     assert.equal(lock.tryAcquire(), true);
   });
 
   it("a blocking waiter that times out leaves no ghost: the next release reaches the live waiter", async () => {
     const lock = new Lock();
     lock.acquireSync();
-    const timed = await within(runTask("acquireSyncFor", lock, 50));
+    const timed = await withinBooted(runTask("acquireSyncFor", lock, 50));
     assert.equal(timed.ok, false);
     assert.ok(timed.waited >= 45, `blocked ${timed.waited} ms`);
     assert.equal(queued(lock), 0);
     const next = lock.acquire();
     await queuedOn(lock, 1);
     lock.release();
-    assert.equal(await within(next), true);
+    assert.equal(await withinBooted(next), true);
     lock.release();
     assert.equal(lock.locked(), false);
     assert.equal(Atomics.load(lock._core.i32, STATE), 0, "no QUEUED bit left behind");
@@ -116,10 +116,10 @@ describe("threads Lock", () => {
     await lock.acquire();
     const leaving = Array.from({ length: 50 }, () => lock.acquire({ timeout: 10 }));
     const staying = lock.acquire();
-    assert.deepEqual(await within(Promise.all(leaving)), Array(50).fill(false));
+    assert.deepEqual(await withinBooted(Promise.all(leaving)), Array(50).fill(false));
     assert.equal(queued(lock), 1);
     lock.release();
-    assert.equal(await within(staying), true);
+    assert.equal(await withinBooted(staying), true);
     lock.release();
     assert.equal(Atomics.load(lock._core.i32, STATE), 0);
   });
@@ -137,7 +137,7 @@ describe("threads Lock", () => {
       }),
     );
     lock.release();
-    await within(Promise.all(all));
+    await withinBooted(Promise.all(all));
     assert.equal(most, 1);
     assert.equal(lock.locked(), false);
     assert.equal(queued(lock), 0);
@@ -154,7 +154,7 @@ describe("threads Lock", () => {
     assert.equal(await rejectsWith(aborted, Error), reason);
     assert.equal(queued(lock), 1);
     lock.release();
-    assert.equal(await within(next), true);
+    assert.equal(await withinBooted(next), true);
     lock.release();
     assert.equal(lock.locked(), false);
   });
@@ -164,7 +164,7 @@ describe("threads Lock", () => {
     const held = new Event();
     const letGo = new Event();
     const holder = runTask("holdUntil", lock, held, letGo, "sync");
-    await within(held.wait());
+    await withinBooted(held.wait());
     const controller = new AbortController();
     const waiter = lock.acquire({ timeout: 2 ** 31 + 1000, signal: controller.signal });
     const blocking = runTask("acquireSyncFor", lock, 2 ** 31 + 1000);
@@ -172,9 +172,9 @@ describe("threads Lock", () => {
     controller.abort(new Error("done"));
     await rejectsWith(waiter, Error, { message: "done" });
     letGo.set();
-    const result = await within(blocking);
+    const result = await withinBooted(blocking);
     assert.equal(result.ok, true, "the blocking waiter was still waiting, then got it");
-    await within(holder);
+    await withinBooted(holder);
     assert.equal(lock.locked(), true); // acquireSyncFor keeps what it acquired
   });
 
@@ -205,7 +205,7 @@ describe("threads Lock", () => {
     lock.acquireSync();
     assert.equal(lock.acquireSync({ blocking: false }), false);
     assert.equal(await lock.acquire({ timeout: 0 }), false);
-    assert.equal(await within(runTask("releaseForeign", lock)), null);
+    assert.equal(await withinBooted(runTask("releaseForeign", lock)), null);
     assert.equal(lock.locked(), false);
   });
 
@@ -214,11 +214,11 @@ describe("threads Lock", () => {
     const held = new Event();
     const letGo = new Event();
     const holder = runTask("holdUntil", lock, held, letGo, "async");
-    await within(held.wait());
+    await withinBooted(held.wait());
     await rejectsWith(lock.hold({ timeout: 20 }), TimeoutError);
     letGo.set();
-    assert.equal(await within(lock.run(() => 42)), 42);
-    await within(holder);
+    assert.equal(await withinBooted(lock.run(() => 42)), 42);
+    await withinBooted(holder);
     assert.equal(lock.locked(), false);
   });
 });

@@ -21,20 +21,13 @@ import {
 import { isDead } from "../../src/threads/liveness.ts";
 import { Queue } from "../../src/threads/queue.ts";
 import { Semaphore } from "../../src/threads/semaphore.ts";
-import { sleep, within } from "../helpers.ts";
-import { startWorker, terminateAll } from "./spawn.ts";
+import { sleep } from "../helpers.ts";
+import { startWorker, terminateAll, withinBooted } from "./spawn.ts";
+import { until } from "./util.ts";
 
 after(terminateAll);
 
 const entry = new URL("./mutex-death-worker.ts", import.meta.url);
-
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(2);
-  }
-}
 
 /** The queue's two mutex words (./store.ts): each 0 once nobody holds it. */
 const words = (q: Queue<number | string>): number[] =>
@@ -51,7 +44,7 @@ async function killed(
   const owner = worker.threadId + 1;
   await until(() => Atomics.load(flag, 0) === 1, `the worker's ${op}`);
   if (ms > 0) await sleep(ms);
-  await within(worker.terminate(), 20_000, "terminate");
+  await withinBooted(worker.terminate(), 20_000, "terminate");
   await until(() => isDead(owner), "the death is recorded");
   return owner;
 }
@@ -68,7 +61,7 @@ describe("threads Queue: a thread that dies inside the queue's mutexes", () => {
     );
     assert.equal(q.getNowait(), 1);
     q.putNowait(2);
-    assert.equal(await within(q.get({ timeout: 5_000 })), 2);
+    assert.equal(await withinBooted(q.get({ timeout: 5_000 })), 2);
     assert.deepEqual(words(q), [0, 0], "free again");
   });
 
@@ -87,7 +80,7 @@ describe("threads Queue: a thread that dies inside the queue's mutexes", () => {
     await until(() => Atomics.load(flag, 0) === 1, "the getter started");
     // The getter now spins, then sleeps in slices, on the GET mutex word (it cannot get past it).
     await until(() => (Atomics.load(q._store.meta, Q_GET_MUTEX) & 1) === 1, "the getter asleep on the mutex");
-    await within(h.terminate(), 20_000, "terminate");
+    await withinBooted(h.terminate(), 20_000, "terminate");
     await until(() => isDead(owner), "the death is recorded");
     // The main thread must not touch the queue here (it would take the mutex over itself): the getter does.
     await until(
@@ -95,7 +88,7 @@ describe("threads Queue: a thread that dies inside the queue's mutexes", () => {
       "the getter took the mutex over",
     );
     q.putNowait(7);
-    assert.equal(await within(got, 20_000, "the getter's item"), 7);
+    assert.equal(await withinBooted(got, 20_000, "the getter's item"), 7);
   });
 
   it("a waiter taken off the FIFO by a releaser that died before granting it gets the permit being handed", async () => {
@@ -103,13 +96,13 @@ describe("threads Queue: a thread that dies inside the queue's mutexes", () => {
     const i32 = sem._core.i32;
     const orphaned = sem.acquire(); // no timeout: whoever takes GUARD over finishes the hand-off
     await killed("orphan", sem);
-    assert.equal(await within(orphaned, 20_000), true, "granted, not left unlinked");
+    assert.equal(await withinBooted(orphaned, 20_000), true, "granted, not left unlinked");
     assert.equal(Atomics.load(i32, SIZE), 0, "the FIFO was not unlinked twice");
     assert.equal(Atomics.load(i32, STATE) & QUEUED, 0);
     for (let k = 0; k < CAPACITY; k++) assert.equal(Atomics.load(i32, HEADER + k * CELL), FREE);
     const next = sem.acquire({ timeout: 5_000 });
     sem.release();
-    assert.equal(await within(next), true, "the semaphore still works");
+    assert.equal(await withinBooted(next), true, "the semaphore still works");
     assert.equal(sem.value, 0);
   });
 

@@ -7,8 +7,7 @@ import { after, describe, it } from "node:test";
 import { Condition } from "../../src/threads/condition.ts";
 import { allocate, Kind, OVERFLOW, STATE } from "../../src/threads/layout.ts";
 import { Lock } from "../../src/threads/lock.ts";
-import { within } from "../helpers.ts";
-import { runTask, terminateAll } from "./spawn.ts";
+import { runTask, terminateAll, withinBooted } from "./spawn.ts";
 
 after(terminateAll);
 
@@ -25,7 +24,7 @@ describe("threads: more waiters than cells", () => {
         lock.release();
       }
     });
-    await within(Promise.all([...workers, ...local]), 60_000);
+    await withinBooted(Promise.all([...workers, ...local]), 60_000);
     assert.equal(counter[0], 17_000);
     assert.equal(Atomics.load(lock._core.i32, STATE), 0);
     assert.equal(Atomics.load(lock._core.i32, OVERFLOW), 0, "nobody is left counted as overflowing");
@@ -44,7 +43,7 @@ describe("threads: more waiters than cells", () => {
       go = true;
       cond.notifyAll();
     });
-    assert.deepEqual(await within(Promise.all(waiters)), Array(6).fill(true));
+    assert.deepEqual(await withinBooted(Promise.all(waiters)), Array(6).fill(true));
     assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 0);
     assert.equal(lock.locked(), false);
   });
@@ -62,9 +61,9 @@ describe("threads: more waiters than cells", () => {
     await lock.acquire();
     cond.notify(3);
     // Began after the notify: nothing is owed to it (it is counted, and times out).
-    assert.equal(await within(cond.wait({ timeout: 300 })), false);
+    assert.equal(await withinBooted(cond.wait({ timeout: 300 })), false);
     lock.release();
-    assert.deepEqual(await within(Promise.all(waiters)), [true, true, true], "all three notified");
+    assert.deepEqual(await withinBooted(Promise.all(waiters)), [true, true, true], "all three notified");
     assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 0);
   });
 });

@@ -13,8 +13,7 @@ import { toHandle } from "../../src/threads/handle.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { BoundedSemaphore, Semaphore } from "../../src/threads/semaphore.ts";
-import { within } from "../helpers.ts";
-import { startWorker, terminateAll } from "./spawn.ts";
+import { startWorker, terminateAll, withinBooted } from "./spawn.ts";
 import { queuedOn } from "./util.ts";
 
 const entry = new URL("./owner-died-worker.ts", import.meta.url);
@@ -30,7 +29,7 @@ const kinds: [string, () => Primitive][] = [
 
 /** Resolves the first message of `worker` that has `key`, or rejects if it exits or errs first. */
 function message<T>(worker: Worker, key: string, ms = 20_000): Promise<T> {
-  return within(
+  return withinBooted(
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: Record<string, unknown>) => {
         if (key in m) {
@@ -61,7 +60,7 @@ async function kill(worker: Worker, how: How): Promise<void> {
   const exited = exit(worker);
   if (how === "terminate") await worker.terminate();
   else worker.postMessage("die");
-  await within(exited, 20_000, "the holder's exit");
+  await withinBooted(exited, 20_000, "the holder's exit");
 }
 
 /** Resolves once `worker` has exited (events.once would reject on the "error" of a holder that throws). */
@@ -101,7 +100,7 @@ function heldHere(p: Primitive): boolean {
 
 /** After a recovery: `p` is free again and acquires normally, with every permit there. */
 async function acquiresNormally(p: Primitive): Promise<void> {
-  assert.equal(await within(p.acquire({ timeout: 5_000 })), true);
+  assert.equal(await withinBooted(p.acquire({ timeout: 5_000 })), true);
   p.release();
   if (p instanceof Semaphore) assert.equal(p.value, 1, "no permit lost or made");
   else assert.equal(p.locked(), false);
@@ -124,7 +123,7 @@ describe("threads owner died", () => {
           }
           await kill(dying, how);
           waiting ??= p.acquire({ timeout: 15_000 });
-          await assert.rejects(within(waiting, 20_000), (e: unknown) => {
+          await assert.rejects(withinBooted(waiting, 20_000), (e: unknown) => {
             assert.ok(e instanceof OwnerDiedError);
             assert.equal(e.code, "ERR_OWNER_DIED");
             assert.match(e.message, new RegExp(`thread ${id} died`));
@@ -154,7 +153,7 @@ describe("threads owner died", () => {
           const got = await report!;
           assert.equal(got.error?.code, "ERR_OWNER_DIED", JSON.stringify(got));
           assert.equal(got.held, true, "the waiter held it when it learned of the death");
-          await within(exit(waiter!), 20_000);
+          await withinBooted(exit(waiter!), 20_000);
           await acquiresNormally(p);
         });
       }
@@ -180,7 +179,7 @@ describe("threads owner died", () => {
       await kill(await holder(p, "throw"), "throw");
       let ran = false;
       await assert.rejects(
-        within(
+        withinBooted(
           p.run(() => {
             ran = true;
           }),
@@ -191,7 +190,7 @@ describe("threads owner died", () => {
       await acquiresNormally(p);
       const q = make();
       await kill(await holder(q, "exit"), "exit");
-      await assert.rejects(within(q.hold()), OwnerDiedError);
+      await assert.rejects(withinBooted(q.hold()), OwnerDiedError);
       await acquiresNormally(q);
     }
   });
@@ -204,14 +203,14 @@ describe("threads owner died", () => {
     const waiting = early(sem.acquire({ timeout: 15_000 }));
     await queuedOn(sem, 1);
     await kill(dying, "terminate");
-    await assert.rejects(within(waiting, 20_000), OwnerDiedError); // the first recovered permit
+    await assert.rejects(withinBooted(waiting, 20_000), OwnerDiedError); // the first recovered permit
     assert.equal(sem.value, 1);
     assert.throws(() => sem.tryAcquire(), OwnerDiedError); // the second one, lying free
     assert.equal(sem.value, 0);
     assert.equal(sem.tryAcquire(), false, "two recovered, not more");
     sem.release(3);
     assert.equal(sem.value, 3, "no permit lost or made");
-    assert.equal(await within(sem.acquire({ timeout: 1_000 })), true, "no notice left over");
+    assert.equal(await withinBooted(sem.acquire({ timeout: 1_000 })), true, "no notice left over");
     sem.release();
   });
 
@@ -221,7 +220,7 @@ describe("threads owner died", () => {
     assert.throws(() => sem.release(2 ** 30), RangeError);
     assert.equal(sem.value, 0);
     await kill(dying, "terminate");
-    await assert.rejects(within(sem.acquire({ timeout: 15_000 }), 20_000), OwnerDiedError);
+    await assert.rejects(withinBooted(sem.acquire({ timeout: 15_000 }), 20_000), OwnerDiedError);
     sem.release();
     await acquiresNormally(sem);
   });
@@ -232,7 +231,7 @@ describe("threads owner died", () => {
     const consumer = await holder(sem, "throw", 2);
     await kill(consumer, "throw");
     // A later caller looks for dead holders when it finds no permit: there are none to recover.
-    assert.equal(await within(sem.acquire({ timeout: 300 })), false);
+    assert.equal(await withinBooted(sem.acquire({ timeout: 300 })), false);
     assert.equal(sem.value, 0, "no permit made");
   });
 
@@ -240,12 +239,12 @@ describe("threads owner died", () => {
     const lock = new Lock();
     const sem = new Semaphore(1);
     const ended = [await holder(lock, "return"), await holder(sem, "return")];
-    await Promise.all(ended.map((w) => within(exit(w), 20_000)));
-    assert.equal(await within(lock.acquire({ timeout: 300 })), false);
+    await Promise.all(ended.map((w) => withinBooted(exit(w), 20_000)));
+    assert.equal(await withinBooted(lock.acquire({ timeout: 300 })), false);
     assert.equal(lock.tryAcquire(), false);
     lock.release(); // any thread may release a Lock (Python)
     await acquiresNormally(lock);
-    assert.equal(await within(sem.acquire({ timeout: 300 })), false);
+    assert.equal(await withinBooted(sem.acquire({ timeout: 300 })), false);
     sem.release();
     await acquiresNormally(sem);
   });
@@ -253,8 +252,8 @@ describe("threads owner died", () => {
   it("an RLock whose owner's code returned holding it is recovered: nobody else could ever release it", async () => {
     const rlock = new RLock();
     const ended = await holder(rlock, "return");
-    await within(exit(ended), 20_000);
-    await assert.rejects(within(rlock.acquire({ timeout: 15_000 }), 20_000), OwnerDiedError);
+    await withinBooted(exit(ended), 20_000);
+    await assert.rejects(withinBooted(rlock.acquire({ timeout: 15_000 }), 20_000), OwnerDiedError);
     assert.equal(rlock._isOwned(), true);
     rlock.release();
     await acquiresNormally(rlock);
@@ -264,7 +263,7 @@ describe("threads owner died", () => {
     for (const lock of [new Lock(), new RLock()]) {
       const cond = new Condition(lock);
       await cond.acquire();
-      const waiting = early(cond.wait({ timeout: 15_000 }));
+      const waiting = early(cond.wait({ timeout: 240_000 })); // only a hang: the worker starts within it
       // The worker takes the lock the waiter let go of, notifies (moving the waiter onto the lock's FIFO)
       // and dies holding the lock.
       const dying = startWorker(new URL("./owner-died-notifier.ts", import.meta.url), {
@@ -272,8 +271,8 @@ describe("threads owner died", () => {
       });
       dying.on("error", () => {});
       exit(dying);
-      await within(exit(dying), 20_000);
-      await assert.rejects(within(waiting, 20_000), OwnerDiedError);
+      await withinBooted(exit(dying), 20_000);
+      await assert.rejects(withinBooted(waiting, 20_000), OwnerDiedError);
       assert.equal(
         lock instanceof RLock ? lock._isOwned() : lock.locked(),
         true,
@@ -294,7 +293,7 @@ describe("threads owner died", () => {
     // waiting (abort), so it takes the lock back itself and recovers it from the dead holder.
     await kill(await holder(rlock, "terminate"), "terminate");
     controller.abort(new Error("stop waiting"));
-    await assert.rejects(within(waiting, 20_000), OwnerDiedError);
+    await assert.rejects(withinBooted(waiting, 20_000), OwnerDiedError);
     assert.equal(rlock._isOwned(), true);
     assert.equal(rlock._depth(), 3, "the depth it waited with");
     for (let i = 0; i < 3; i++) rlock.release();
@@ -310,13 +309,15 @@ describe("threads owner died", () => {
       await kill(await holder(new Lock(), "terminate"), "terminate");
       await kill(await holder(new Lock(), "throw"), "throw");
       const started = performance.now();
-      const results = await within(Promise.all([p.acquire({ timeout: 400 }), p.acquire({ timeout: 600 })]));
+      const results = await withinBooted(
+        Promise.all([p.acquire({ timeout: 400 }), p.acquire({ timeout: 600 })]),
+      );
       assert.deepEqual(results, [false, false], "timed out: the holder lives");
       assert.ok(performance.now() - started >= 550);
       assert.equal(p.tryAcquire(), false);
       // Its death, now, is what hands it on.
       await kill(living, "terminate");
-      await assert.rejects(within(p.acquire({ timeout: 15_000 }), 20_000), OwnerDiedError);
+      await assert.rejects(withinBooted(p.acquire({ timeout: 15_000 }), 20_000), OwnerDiedError);
       p.release();
       await acquiresNormally(p);
     }
@@ -329,9 +330,9 @@ describe("threads owner died", () => {
     await queuedOn(lock, 1);
     const next = early(lock.acquire({ timeout: 10_000 }));
     await queuedOn(lock, 2);
-    await within(doomed.terminate());
+    await withinBooted(doomed.terminate());
     lock.release();
-    assert.equal(await within(next), true, "the live waiter gets it, normally");
+    assert.equal(await withinBooted(next), true, "the live waiter gets it, normally");
     lock.release();
     assert.equal(lock.locked(), false);
   });
@@ -339,7 +340,7 @@ describe("threads owner died", () => {
   it("hold() of a live lock still times out with TimeoutError", async () => {
     const lock = new Lock();
     lock.acquireSync();
-    await assert.rejects(within(lock.hold({ timeout: 50 })), TimeoutError);
+    await assert.rejects(withinBooted(lock.hold({ timeout: 50 })), TimeoutError);
     lock.release();
   });
 });

@@ -41,7 +41,7 @@ const ran = new Event();
 const options: ThreadOptions = { target: new URL("./target.js", import.meta.url), export: "mark", args: [ran, { lock: plain }], name: "built" };
 const thread = new Thread(options);
 thread.start();
-const joined = await thread.join({ timeout: 20_000 });
+const joined = await thread.join({ timeout: 120_000 }); // only a hang: starts included
 const threadSeen = { joined, ran: ran.isSet(), error: String(thread.error) };
 console.log(JSON.stringify({ count: counter[0], locked: plain.locked() || (await lock.acquire()) !== true, misuse, thread: threadSeen }));
 `;

@@ -5,9 +5,9 @@ import { Event } from "../../src/threads/event.ts";
 import { GUARD, QUEUED, STATE } from "../../src/threads/layout.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { BoundedSemaphore, Semaphore } from "../../src/threads/semaphore.ts";
-import { abortedSignal, rejectsWith, throwsWith, within } from "../helpers.ts";
-import { runTask, terminateAll } from "./spawn.ts";
-import { logged, queuedOn, sharedLog } from "./util.ts";
+import { abortedSignal, rejectsWith, throwsWith } from "../helpers.ts";
+import { runTask, terminateAll, withinBooted } from "./spawn.ts";
+import { logged, queuedOn, sharedLog, until } from "./util.ts";
 
 after(terminateAll);
 
@@ -15,7 +15,7 @@ describe("threads RLock", () => {
   it("two workers x 50,000 nested (depth 2) plain increments end exact", async () => {
     const lock = new RLock();
     const counter = new Int32Array(new SharedArrayBuffer(4));
-    await within(
+    await withinBooted(
       Promise.all([
         runTask("increments", lock, counter, 50_000, "sync"),
         runTask("increments", lock, counter, 50_000, "async"),
@@ -31,13 +31,13 @@ describe("threads RLock", () => {
     assert.equal(await lock.acquire(), true);
     assert.equal(lock.acquireSync(), true);
     assert.equal(lock.tryAcquire(), true);
-    const error = await within(runTask("releaseForeign", lock));
+    const error = await withinBooted(runTask("releaseForeign", lock));
     assert.deepEqual(error, {
       name: "RuntimeError",
       code: "ERR_RUNTIME",
       message: "cannot release un-acquired lock",
     });
-    assert.equal((await within(runTask("acquireSyncFor", lock, 20))).ok, false);
+    assert.equal((await withinBooted(runTask("acquireSyncFor", lock, 20))).ok, false);
     lock.release();
     lock.release();
     assert.equal(lock.locked(), true, "one level left");
@@ -52,7 +52,7 @@ describe("threads RLock", () => {
     const worker = runTask("rlockDepth", lock, 3);
     await queuedOn(lock, 1);
     lock.release();
-    assert.equal(await within(worker), true);
+    assert.equal(await withinBooted(worker), true);
     assert.equal(lock.locked(), false);
   });
 });
@@ -61,7 +61,7 @@ describe("threads Semaphore", () => {
   it("never admits more holders than permits, across blocking and async workers", async () => {
     const sem = new Semaphore(2);
     const inside = new Int32Array(new SharedArrayBuffer(4));
-    const most = await within(
+    const most = await withinBooted(
       Promise.all([
         runTask("permitRounds", sem, inside, 5_000, "sync"),
         runTask("permitRounds", sem, inside, 5_000, "async"),
@@ -82,12 +82,12 @@ describe("threads Semaphore", () => {
       await queuedOn(sem, id); // each waits before the next arrives
     }
     sem.release(2);
-    assert.deepEqual(await within(Promise.all(waiters.slice(0, 2))), [true, true]);
+    assert.deepEqual(await withinBooted(Promise.all(waiters.slice(0, 2))), [true, true]);
     assert.deepEqual(logged(log).sort(), [1, 2], "the two longest waiters got the permits");
     assert.equal(sem._core.size, 1, "the third still waits");
     assert.equal(sem.value, 0);
     sem.release();
-    assert.equal(await within(waiters[2]!), true);
+    assert.equal(await withinBooted(waiters[2]!), true);
     assert.equal(sem.value, 0);
     assert.equal(Atomics.load(sem._core.i32, STATE) & QUEUED, 0);
   });
@@ -132,22 +132,18 @@ describe("threads Semaphore", () => {
 describe("threads Event", () => {
   it("set() with waiters raises the flag only once it holds the guard they queue under: a clear() and a later wait cannot slip between", async () => {
     const event = new Event();
-    const first = event.wait({ timeout: 20_000 });
+    const first = event.wait({ timeout: 240_000 }); // only a hang: the setter's start-up comes within it
     await queuedOn(event, 1);
     event._core.lock(); // the FIFO's guard, as a waiter that queues holds it
     const setter = runTask("setEvent", event);
     try {
-      const deadline = performance.now() + 20_000;
-      while ((Atomics.load(event._core.i32, GUARD) & 1) === 0) {
-        assert.ok(performance.now() < deadline, "the setter waits for the guard");
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
+      await until(() => (Atomics.load(event._core.i32, GUARD) & 1) !== 0, "the setter waits for the guard");
       assert.equal(event.isSet(), false, "not raised before the setter holds the guard");
     } finally {
       event._core.unlock();
     }
-    assert.equal(await within(setter), true);
-    assert.equal(await within(first), true);
+    assert.equal(await withinBooted(setter), true);
+    assert.equal(await withinBooted(first), true);
     assert.equal(event.isSet(), true);
   });
 
@@ -162,14 +158,14 @@ describe("threads Event", () => {
     await queuedOn(event, 4);
     event.set();
     event.clear();
-    assert.deepEqual(await within(Promise.all(waits)), [true, true, true, true]);
+    assert.deepEqual(await withinBooted(Promise.all(waits)), [true, true, true, true]);
     assert.equal(event._core.size, 0);
     assert.equal(event.isSet(), false);
   });
 
   it("wait resolves at once when set, false after a timeout, and leaves no ghost", async () => {
     const event = new Event();
-    assert.equal(await within(runTask("waitEvent", event, "sync", 20)), false);
+    assert.equal(await withinBooted(runTask("waitEvent", event, "sync", 20)), false);
     assert.equal(await event.wait({ timeout: 10 }), false);
     assert.equal(event.waitSync({ timeout: 0 }), false);
     assert.equal(event._core.size, 0);
@@ -177,7 +173,7 @@ describe("threads Event", () => {
     event.set();
     assert.equal(await event.wait(), true);
     assert.equal(event.waitSync(), true);
-    assert.equal(await within(runTask("waitEvent", event, "async")), true);
+    assert.equal(await withinBooted(runTask("waitEvent", event, "async")), true);
   });
 
   it("a set flag lets a try through while the set() that woke the last waiter is still leaving the core", async () => {

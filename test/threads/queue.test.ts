@@ -20,9 +20,9 @@ import {
   Q_TAKES_BESIDE,
 } from "../../src/threads/layout.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../../src/threads/queue.ts";
-import { sleep, within } from "../helpers.ts";
 import type * as tasks from "./queue-worker.ts";
-import { runIn, terminateAll, wire } from "./spawn.ts";
+import { runIn, terminateAll, wire, withinBooted } from "./spawn.ts";
+import { until } from "./util.ts";
 
 after(terminateAll);
 
@@ -47,7 +47,7 @@ describe("threads Queue: blocking calls from workers", () => {
   it("putSync and getSync move every item in order between two workers through a small bounded queue", async () => {
     const q = new Queue<number>(4);
     const items = Array.from({ length: 3_000 }, (_, i) => i);
-    const [put, got] = await within(
+    const [put, got] = await withinBooted(
       Promise.all([run("putAll", q, items, "sync"), run("getN", q, items.length, "sync")]),
       60_000,
     );
@@ -74,11 +74,12 @@ describe("threads Queue: blocking calls from workers", () => {
     const worker = run("getAndDone", q, n, counter);
     for (let i = 0; i < n; i++) {
       await q.put(i);
-      // The worker's last taskDone races this join: whichever comes first, the join must resolve.
-      assert.equal(await within(q.join({ timeout: 20_000 })), true, `join ${i}`);
+      // The worker's last taskDone races this join: whichever comes first, the join must resolve. (Its
+      // timeout only ends a hang: the first join waits for the worker to start.)
+      assert.equal(await withinBooted(q.join({ timeout: 240_000 })), true, `join ${i}`);
       assert.ok(Atomics.load(counter, 0) >= i + 1, `join ${i} resolved before item ${i} was done`);
     }
-    assert.equal(await within(worker), n);
+    assert.equal(await withinBooted(worker), n);
     assert.throws(() => q.taskDone(), { name: "ValueError" });
   });
 
@@ -88,20 +89,19 @@ describe("threads Queue: blocking calls from workers", () => {
     q.getNowait();
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const done = run("taskDonePaused", q, flag); // marks A done on a worker
-    const deadline = performance.now() + 20_000;
-    while (Atomics.load(flag, 0) !== 1 && Atomics.load(flag, 0) !== 3) {
-      if (performance.now() > deadline) assert.fail("the worker's taskDone neither paused nor ended");
-      await sleep(1);
-    }
+    await until(
+      () => Atomics.load(flag, 0) === 1 || Atomics.load(flag, 0) === 3,
+      "the worker's taskDone neither paused nor ended",
+    );
     q.putNowait("B"); // unfinished again
     const joined = q.join({ timeout: 300 }); // queues now, while the taskDone may be paused after its zero
     Atomics.store(flag, 0, 2);
     Atomics.notify(flag, 0);
-    assert.equal(await within(joined), false, "B is still unfinished: the join waits, then times out");
-    assert.equal(await within(done), true);
+    assert.equal(await withinBooted(joined), false, "B is still unfinished: the join waits, then times out");
+    assert.equal(await withinBooted(done), true);
     assert.equal(q.getNowait(), "B");
     q.taskDone();
-    assert.equal(await within(q.join({ timeout: 5_000 })), true);
+    assert.equal(await withinBooted(q.join({ timeout: 5_000 })), true);
   });
 
   it("joinSync waits for every taskDone and returns false on timeout", () => {
@@ -134,11 +134,11 @@ describe("threads Queue: blocking calls from workers", () => {
         q.taskDone();
       }
     })();
-    assert.deepEqual(await within(Promise.all(producers), 60_000), [2_000, 2_000, 2_000]);
-    assert.equal(await within(q.join(), 60_000), true);
+    assert.deepEqual(await withinBooted(Promise.all(producers), 60_000), [2_000, 2_000, 2_000]);
+    assert.equal(await withinBooted(q.join(), 60_000), true);
     q.shutdown();
-    const lists = await within(Promise.all(consumers), 60_000);
-    await within(local);
+    const lists = await withinBooted(Promise.all(consumers), 60_000);
+    await withinBooted(local);
     const got = [...(lists.flat() as number[]), ...mine].sort(numeric);
     assert.deepEqual(got, produced([1, 2, 3], [2_000, 2_000, 2_000]).sort(numeric));
     assert.equal(q.qsize(), 0);
@@ -160,7 +160,7 @@ describe("threads Queue: what can be carried", () => {
       await assert.rejects(q.put(bad), TypeError);
       assert.throws(() => q.putSync(bad), TypeError);
     }
-    const fromWorker = await within(run("putUncloneable", q));
+    const fromWorker = await withinBooted(run("putUncloneable", q));
     assert.deepEqual(fromWorker, { names: Array(5).fill("TypeError"), qsize: 1 });
     assert.equal(q.qsize(), 1);
     assert.equal(q.getNowait(), "kept");
@@ -174,7 +174,7 @@ describe("threads Queue: what can be carried", () => {
     while (q._gets.size === 0) await new Promise((r) => setTimeout(r, 2));
     assert.throws(() => q.putNowait(() => 0), TypeError);
     q.putNowait("real");
-    assert.deepEqual(await within(getter), ["real"]);
+    assert.deepEqual(await withinBooted(getter), ["real"]);
   });
 
   it("carries what structured clone carries, across two threads, as structured clone would", async () => {
@@ -226,7 +226,7 @@ describe("threads Queue: what can be carried", () => {
     const to = new Queue<unknown>();
     const from = new Queue<unknown>();
     for (const v of values) to.putNowait(v);
-    assert.equal(await within(run("echo", to, from, values.length)), values.length);
+    assert.equal(await withinBooted(run("echo", to, from, values.length)), values.length);
     const back: unknown[] = [];
     while (!from.empty()) back.push(from.getNowait());
     assert.equal(back.length, values.length);
@@ -245,16 +245,16 @@ describe("threads Queue: storage", () => {
     const q = new Queue<number>();
     const n = 300_000;
     const items = Array.from({ length: n }, (_, i) => i * 1.5);
-    assert.equal(await within(run("putAll", q, items, "sync"), 60_000), n);
+    assert.equal(await withinBooted(run("putAll", q, items, "sync"), 60_000), n);
     assert.equal(q.qsize(), n);
     for (let i = 0; i < n; i++) if (q.getNowait() !== i * 1.5) assert.fail(`item ${i}`);
     const strings = new Queue<string>();
-    assert.equal(await within(run("putStrings", strings, 20_000, 300), 60_000), 20_000);
+    assert.equal(await withinBooted(run("putStrings", strings, 20_000, 300), 60_000), 20_000);
     for (let i = 0; i < 20_000; i++) assert.equal(strings.getNowait(), `${i}:${"é".repeat(i % 300)}`);
     // Now grown by this thread while the worker holds views of the old size.
     const back = new Queue<string>();
     for (let i = 0; i < 50_000; i++) back.putNowait(`item ${i}`);
-    const got = (await within(run("getN", back, 50_000, "sync"), 60_000)) as string[];
+    const got = (await withinBooted(run("getN", back, 50_000, "sync"), 60_000)) as string[];
     assert.equal(got[49_999], "item 49999");
     assert.equal(got.length, 50_000);
   });
@@ -266,7 +266,7 @@ describe("threads Queue: storage", () => {
       [new Queue<number | string>(50), 20_000, 300],
       [new Queue<number | string>(), 30_000, 40],
     ] as const) {
-      const [put, wrong] = await within(
+      const [put, wrong] = await withinBooted(
         Promise.all([run("putMixed", q, count, max), run("checkMixed", q, count, max)]),
         60_000,
       );
@@ -302,7 +302,7 @@ describe("threads Queue: storage", () => {
     const q = new SimpleQueue<number>();
     const getters = Array.from({ length: 150 }, () => q.get());
     for (let i = 0; i < 200; i++) q.putNowait(i);
-    const got = await within(Promise.all(getters));
+    const got = await withinBooted(Promise.all(getters));
     assert.deepEqual(
       got.slice(0, 64),
       Array.from({ length: 64 }, (_, i) => i),
@@ -479,10 +479,10 @@ describe("threads Queue: many producers, many consumers (python-semantics.md §4
       run("consume", q, "async"),
     ];
     const producers = ids.map((id) => run("produce", q, id, per, id % 2 === 0 ? "sync" : "async"));
-    assert.deepEqual(await within(Promise.all(producers), 120_000), [per, per, per, per]);
-    assert.equal(await within(q.join(), 120_000), true);
+    assert.deepEqual(await withinBooted(Promise.all(producers), 120_000), [per, per, per, per]);
+    assert.equal(await withinBooted(q.join(), 120_000), true);
     q.shutdown();
-    const lists = (await within(Promise.all(consumers), 120_000)) as number[][];
+    const lists = (await withinBooted(Promise.all(consumers), 120_000)) as number[][];
     const got = lists.flat().sort(numeric);
     assert.equal(got.length, 4 * per, "every item got once");
     assert.deepEqual(got, produced(ids, [per, per, per, per]).sort(numeric));
@@ -505,12 +505,12 @@ describe("threads Queue: many producers, many consumers (python-semantics.md §4
     // Let the workers run until a few thousand items have passed, then stop everyone.
     const first: number[] = [];
     while (first.length < 3_000) {
-      first.push(await within(q.get(), 60_000));
+      first.push(await withinBooted(q.get(), 60_000));
       q.taskDone();
     }
     q.shutdown();
-    const counts = await within(Promise.all(producers), 60_000);
-    const lists = (await within(Promise.all(consumers), 60_000)) as number[][];
+    const counts = await withinBooted(Promise.all(producers), 60_000);
+    const lists = (await withinBooted(Promise.all(consumers), 60_000)) as number[][];
     const got = [...first, ...lists.flat()].sort(numeric);
     assert.ok(
       counts.every((n) => n < 1_000_000),
@@ -531,7 +531,10 @@ describe("threads Queue: shared memory", () => {
     view[0] = 5;
     q.putNowait({ buffer, view });
     const worker = run("shareBack", q, replies);
-    const back = (await within(replies.get({ timeout: 30_000 }), 40_000)) as [SharedArrayBuffer, Int32Array];
+    const back = (await withinBooted(replies.get({ timeout: 240_000 }), 40_000)) as [
+      SharedArrayBuffer,
+      Int32Array,
+    ];
     assert.equal(Atomics.load(view, 0), 42, "the worker's write through the view is seen here");
     assert.equal(Atomics.load(new Int32Array(buffer), 0), 43, "and through the buffer");
     assert.ok(back[0] instanceof SharedArrayBuffer);
@@ -539,7 +542,7 @@ describe("threads Queue: shared memory", () => {
     assert.equal(Atomics.load(back[1], 0), 7);
     Atomics.store(new Int32Array(back[0]), 0, 99);
     Atomics.notify(new Int32Array(back[0]), 0);
-    assert.deepEqual(await within(worker, 40_000), {
+    assert.deepEqual(await withinBooted(worker, 40_000), {
       buffer: true,
       same: true,
       offset: 8,
@@ -588,9 +591,9 @@ describe("threads Queue: storage given back after a drain", () => {
     const items = ["a", `b:${big}`, "c"];
     for (const item of items) q.putNowait(item);
     go.set();
-    assert.deepEqual(await within(early, 60_000), items, "the early worker reads the new storage");
+    assert.deepEqual(await withinBooted(early, 60_000), items, "the early worker reads the new storage");
     const late = ["d", `e:${big}`];
-    assert.equal(await within(run("putAll", q, late, "sync"), 60_000), 2);
+    assert.equal(await withinBooted(run("putAll", q, late, "sync"), 60_000), 2);
     assert.deepEqual([q.getNowait(), q.getNowait()], late, "and one that got the queue after");
     assert.equal(q.qsize(), 0);
   });

@@ -18,8 +18,8 @@ import {
 } from "../../src/threads/layout.ts";
 import { isDead } from "../../src/threads/liveness.ts";
 import { Semaphore } from "../../src/threads/semaphore.ts";
-import { sleep, within } from "../helpers.ts";
-import { startWorker, terminateAll } from "./spawn.ts";
+import { sleep } from "../helpers.ts";
+import { startWorker, terminateAll, withinBooted } from "./spawn.ts";
 
 after(terminateAll);
 
@@ -29,9 +29,9 @@ const entry = new URL("./owner-died-worker.ts", import.meta.url);
 async function deadHolder(sem: Semaphore): Promise<number> {
   const worker = startWorker(entry, { role: "holder", handle: toHandle(sem), how: "terminate", count: 1 });
   worker.on("error", () => {});
-  await within(new Promise((resolve) => worker.once("message", resolve)), 20_000, "held");
+  await withinBooted(new Promise((resolve) => worker.once("message", resolve)), 20_000, "held");
   const owner = worker.threadId + 1;
-  await within(worker.terminate(), 20_000, "terminate");
+  await withinBooted(worker.terminate(), 20_000, "terminate");
   const deadline = performance.now() + 20_000;
   while (!isDead(owner)) {
     assert.ok(performance.now() < deadline, "the death is recorded");
@@ -64,7 +64,7 @@ describe("threads Semaphore: the owner table and dead holders", () => {
     let inherited = 0;
     for (let k = 0; k < pool; k++) {
       try {
-        assert.equal(await within(sem.acquire({ timeout: 5_000 })), true, `permit ${k}`);
+        assert.equal(await withinBooted(sem.acquire({ timeout: 5_000 })), true, `permit ${k}`);
       } catch (e) {
         if (!(e instanceof OwnerDiedError)) throw e;
         inherited++;

@@ -25,7 +25,7 @@ function viaPipes(mode: string, pauseMs = 0): Promise<Run> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [...args, mode], {
       stdio: ["ignore", "pipe", "pipe"],
-      timeout: 60_000,
+      timeout: 180_000, // only a hang: a loaded machine can take long to start a process and its workers
     });
     let stdout = "";
     let stderr = "";
@@ -46,7 +46,7 @@ function viaFile(mode: string): Promise<Run> {
   const file = join(dir, "out.txt");
   const fd = openSync(file, "w");
   return new Promise<Run>((resolve, reject) => {
-    const proc = spawn(process.execPath, [...args, mode], { stdio: ["ignore", fd, fd], timeout: 60_000 });
+    const proc = spawn(process.execPath, [...args, mode], { stdio: ["ignore", fd, fd], timeout: 180_000 });
     proc.on("error", reject);
     proc.on("close", (code) => resolve({ code, stdout: readFileSync(file, "utf8"), stderr: "" }));
   }).finally(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,9 +5,10 @@
  */
 import type { Condition } from "../../src/threads/condition.ts";
 import type { Event } from "../../src/threads/event.ts";
-import { GUARD } from "../../src/threads/layout.ts";
+import { GUARD, STATE, VALUE_MASK } from "../../src/threads/layout.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
+import { ME } from "../../src/threads/runtime.ts";
 import type { Semaphore } from "../../src/threads/semaphore.ts";
 
 type Mode = "sync" | "async";
@@ -108,17 +109,40 @@ export function rlockDepth(lock: RLock, depth: number) {
 
 /**
  * Takes the Condition's lock `depth` times, waits (blocking or not, with `timeout`), then counts the levels
- * it holds by releasing until a release fails. Returns what wait returned and those levels.
+ * it holds by releasing them: an RLock until a release fails (only its owner may release it). Any thread may
+ * release a plain Lock, so a second release would let go of the lock of whoever it was handed to next: it
+ * counts 1 only if the lock names this thread as its holder, and releases it once.
  */
 export async function condWait(cond: Condition, mode: Mode, depth = 1, timeout?: number) {
   for (let i = 0; i < depth; i++) cond.acquireSync();
   const opts = timeout === undefined ? undefined : { timeout };
   const notified = mode === "sync" ? cond.waitSync(opts) : await cond.wait(opts);
+  if (cond._lock instanceof Lock) {
+    const held = (Atomics.load(cond._lock._core.i32, STATE) & VALUE_MASK) === ME;
+    if (held) cond.release();
+    return { notified, levels: held ? 1 : 0 };
+  }
   let levels = 0;
   try {
     for (; levels < 100; levels++) cond.release();
   } catch {}
   return { notified, levels };
+}
+
+/**
+ * As `condWait`, once the test says go: counts itself ready in `gate[0]`, blocks until `gate[1]` is set, then
+ * takes the lock and waits. So a wait's timeout starts when the test chooses, not when the worker is up.
+ */
+export async function condWaitOnGo(
+  cond: Condition,
+  mode: Mode,
+  depth: number,
+  timeout: number,
+  gate: Int32Array,
+) {
+  Atomics.add(gate, 0, 1);
+  Atomics.wait(gate, 1, 0);
+  return condWait(cond, mode, depth, timeout);
 }
 
 /** Ping-pong over a Condition: `rounds` turns where `turn[0]` says whose turn it is (0 or 1). */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BoundedSemaphore, Lock, Thread } from "../../src/threads/index.ts";
-import { within } from "../helpers.ts";
+import { withinBooted } from "./spawn.ts";
 
 describe("threads Thread that returns holding what it took", () => {
   it("leaves its Lock locked and its permit taken, with no OwnerDiedError", async () => {
@@ -14,12 +14,12 @@ describe("threads Thread that returns holding what it took", () => {
     const sem = new BoundedSemaphore(1);
     const thread = new Thread({ target: new URL("./targets/holder.ts", import.meta.url), args: [lock, sem] });
     thread.start();
-    assert.equal(await within(thread.join({ timeout: 20_000 }), 25_000), true);
+    assert.equal(await withinBooted(thread.join({ timeout: 240_000 }), 25_000), true);
     assert.equal(thread.error, undefined);
     // The worker may still be winding down: give its end every chance to be (wrongly) taken for a death.
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(lock.tryAcquire(), false);
-    assert.equal(await within(lock.acquire({ timeout: 100 })), false);
+    assert.equal(await withinBooted(lock.acquire({ timeout: 100 })), false);
     assert.equal(sem.tryAcquire(), false);
     assert.equal(sem.value, 0);
     lock.release(); // any thread may release a Lock, as in Python

@@ -20,13 +20,19 @@ import {
   Timer,
   ValueError,
 } from "../../src/threads/index.ts";
-import { rejectsWith, throwsWith, within } from "../helpers.ts";
+import { rejectsWith, throwsWith } from "../helpers.ts";
+import { withinBooted } from "./spawn.ts";
 import { box, take } from "./targets/box.ts";
 
 const target = (file: string) => new URL(`./targets/${file}`, import.meta.url);
 const signals = target("signals.ts");
 const failing = target("failing.ts");
-const LONG = { timeout: 20_000 };
+/**
+ * The timeout of a wait that the test expects to succeed: longer than a worker's boot may take (see
+ * `booted()` in ./spawn.ts) plus the deadline after it, so only a hang reaches it, and it then lets the
+ * process end. The deadline that fails the test is the outer `withinBooted`, which leaves start-ups out.
+ */
+const LONG = { timeout: 240_000 };
 
 /** The N of an automatic "Thread-N" or "Thread-N (label)" name. */
 function counterOf(name: string): number {
@@ -55,7 +61,7 @@ describe("threads Thread: running a module on a worker", () => {
       counter[0] = (counter[0] as number) + 1;
       lock.release();
     }
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     assert.equal(counter[0], 2 * n, "no update lost: one lock on both sides");
     assert.equal(lock.locked(), false);
     assert.equal(thread.error, undefined);
@@ -71,11 +77,11 @@ describe("threads Thread: running a module on a worker", () => {
       args: [{ ready, go }, [permits], 3, { when: new Date(0), tags: new Map([["a", 1]]) }],
     });
     thread.start();
-    assert.equal(await within(ready.wait(LONG)), true, "the worker set the test's Event");
+    assert.equal(await withinBooted(ready.wait(LONG)), true, "the worker set the test's Event");
     assert.equal(permits.tryAcquire(), false, "nothing released before go");
     go.set();
-    for (let i = 0; i < 3; i++) assert.equal(await within(permits.acquire(LONG)), true);
-    assert.equal(await within(thread.join(LONG)), true);
+    for (let i = 0; i < 3; i++) assert.equal(await withinBooted(permits.acquire(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     assert.equal(thread.error, undefined);
     assert.equal(permits.value, 0, "exactly the 3 permits the worker released");
   });
@@ -86,7 +92,7 @@ describe("threads Thread: running a module on a worker", () => {
       const event = new Event();
       const thread = new Thread({ target: spec, export: "mark", args: [event] });
       thread.start();
-      assert.equal(await within(thread.join(LONG)), true);
+      assert.equal(await withinBooted(thread.join(LONG)), true);
       assert.equal(thread.error, undefined);
       assert.equal(event.isSet(), true, spec);
     }
@@ -105,11 +111,11 @@ describe("threads Thread: join, joinSync, isAlive, ident", () => {
     assert.equal(thread.isAlive(), true, "alive as soon as start() returns");
     assert.equal(await thread.join({ timeout: 0 }), false);
     assert.equal(await thread.join({ blocking: false }), false);
-    assert.equal(await within(thread.join({ timeout: 50 })), false);
+    assert.equal(await withinBooted(thread.join({ timeout: 50 })), false);
     assert.equal(thread.isAlive(), true);
     const joins = [thread.join(LONG), thread.join(LONG)];
     gate.set();
-    assert.deepEqual(await within(Promise.all(joins)), [true, true], "any number of joiners");
+    assert.deepEqual(await withinBooted(Promise.all(joins)), [true, true], "any number of joiners");
     assert.equal(thread.isAlive(), false);
     assert.equal(await thread.join({ timeout: 0 }), true, "joining again: at once");
   });
@@ -132,10 +138,10 @@ describe("threads Thread: join, joinSync, isAlive, ident", () => {
     const pending = thread.join({ signal: controller.signal });
     const reason = new Error("stop waiting");
     controller.abort(reason);
-    await assert.rejects(within(pending), (e) => e === reason);
+    await assert.rejects(withinBooted(pending), (e) => e === reason);
     assert.equal(thread.isAlive(), true);
     gate.set();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
   });
 
   it("ident is null before start, then the worker's threadId, also inside it; it stays after the end", async () => {
@@ -147,7 +153,7 @@ describe("threads Thread: join, joinSync, isAlive, ident", () => {
     thread.start();
     const ident = thread.ident;
     assert.ok(typeof ident === "number" && ident > 0, String(ident));
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     assert.equal(thread.error, undefined, String(thread.error));
     const seen = take(out);
     assert.equal(seen.ident, ident);
@@ -161,7 +167,7 @@ describe("threads Thread: inside the worker", () => {
     const out = box();
     const thread = new Thread({ target: target("identity.ts"), args: [out], name: "inner", daemon: true });
     thread.start();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     assert.equal(thread.error, undefined, String(thread.error));
     const seen = take<{
       name: string;
@@ -199,9 +205,9 @@ describe("threads Thread: inside the worker", () => {
     const { thread: sibling, gate } = gatedThread({ name: "sibling", daemon: true });
     const census = new Thread({ target: target("census.ts"), args: [out, gate], name: "census" });
     census.start();
-    assert.equal(await within(census.join(LONG)), true);
+    assert.equal(await withinBooted(census.join(LONG)), true);
     assert.equal(census.error, undefined, String(census.error));
-    assert.equal(await within(sibling.join(LONG)), true);
+    assert.equal(await withinBooted(sibling.join(LONG)), true);
     const seen = take<{
       before: { names: string[]; count: number; alive: boolean };
       sibling: { ident: number; daemon: boolean; name: string };
@@ -229,7 +235,7 @@ describe("threads Thread: inside the worker", () => {
     const before = counterOf(new Thread().name);
     const thread = new Thread({ target: target("identity.ts"), args: [out], daemon: true });
     thread.start();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     const inWorker = counterOf(take<{ child: { name: string } }>(out).child.name);
     const after = counterOf(new Thread().name);
     assert.ok(before < counterOf(thread.name) && counterOf(thread.name) < inWorker && inWorker < after);
@@ -271,7 +277,7 @@ describe("threads Thread: names, daemon, the main thread and enumerate() here", 
     assert.equal(activeCount(), enumerate().length);
     assert.equal(new Set(listed).size, listed.length, "each thread once");
     gate.set();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     assert.equal(enumerate().includes(thread), false);
   });
 
@@ -288,7 +294,7 @@ describe("threads Thread: names, daemon, the main thread and enumerate() here", 
     );
     assert.equal(thread.daemon, true);
     gate.set();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     assert.equal(String(thread), `<Thread(d, stopped daemon ${thread.ident})>`);
     const later = new Thread();
     later.daemon = true;
@@ -301,7 +307,7 @@ describe("threads Thread: uncaught errors (excepthook)", () => {
     const report = t.mock.method(console, "error", () => {});
     const thread = new Thread({ target: failing, export: name, name: `failing-${name}` });
     thread.start();
-    assert.equal(await within(Promise.resolve(join(thread))), true, "join still resolves true");
+    assert.equal(await withinBooted(Promise.resolve(join(thread))), true, "join still resolves true");
     assert.equal(thread.isAlive(), false);
     assert.equal(report.mock.callCount(), 1, "reported once");
     const text = String(report.mock.calls[0]?.arguments.join(" "));
@@ -345,13 +351,13 @@ describe("threads Thread: uncaught errors (excepthook)", () => {
       for (const p of [new Lock(), new Semaphore(1)]) {
         const thread = new Thread({ target: failing, export: exported, args: [p] });
         thread.start();
-        assert.equal(await within(thread.join(LONG)), true);
+        assert.equal(await withinBooted(thread.join(LONG)), true);
         assert.ok(thread.error instanceof TypeError, String(thread.error));
         // Its death is known once its worker's exit is seen: a later acquire waits for that, then recovers.
-        await rejectsWith(within(p.acquire(LONG), 25_000), OwnerDiedError, { message: /died holding/ });
+        await rejectsWith(withinBooted(p.acquire(LONG), 25_000), OwnerDiedError, { message: /died holding/ });
         p.release();
         assert.equal(
-          await within(p.acquire({ timeout: 5_000 })),
+          await withinBooted(p.acquire({ timeout: 5_000 })),
           true,
           `${exported}: acquires normally after`,
         );
@@ -364,12 +370,12 @@ describe("threads Thread: uncaught errors (excepthook)", () => {
     const report = t.mock.method(console, "error", () => {});
     const missing = new Thread({ target: signals, export: "nope" });
     missing.start();
-    assert.equal(await within(missing.join(LONG)), true);
+    assert.equal(await withinBooted(missing.join(LONG)), true);
     assert.ok(missing.error instanceof TypeError);
     assert.match((missing.error as Error).message, /has no export "nope" that is a function/);
     const absent = new Thread({ target: target("absent.ts") });
     absent.start();
-    assert.equal(await within(absent.join(LONG)), true);
+    assert.equal(await withinBooted(absent.join(LONG)), true);
     assert.equal(
       (absent.error as { code?: string }).code,
       "ERR_MODULE_NOT_FOUND",
@@ -377,7 +383,7 @@ describe("threads Thread: uncaught errors (excepthook)", () => {
     );
     const fine = new Thread({ target: signals, export: "mark", args: [new Event()] });
     fine.start();
-    assert.equal(await within(fine.join(LONG)), true);
+    assert.equal(await withinBooted(fine.join(LONG)), true);
     assert.equal(fine.error, undefined);
     assert.equal(report.mock.callCount(), 2, "only the missing export and module were reported");
   });
@@ -390,7 +396,7 @@ describe("threads Thread: daemon threads and the process", () => {
       execFile(
         process.execPath,
         ["--import", "tsx", child, mode],
-        { timeout: 30_000 },
+        { timeout: 180_000 }, // only a hang: a loaded machine can take long to start a process and its worker
         (error, stdout, stderr) => {
           resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
         },
@@ -418,9 +424,9 @@ describe("threads Timer", () => {
     assert.match(timer.name, /^Thread-\d+$/);
     const started = performance.now();
     timer.start();
-    assert.equal(await within(ran.wait(LONG)), true);
+    assert.equal(await withinBooted(ran.wait(LONG)), true);
     assert.ok(performance.now() - started >= 99, "not before the interval");
-    assert.equal(await within(timer.join(LONG)), true);
+    assert.equal(await withinBooted(timer.join(LONG)), true);
     assert.equal(timer.finished.isSet(), true);
     assert.equal(timer.error, undefined);
     timer.cancel(); // after it fired: no effect, no error
@@ -432,7 +438,7 @@ describe("threads Timer", () => {
     timer.start();
     timer.cancel();
     timer.cancel(); // idempotent
-    assert.equal(await within(timer.join(LONG)), true, "the worker's wait was cut short");
+    assert.equal(await withinBooted(timer.join(LONG)), true, "the worker's wait was cut short");
     assert.equal(ran.isSet(), false);
     assert.equal(timer.finished.isSet(), true);
   });
@@ -442,7 +448,7 @@ describe("threads Timer", () => {
     const timer = new Timer(0, signals, [ran], { export: "mark" });
     timer.cancel();
     timer.start();
-    assert.equal(await within(timer.join(LONG)), true);
+    assert.equal(await withinBooted(timer.join(LONG)), true);
     assert.equal(ran.isSet(), false);
   });
 
@@ -459,7 +465,7 @@ describe("threads Thread: misuse", () => {
     const { thread, gate } = gatedThread();
     await throwsWith(() => thread.start(), RuntimeError, { message: "threads can only be started once" });
     gate.set();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
     await throwsWith(() => thread.start(), RuntimeError, { message: "threads can only be started once" });
   });
 
@@ -484,7 +490,7 @@ describe("threads Thread: misuse", () => {
     await throwsWith(() => thread.joinSync({ timeout: Number.NaN }), RangeError);
     await rejectsWith(thread.join({ blocking: false, timeout: 5 }), TypeError);
     gate.set();
-    assert.equal(await within(thread.join(LONG)), true);
+    assert.equal(await withinBooted(thread.join(LONG)), true);
   });
 
   it("args that cannot be cloned: TypeError from start(), and the thread is still unstarted", () => {

@@ -40,8 +40,31 @@ function progress(): string {
   return s;
 }
 
+/**
+ * Bounds the start-up of agents: only a hang (a worker that never begins its body nor exits) exceeds it,
+ * since starting even dozens of tsx workers at once takes seconds on a loaded machine.
+ */
+const START_BOUND = 180_000;
+
+/**
+ * How long settle() waits, past the start-ups, for every running agent to park: it returns as soon as they
+ * have, so only an agent that neither parks nor ends costs all of it; on a loaded machine a worker can take
+ * seconds from its start to its first wait.
+ */
+const PARK_BOUND = 20_000;
+
+/** Resolves once every agent spawned so far has begun its body or exited. */
+async function started(): Promise<void> {
+  const deadline = performance.now() + START_BOUND;
+  while (starting.size > 0) {
+    if (performance.now() > deadline) throw new Error(`agents did not start within ${START_BOUND} ms`);
+    await Promise.race([...starting, sleep(1000)]);
+  }
+}
+
 const agents: Agents = {
   kind: "workers",
+  started,
   spawn<A extends unknown[], R>(body: (...args: A) => Promise<R>, ...args: A): Promise<R> {
     const status = new Int32Array(new SharedArrayBuffer(4));
     running.add(status);
@@ -76,14 +99,13 @@ const agents: Agents = {
   },
   /**
    * Waits until every agent has started its body and is parked on a primitive (or has finished), then until
-   * nothing has changed in the FIFOs of the tier's primitives for 100 ms; at most ~5 s past the start-ups.
+   * nothing has changed in the FIFOs of the tier's primitives for 100 ms; at most ~20 s past the start-ups.
    * Across threads there is no "run everything runnable" step, so settling is a generous pause, anchored
    * on what the agents report rather than on how fast workers happen to start.
    */
   async settle() {
-    const deadline = performance.now() + 20_000;
-    while (starting.size > 0 && performance.now() < deadline) await Promise.race([...starting, sleep(1000)]);
-    const until = performance.now() + 5_000;
+    await started();
+    const until = performance.now() + PARK_BOUND;
     const parked = () => [...running].every((status) => Atomics.load(status, 0) > 0);
     while (!parked() && performance.now() < until) await sleep(5);
     let last = progress();

@@ -3,6 +3,7 @@
  * instance of the class its own import of "threadkit/threads" names (one copy of the tier in the worker), and
  * what execArgv its worker got.
  */
+import "./booted.ts";
 import { currentThread, Lock } from "threadkit/threads";
 
 interface Seen {

@@ -2,6 +2,7 @@
  * Reports what a worker sees of a sibling thread (named `sibling`) that the main thread started: whether
  * enumerate() lists it, alive, and whether join() here waits for it to finish once this worker opens its gate.
  */
+import "./booted.ts";
 import { activeCount, type Event, enumerate } from "../../../src/threads/index.ts";
 import { put } from "./box.ts";
 

@@ -1,4 +1,5 @@
 /** Default export: `n` increments of a plain (non-atomic) shared counter, each under `lock`. */
+import "./booted.ts";
 import type { Lock } from "../../../src/threads/index.ts";
 
 export default function count(lock: Lock, counter: Int32Array, n: number): void {

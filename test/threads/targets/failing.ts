@@ -1,4 +1,5 @@
 /** Targets that end badly, each its own way. */
+import "./booted.ts";
 import { ValueError } from "../../../src/threads/index.ts";
 
 export function throws(): never {

@@ -2,6 +2,7 @@
  * Reports what the worker sees of threads: its own Thread, the main thread, and a thread it starts itself
  * (so nested workers, the shared name counter and enumerate()'s scope are covered).
  */
+import "./booted.ts";
 import { threadId } from "node:worker_threads";
 import {
   activeCount,

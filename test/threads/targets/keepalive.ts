@@ -1,4 +1,5 @@
 /** Targets of ./daemon-child.ts: a thread that never ends, and one that ends after 500 ms. */
+import "./booted.ts";
 import type { Event } from "../../../src/threads/index.ts";
 
 export function forever(started: Event): void {

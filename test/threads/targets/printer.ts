@@ -2,6 +2,7 @@
  * Prints rounds under a lock (for ../stdio.test.ts): each round is three lines numbered by a shared counter
  * taken under the lock, the middle one on stderr when `toStderr`.
  */
+import "./booted.ts";
 import { currentThread, type Lock, Thread } from "../../../src/threads/index.ts";
 
 export default function print(lock: Lock, round: Int32Array, rounds: number, toStderr: boolean): void {

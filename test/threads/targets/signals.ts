@@ -1,4 +1,5 @@
 /** Named exports that use primitives received nested in args, against the test's main thread. */
+import "./booted.ts";
 import type { Event, Semaphore } from "../../../src/threads/index.ts";
 
 /**
