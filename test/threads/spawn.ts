@@ -101,11 +101,15 @@ export function startWorker(file: URL, workerData?: unknown): Worker {
  */
 const BOOT_BOUND = 180_000;
 
-/** Resolves once every worker this thread started so far has booted (tsx and the tier loaded) or exited. */
-export async function booted(): Promise<void> {
+/**
+ * Resolves once every worker this thread started so far has booted (tsx and the tier loaded) or exited, or
+ * once `done()` says the wait no longer matters (its loop must not keep the process alive after that).
+ */
+export async function booted(done: () => boolean = () => false): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0)); // the "worker" events of workers just started
   const deadline = performance.now() + BOOT_BOUND;
   for (;;) {
+    if (done()) return;
     for (const id of booting.keys())
       if (Atomics.load(bootWords, id % BOOT_SLOTS) === id + 1) booting.delete(id);
     if (booting.size === 0) return;
@@ -119,11 +123,13 @@ export async function booted(): Promise<void> {
  * `promise` settles first): a deadline only catches a hang, so slow worker start-ups must delay it, never fail it.
  */
 export async function withinBooted<T>(promise: Promise<T>, ms?: number, what?: string): Promise<T> {
-  await Promise.race([booted(), promise.then(ignore, ignore)]);
+  let settled = false;
+  const settle = () => {
+    settled = true;
+  };
+  await Promise.race([booted(() => settled), promise.then(settle, settle)]);
   return within(promise, ms, what);
 }
-
-function ignore(): void {}
 
 /**
  * Terminates the workers still running: a test that failed on a deadline may leave a worker blocked in
