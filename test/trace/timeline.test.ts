@@ -90,15 +90,17 @@ describe("threadkit trace, rendered in Chromium", () => {
       assert.deepEqual(lanes.length, 2, `lanes: ${lanes.join(", ")}`);
       assert.ok(lanes.includes("main"));
       assert.ok(lanes.some((l) => l?.startsWith("consumer")));
-      // The consumer waits for the lock, then on the condition, then for the condition's lock back; main
-      // waits for the consumer to end (join).
-      assert.ok((await count(".span.wait")) >= 3, `waits: ${await count(".span.wait")}`);
+      // The program makes sure of two waits: the consumer's on the condition and its wait for the lock that
+      // main holds. The others (the condition's lock back, main's turn on the lock, the join) depend on how
+      // fast the worker wakes, so they are not counted on.
+      assert.ok((await count(".span.wait")) >= 2, `waits: ${await count(".span.wait")}`);
       assert.ok((await count(".span.hold")) >= 6, `holds: ${await count(".span.hold")}`);
-      // main hands the lock over, notifies, hands the condition's lock back; the consumer's end wakes join.
+      // Sure to be drawn: main hands the lock over and notifies (the program waits for both waiters to queue).
+      // The condition's lock handed back and the join woken depend on timing, as above.
       const arrows = await tab
         .locator(".arrow")
         .evaluateAll((as) => as.map((a) => a.getAttribute("data-detail")));
-      assert.ok(arrows.length >= 4, `arrows: ${arrows.join(" | ")}`);
+      assert.ok(arrows.length >= 2, `arrows: ${arrows.join(" | ")}`);
       assert.ok(
         arrows.some((a) => /main hands lock .* to consumer \(its acquire\)/.test(a ?? "")),
         arrows.join(" | "),
