@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { createClient } from "redis";
-import { type RedisServer, startRedis } from "../../test/redis/server.ts";
+import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
 import { clock, type Target } from "../harness.ts";
 import type { Reply, Request } from "./protocol.ts";
 

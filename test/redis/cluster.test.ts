@@ -16,8 +16,8 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createClient, createCluster } from "redis";
 import * as tk from "../../src/redis/index.ts";
+import { freePort, type RedisServer, redisServerPath, startRedis } from "../../tools/redis-server.ts";
 import { within } from "../helpers.ts";
-import { freePort, type RedisServer, redisServerPath, startRedis } from "./server.ts";
 
 /** Far longer than any deadline below: a waiter must be woken by its message, not by a re-check. */
 const TIMING = { recheck: 40_000, waiterTtl: 120_000 };

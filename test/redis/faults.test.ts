@@ -9,8 +9,8 @@ import { createClient } from "redis";
 import type { Driver } from "../../src/redis/client.ts";
 import { timing } from "../../src/redis/config.ts";
 import * as tk from "../../src/redis/index.ts";
+import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
 import { within } from "../helpers.ts";
-import { type RedisServer, startRedis } from "./server.ts";
 
 let server: RedisServer;
 let client: ReturnType<typeof createClient>;

@@ -9,8 +9,8 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { type Driver, driverOf } from "../../src/redis/client.ts";
 import * as tk from "../../src/redis/index.ts";
+import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
 import { within } from "../helpers.ts";
-import { type RedisServer, startRedis } from "./server.ts";
 
 let server: RedisServer;
 let client: ReturnType<typeof createClient>;

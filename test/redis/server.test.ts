@@ -1,8 +1,8 @@
-/** The test server itself: a real redis-server on a loopback port, gone after stop(). */
+/** The redis-server starter (tools/redis-server.ts): a real redis-server on a loopback port, gone after stop(). */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { describe, it } from "node:test";
-import { startRedis } from "./server.ts";
+import { startRedis } from "../../tools/redis-server.ts";
 
 function ping(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
 import * as tk from "../../src/redis/index.ts";
-import { type RedisServer, startRedis } from "./server.ts";
+import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
 
 let server: RedisServer;
 let client: ReturnType<typeof createClient>;

@@ -18,9 +18,9 @@ import type { PriorityQueueOptions } from "../../src/api/options.ts";
 import type * as api from "../../src/api/primitives.ts";
 import * as tk from "../../src/redis/index.ts";
 import { busy } from "../../src/redis/waker.ts";
+import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
 import type { Agents, Tier } from "../contract/tier.ts";
 import { sleep } from "../helpers.ts";
-import { type RedisServer, startRedis } from "./server.ts";
 import { type Described, describeAs, wire } from "./wire.ts";
 
 /** At most this many agent processes per test file; more agents share them. */

@@ -1,7 +1,8 @@
 /**
- * A real redis-server for the tests: started on a free loopback port with no persistence, in a folder of its
- * own, and stopped after. When the machine has no redis-server it is installed with apt-get (as CI does);
- * if that is impossible the tests fail loudly: they never skip.
+ * A real redis-server for the Redis tier's tests, its benchmarks (bench/redis) and its examples: started on a
+ * free loopback port with no persistence, in a folder of its own, and stopped after. When the machine has no
+ * redis-server it is installed with apt-get (as CI does); if that is impossible the caller fails loudly: a
+ * test never skips, an example never pretends.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -138,4 +139,12 @@ export async function startRedis(args: string[] = [], port?: number): Promise<Re
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The server a program talks to: `REDIS_URL` when it is set (then `stop()` leaves it alone), else its own. */
+export async function redisFromEnv(): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.REDIS_URL;
+  if (given) return { url: given, stop: async () => {} };
+  const server = await startRedis();
+  return { url: server.url, stop: () => server.stop() };
 }
