@@ -2,12 +2,15 @@
  * Runs the examples (`npm run examples`), or those named (`npm run example -- candy-machine`), each in a
  * process of its own, then prints a summary; exits 1 if any failed. One example runs with the terminal as
  * its output; several run two at a time (most of an example's time is threads starting), each one's output
- * kept and printed whole, in order. It runs from build/examples/, where `npm run examples` compiled this
- * folder: a Thread's body is a module, and a compiled one starts in a fraction of the time a .ts one takes.
+ * kept in `<name>.output.txt` and printed whole, in order. Every example runs with the recorder on in all
+ * its threads, as `npx threadkit trace` runs a program, and writes its timeline to `<name>.timeline.html`,
+ * whose path is the last line of its output. It runs from build/examples/, where `npm run examples`
+ * compiled this folder: a Thread's body is a module, and a compiled one starts in a fraction of the time a
+ * .ts one takes.
  */
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +26,8 @@ if (unknown.length > 0) {
 }
 const chosen = asked.length > 0 ? asked : all;
 const alone = chosen.length === 1;
+// The recorder's entry for `--import`: the one `npx threadkit trace` loads, beside threadkit/trace's module.
+const register = new URL("./register.js", import.meta.resolve("threadkit/trace")).href;
 
 interface Outcome {
   ok: boolean;
@@ -31,23 +36,31 @@ interface Outcome {
   output: string;
 }
 
-/** Runs one example (60 s at most); its output is the terminal's when it runs alone, else kept. */
+/**
+ * Runs one example (60 s at most) under the recorder. Its output is the terminal's when it runs alone, else
+ * a file that is its stdout and stderr both, so that its lines stay in the order they were written.
+ */
 function run(name: string): Promise<Outcome> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(here, `${name}.js`)], {
-    stdio: alone ? "inherit" : ["ignore", "pipe", "pipe"],
+  const kept = join(here, `${name}.output.txt`);
+  const fd = alone ? undefined : openSync(kept, "w");
+  const child = spawn(process.execPath, ["--import", register, join(here, `${name}.js`)], {
+    stdio: fd === undefined ? "inherit" : ["ignore", fd, fd],
     timeout: 60_000,
+    env: {
+      ...process.env,
+      THREADKIT_TRACE_OUT: relative(process.cwd(), join(here, `${name}.timeline.html`)),
+      THREADKIT_TRACE_TITLE: `threadkit example ${name}`,
+    },
   });
-  let output = "";
-  // One pipe for both would keep their order; two pipes read here may swap a line of each.
-  child.stdout?.setEncoding("utf8").on("data", (s: string) => (output += s));
-  child.stderr?.setEncoding("utf8").on("data", (s: string) => (output += s));
+  if (fd !== undefined) closeSync(fd); // the child has its own
+  const output = () => (fd === undefined ? "" : readFileSync(kept, "utf8"));
   return new Promise((resolve) => {
-    child.on("error", (error) => resolve({ ok: false, seconds: 0, why: error.message, output }));
+    child.on("error", (error) => resolve({ ok: false, seconds: 0, why: error.message, output: output() }));
     child.on("close", (code, signal) => {
       const seconds = (performance.now() - started) / 1000;
       const why = signal !== null ? `killed by ${signal}` : `exit code ${code}`;
-      resolve({ ok: code === 0, seconds, why, output });
+      resolve({ ok: code === 0, seconds, why, output: output() });
     });
   });
 }
