@@ -1,0 +1,62 @@
+/**
+ * The main process of a Redis example: a redis-server (REDIS_URL, or one of its own on a loopback port,
+ * stopped at the end), this process's client, and the child processes it starts, which are killed however
+ * the program ends (it fails, it is interrupted), so that none outlives it. A child gets the server's
+ * address as REDIS_URL and reports to its parent through ./child.ts.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { createClient } from "redis";
+import { setDefaultClient } from "threadkit/redis";
+import { redisFromEnv } from "../../tools/redis-server.ts";
+
+/** Starts child processes; each resolves its report once it has exited with code 0, else rejects. */
+export type Start = <R>(name: string, module: URL, args: string[]) => Promise<R>;
+
+/**
+ * Runs `main` with a server and a connected client, set as the default one of threadkit/redis; `start` forks
+ * a child process. Then closes the client, kills the children still alive and stops the server.
+ */
+export async function withRedis(main: (start: Start) => Promise<void>): Promise<void> {
+  const server = await redisFromEnv();
+  const children = new Set<ChildProcess>();
+  const killAll = () => {
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  // Interrupted: the children and the server go too (a SIGINT at the terminal reaches the children anyway).
+  const interrupted = (signal: NodeJS.Signals) => {
+    killAll();
+    void server.stop().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", interrupted).once("SIGTERM", interrupted).once("exit", killAll);
+
+  const start: Start = <R>(name: string, module: URL, args: string[]) => {
+    const child = fork(module, args, {
+      execArgv: [], // compiled JavaScript: no loader, and no recorder (this process's timeline is the one kept)
+      env: { ...process.env, REDIS_URL: server.url },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    children.add(child);
+    let report: R | undefined;
+    child.on("message", (message) => (report = message as R));
+    return new Promise<R>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("exit", (code, signal) => {
+        if (code === 0 && report !== undefined) resolve(report);
+        else reject(new Error(`${name} ended with ${signal ?? `exit code ${code}`} and no report`));
+      });
+    });
+  };
+
+  const client = createClient({ url: server.url });
+  try {
+    await client.connect();
+    setDefaultClient(client);
+    await main(start);
+  } finally {
+    killAll();
+    if (client.isOpen) await client.close();
+    await server.stop();
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted).off("exit", killAll);
+  }
+}
