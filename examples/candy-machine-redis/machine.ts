@@ -1,11 +1,12 @@
 /**
- * A process of ../candy-machine-redis.ts: the vendor's refill() or a buyer's buy(), `loops` times, each
- * printing "Refilling candy..." or "Buying candy..." before it touches the tray and "OK" or why not after.
- * With `locked`, the lock is held across the whole line; without it, another process can print between
- * the two halves. Argv: role, the primitives' names, the tray's size, locked, loops. Reports its Tally.
+ * A process of ../candy-machine-redis.ts: the vendor's refill() or a buyer's buy(), each printing "Refilling
+ * candy..." or "Buying candy..." before it touches the tray and "OK" or why not after. Two rounds, each with
+ * a tray and a lock of its own: without the lock, another process can print between the two halves of a
+ * line; with it, held across the whole line, none can. Argv: role, the primitives' names, the tray's size,
+ * and how many times to refill or buy in each round. After each round it puts its Tally on the tallies queue.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { Barrier, BoundedSemaphore, Lock, ValueError } from "threadkit/redis";
+import { Barrier, BoundedSemaphore, Lock, Queue, ValueError } from "threadkit/redis";
 import { connect, finish } from "../redis/child.ts";
 
 export interface Tally {
@@ -15,14 +16,12 @@ export interface Tally {
   empty: number;
 }
 
-const [role, names, max, locked, loops] = process.argv.slice(2);
+const [role, names, max, ...loops] = process.argv.slice(2);
 const client = await connect();
-const candytray = new BoundedSemaphore(Number(max), { name: `${names}:tray` });
-const lock = new Lock({ name: `${names}:lock` });
-const open = new Barrier(3, { name: `${names}:open` });
-const tally: Tally = { refilled: 0, full: 0, bought: 0, empty: 0 };
+const open = new Barrier(4, { name: `${names}:open` });
+const tallies = new Queue<Tally>(0, { name: `${names}:tallies` });
 
-async function refill(): Promise<void> {
+async function refill(candytray: BoundedSemaphore, tally: Tally): Promise<void> {
   process.stdout.write("Refilling candy... ");
   await sleep(2); // the vendor opens the machine
   try {
@@ -37,7 +36,7 @@ async function refill(): Promise<void> {
   console.log("OK");
 }
 
-async function buy(): Promise<void> {
+async function buy(candytray: BoundedSemaphore, tally: Tally): Promise<void> {
   process.stdout.write("Buying candy... ");
   await sleep(2); // the buyer finds a coin
   if (await candytray.tryAcquire()) {
@@ -51,14 +50,20 @@ async function buy(): Promise<void> {
 }
 
 const step = role === "vendor" ? refill : buy;
-await open.wait(); // the machine opens once everyone is there (a process takes a moment to start)
-for (let i = 0; i < Number(loops); i++) {
-  if (locked === "true") {
-    await using _held = await lock.hold(); // a Redis guard's release is a round trip: `await using`
-    await step();
-  } else {
-    await step();
+for (const [round, locked] of [false, true].entries()) {
+  const candytray = new BoundedSemaphore(Number(max), { name: `${names}:${round}:tray` });
+  const lock = new Lock({ name: `${names}:${round}:lock` });
+  const tally: Tally = { refilled: 0, full: 0, bought: 0, empty: 0 };
+  await open.wait();
+  for (let i = 0; i < Number(loops[round]); i++) {
+    if (locked) {
+      await using _held = await lock.hold(); // a Redis guard's release is a round trip: `await using`
+      await step(candytray, tally);
+    } else {
+      await step(candytray, tally);
+    }
+    await sleep(Math.floor(Math.random() * 3) * 15); // Python: a random pause of 0 to 2 s
   }
-  await sleep(Math.floor(Math.random() * 3) * 15); // Python: a random pause of 0 to 2 s
+  await tallies.put(tally);
 }
-await finish(client, tally);
+await finish(client);

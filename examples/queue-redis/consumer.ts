@@ -1,6 +1,6 @@
 /**
  * A process of ../queue-redis.ts, Luce's Consumer.run with a Queue: the explicit get() / taskDone() loop
- * ("get"), or `for await` ("for-await"). Argv: queue, name, which loop. Reports how many it processed.
+ * ("get"), or `for await` ("for-await"). Argv: queue, name, which loop.
  */
 import { Queue, QueueShutDown } from "threadkit/redis";
 import { connect, finish } from "../redis/child.ts";
@@ -8,7 +8,6 @@ import { connect, finish } from "../redis/child.ts";
 const [queueName, me, loop] = process.argv.slice(2);
 const client = await connect();
 const queue = new Queue<number>(0, { name: queueName as string });
-let processed = 0;
 if (loop === "get") {
   for (;;) {
     let integer: number;
@@ -20,14 +19,12 @@ if (loop === "get") {
       break;
     }
     console.log(`${integer} popped from list by ${me}`);
-    processed++;
     await queue.taskDone();
   }
 } else {
   for await (const integer of queue) {
     console.log(`${integer} popped from list by ${me}`); // taskDone() for us
-    processed++;
   }
   console.log(`the queue is shut down: ${me}'s for await ends`);
 }
-await finish(client, { processed });
+await finish(client);

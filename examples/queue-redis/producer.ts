@@ -12,4 +12,4 @@ for (let i = 0; i < Number(n); i++) {
   console.log(`${integer} put to queue by ${me}`);
   await sleep(60); // Python: time.sleep(1)
 }
-await finish(client, { put: Number(n) });
+await finish(client);

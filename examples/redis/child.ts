@@ -1,6 +1,6 @@
 /**
- * A child process of a Redis example (./processes.ts): its client on the parent's server (REDIS_URL), an end
- * if the parent goes away first, and its report to the parent.
+ * A child process of a Redis example (./processes.ts): its client on the parent's server (REDIS_URL), and an
+ * end if the parent goes away first.
  */
 import { createClient } from "redis";
 import { setDefaultClient } from "threadkit/redis";
@@ -17,12 +17,9 @@ export async function connect(): Promise<ReturnType<typeof createClient>> {
   return client;
 }
 
-/** Closes the client, sends `report` to the parent and lets go of the channel: nothing is left to run. */
-export async function finish(client: ReturnType<typeof createClient>, report: object): Promise<void> {
+/** Closes the client and lets go of the parent's channel: nothing is left to run, and the process ends. */
+export async function finish(client: ReturnType<typeof createClient>): Promise<void> {
   await client.close();
-  await new Promise<void>((resolve, reject) =>
-    process.send?.(report, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
   process.off("disconnect", orphaned);
   process.disconnect?.();
 }

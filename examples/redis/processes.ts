@@ -1,20 +1,21 @@
 /**
  * The main process of a Redis example: a redis-server (REDIS_URL, or one of its own on a loopback port,
  * stopped at the end), this process's client, and the child processes it starts, which are killed however
- * the program ends (it fails, it is interrupted), so that none outlives it. A child gets the server's
- * address as REDIS_URL and reports to its parent through ./child.ts.
+ * the program ends (it fails, a child fails, it is interrupted), so that none outlives it. A child gets the
+ * server's address as REDIS_URL (see ./child.ts).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { createClient } from "redis";
 import { setDefaultClient } from "threadkit/redis";
 import { redisFromEnv } from "../../tools/redis-server.ts";
 
-/** Starts child processes; each resolves its report once it has exited with code 0, else rejects. */
-export type Start = <R>(name: string, module: URL, args: string[]) => Promise<R>;
+/** Starts a child process running `module`; resolves once it has exited with code 0, else rejects. */
+export type Start = (name: string, module: URL, args: string[]) => Promise<void>;
 
 /**
  * Runs `main` with a server and a connected client, set as the default one of threadkit/redis; `start` forks
- * a child process. Then closes the client, kills the children still alive and stops the server.
+ * a child process. A child that fails fails the program at once: what `main` waits for might never come.
+ * Then the children still alive are killed, the client closed and the server stopped.
  */
 export async function withRedis(main: (start: Start) => Promise<void>): Promise<void> {
   const server = await redisFromEnv();
@@ -30,29 +31,30 @@ export async function withRedis(main: (start: Start) => Promise<void>): Promise<
   };
   process.once("SIGINT", interrupted).once("SIGTERM", interrupted).once("exit", killAll);
 
-  const start: Start = <R>(name: string, module: URL, args: string[]) => {
+  let failed: (error: Error) => void = () => {};
+  const failure = new Promise<never>((_, reject) => (failed = reject));
+  const start: Start = (name, module, args) => {
     const child = fork(module, args, {
       execArgv: [], // compiled JavaScript: no loader, and no recorder (this process's timeline is the one kept)
       env: { ...process.env, REDIS_URL: server.url },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     children.add(child);
-    let report: R | undefined;
-    child.on("message", (message) => (report = message as R));
-    return new Promise<R>((resolve, reject) => {
+    const ended = new Promise<void>((resolve, reject) => {
       child.once("error", reject);
-      child.once("exit", (code, signal) => {
-        if (code === 0 && report !== undefined) resolve(report);
-        else reject(new Error(`${name} ended with ${signal ?? `exit code ${code}`} and no report`));
-      });
+      child.once("exit", (code, signal) =>
+        code === 0 ? resolve() : reject(new Error(`${name} ended with ${signal ?? `exit code ${code}`}`)),
+      );
     });
+    ended.catch(failed);
+    return ended;
   };
 
   const client = createClient({ url: server.url });
   try {
     await client.connect();
     setDefaultClient(client);
-    await main(start);
+    await Promise.race([main(start), failure]);
   } finally {
     killAll();
     if (client.isOpen) await client.close();
