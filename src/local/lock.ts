@@ -5,9 +5,9 @@ import { admit } from "../internal/checks.ts";
 import { detection } from "../internal/deadlock.ts";
 import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
 import { context, MAIN, type Owner } from "./context.ts";
-import { headRoot } from "./deadlock.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
+import { headRoot } from "./waits.ts";
 
 /**
  * A mutual-exclusion lock, as Python's `threading.Lock`: not reentrant, and any task may release it.

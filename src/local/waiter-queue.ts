@@ -25,7 +25,7 @@ import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
 import { detection } from "../internal/deadlock.ts";
 import { LinkedList, type ListNode } from "../internal/list.ts";
 import { currentCall, handoff, leftEarly, probe, queued } from "../internal/probe.ts";
-import { watched } from "./deadlock.ts";
+import { watched } from "./waits.ts";
 
 export class Waiter<T> implements ListNode {
   prev: this | null = null;
@@ -121,7 +121,7 @@ export class WaiterQueue<T> {
   private readonly list = new LinkedList<Waiter<T>>();
   /** What its waiters wait for (see `of`). */
   about: About | undefined = undefined;
-  /** Whether the deadlock detector lists it (./deadlock.ts). */
+  /** Whether the deadlock detector lists it (./waits.ts). */
   listed = false;
 
   /**
