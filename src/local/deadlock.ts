@@ -38,6 +38,15 @@ function nameOf(root: Root): string {
   return root === host.main ? "MainThread" : (root.name ?? "a task");
 }
 
+/** Whether `w` still waits in `q`, with no timeout and no signal: only a wake can end it. */
+function forever(q: Q, w: W): boolean {
+  const c = w.extra;
+  return (
+    (w.prev !== null || q.list.head === w) &&
+    (c === undefined || (c.deadline === Number.POSITIVE_INFINITY && c.signal === undefined))
+  );
+}
+
 let host: Host;
 const queues: WeakRef<Q>[] = [];
 let compactAt = 64;
@@ -51,7 +60,7 @@ export function init(from: Host): void {
 /** Lists `q` for the check at exit; checks for a cycle if `root`'s wait `w` is still there and forever. */
 export function watch(root: Root, q: Q, w: W): void {
   if (!q.listed) list(q);
-  if (q.pending(w) && q.forever(w)) cycleCheck(root, q, w, false);
+  if (forever(q, w)) cycleCheck(root, q, w, false);
 }
 
 function list(q: Q): void {
@@ -73,7 +82,7 @@ function list(q: Q): void {
 function waitOf(root: Root): [Q, W] | undefined {
   const q = root.deadlockQueue;
   const w = root.deadlockWait;
-  return q !== undefined && w !== undefined && q.pending(w) && q.forever(w) ? [q, w] : undefined;
+  return q !== undefined && w !== undefined && forever(q, w) ? [q, w] : undefined;
 }
 
 /** Who holds what `q` is for, as a thread; undefined if nobody or unknown. */
@@ -104,7 +113,7 @@ function cycleCheck(root: Root, q: Q, w: W, confirming: boolean): void {
   if (!confirming) {
     if (cycle.length === 1) return; // a Lock its own holder waits for: another task may release it
     const timer = setTimeout(() => {
-      if (q.pending(w) && root.deadlockWait === w) cycleCheck(root, q, w, true);
+      if (forever(q, w) && root.deadlockWait === w) cycleCheck(root, q, w, true);
     }, GRACE);
     (timer as { unref?(): void }).unref?.();
     return;
@@ -145,7 +154,8 @@ function atExit(): void {
   for (const ref of queues) {
     const q = ref.deref();
     if (q === undefined) continue;
-    for (const w of q.waiting()) if (q.forever(w)) stuck.push([host.rootWaiting(w), q, w]);
+    for (let w = q.list.head; w !== null; w = w.next)
+      if (forever(q, w)) stuck.push([host.rootWaiting(w), q, w]);
   }
   const told = stuck.filter(([root]) => root?.daemon !== true);
   if (told.length === 0) return;

@@ -50,8 +50,8 @@ export function rootWaiting(w: W): Root | undefined {
 
 /** The thread the longest waiter of `q` belongs to (a Lock's next holder), if known. */
 export function headRoot(q: Q): Owner | undefined {
-  const w = q.head();
-  return w === undefined ? undefined : rootWaiting(w);
+  const w = q.list.head;
+  return w === null ? undefined : rootWaiting(w);
 }
 
 /**
