@@ -23,7 +23,7 @@
  *   error ends the process with code 1 and the report, instead of Node's silent exit with code 13.
  */
 import { report, type WaitLine } from "../internal/report.ts";
-import type { Owner } from "./context.ts";
+import type { Owner } from "./owner.ts";
 import type { Host, Q, Root, W } from "./waits.ts";
 
 /** How long a cycle through a plain Lock must stand before its waiter is told (ms). */
@@ -112,6 +112,8 @@ function cycleCheck(root: Root, q: Q, w: W, confirming: boolean): void {
   if (cycle === undefined) return;
   if (!confirming) {
     if (cycle.length === 1) return; // a Lock its own holder waits for: another task may release it
+    // Checked after the wait (the detector was loading): a later wait of the cycle closed it, not this one.
+    if (cycle.some(([r]) => r.deadlockSeq! > root.deadlockSeq!)) return;
     const timer = setTimeout(() => {
       if (forever(q, w) && root.deadlockWait === w) cycleCheck(root, q, w, true);
     }, GRACE);

@@ -1,6 +1,6 @@
 /**
  * Who waits for what, kept while deadlock detection is on (../internal/deadlock.ts has the switch): each
- * thread (a Thread, or the main thread: the root of the context chain, ./context.ts) records its last
+ * thread (a Thread, or the main thread: the root of the owner chain, ./owner.ts) records its last
  * wait, the queue and the waiter, on itself; whether that wait is still pending is read from the queue,
  * so nothing is cleared when it ends.
  *
@@ -11,7 +11,7 @@
 import { DeadlockError } from "../api/errors.ts";
 import { detection } from "../internal/deadlock.ts";
 import { resourceOf } from "../internal/probe.ts";
-import { context, MAIN, type Owner } from "./context.ts";
+import { currentOwner, MAIN, type Owner } from "./owner.ts";
 import type { Waiter, WaiterQueue } from "./waiter-queue.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: queues of every item type
@@ -23,6 +23,8 @@ export type W = Waiter<any>;
 export interface Root extends Owner {
   deadlockWait?: W | undefined;
   deadlockQueue?: Q | undefined;
+  /** When it was recorded, in waits: of a cycle's waits, the last one closed it. */
+  deadlockSeq?: number;
   readonly name?: string;
   readonly daemon?: boolean;
 }
@@ -67,14 +69,16 @@ export interface Host {
   resourceOf: typeof resourceOf;
 }
 
+let waits = 0;
 let detector: typeof import("./deadlock.ts") | undefined;
 let early: [Root, Q, W][] | undefined;
 
 /** Records that the current thread waits as `w` in `q`, and has the detector look at it. */
 export function watched(q: Q, w: W): void {
-  const root = rootOf(context.get());
+  const root = rootOf(currentOwner());
   root.deadlockWait = w;
   root.deadlockQueue = q;
+  root.deadlockSeq = ++waits;
   if (detector !== undefined) {
     detector.watch(root, q, w);
     return;
