@@ -93,7 +93,10 @@ export function watched(q: Q, w: W): void {
         early = [];
       },
       () => {
-        detection.on = false; // cannot happen in a whole package; if it does, waits are not looked at
+        // Cannot happen in a whole package; if it does, waits are not looked at (switching detection on
+        // again tries the import again).
+        detection.on = false;
+        early = undefined;
       },
     );
   }
