@@ -231,6 +231,37 @@ console.log(JSON.stringify({ error: String(t.error) }));`;
     );
   });
 
+  it("tells a deadlock with the detector the build loads on demand (a chunk of its own in a bundle)", () => {
+    const script = `import { Lock, Thread } from "threadkit";
+const a = new Lock(), b = new Lock();
+const take = async (x, y) => { await x.acquire(); await new Promise((r) => setTimeout(r, 20)); await y.acquire(); };
+const left = new Thread({ name: "left", target: () => take(a, b) });
+const right = new Thread({ name: "right", target: () => take(b, a) });
+left.start(); right.start();
+setTimeout(() => {}, 5000); // the cycle is told a second after it closed, while this keeps the process up
+const once = new Lock();
+await once.acquire();
+await once.acquire();`;
+    writeFileSync(join(app, "deadlock.mjs"), script);
+    let failed: { status: number; stderr: string } | undefined;
+    try {
+      execFileSync(process.execPath, ["deadlock.mjs"], { cwd: app, stdio: "pipe", timeout: 60_000 });
+    } catch (error) {
+      failed = {
+        status: (error as { status: number }).status,
+        stderr: String((error as { stderr: unknown }).stderr),
+      };
+    }
+    assert.ok(failed !== undefined, "the deadlocked program fails");
+    assert.equal(failed.status, 1, failed.stderr);
+    // The cycle, told a second after it closed; then, with nothing left to wake them, the waiters left.
+    assert.match(
+      failed.stderr,
+      /Exception in thread right:\nDeadlockError: deadlock: 2 threads wait for each other/,
+    );
+    assert.match(failed.stderr, /"MainThread" waits to acquire lock L\d+, held by "MainThread"/);
+  });
+
   it("runs in plain Node, imported by name", () => {
     const out = execFileSync(process.execPath, [join(app, "main.js")], { cwd: app, encoding: "utf8" });
     assert.deepEqual(JSON.parse(out), { got: 7, seen: "worker", locked: false });

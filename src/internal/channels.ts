@@ -102,32 +102,32 @@ export interface HandoffMessage extends PointMessage {
   readonly to: { readonly thread: number; readonly call: number; readonly cell: number };
 }
 
+/**
+ * Every channel, by kind: `kind:call,call/point,point` (every kind also has `handoff`), from which the
+ * tables below are made.
+ */
+const SPEC =
+  "lock:acquire/release rlock:acquire/release semaphore:acquire/release condition:wait/notify event:wait/set,clear barrier:wait/broken,reset queue:get,put,join/shutdown";
+
+const calls: Partial<Record<ResourceKind, CallOp[]>> = {};
+const points: Partial<Record<ResourceKind, PointEvent[]>> = {};
+for (const entry of SPEC.split(" ")) {
+  const [kind, ops] = entry.split(":") as [ResourceKind, string];
+  const [call, point] = ops.split("/") as [string, string];
+  calls[kind] = call.split(",") as CallOp[];
+  points[kind] = [...(point.split(",") as PointEvent[]), "handoff"];
+}
+
 /** The TracingChannels, by kind. */
-export const CALLS: Readonly<Record<ResourceKind, readonly CallOp[]>> = {
-  lock: ["acquire"],
-  rlock: ["acquire"],
-  semaphore: ["acquire"],
-  condition: ["wait"],
-  event: ["wait"],
-  barrier: ["wait"],
-  queue: ["get", "put", "join"],
-};
+export const CALLS = calls as Readonly<Record<ResourceKind, readonly CallOp[]>>;
 
 /** The point channels, by kind. */
-export const POINTS: Readonly<Record<ResourceKind, readonly PointEvent[]>> = {
-  lock: ["release", "handoff"],
-  rlock: ["release", "handoff"],
-  semaphore: ["release", "handoff"],
-  condition: ["notify", "handoff"],
-  event: ["set", "clear", "handoff"],
-  barrier: ["broken", "reset", "handoff"],
-  queue: ["shutdown", "handoff"],
-};
+export const POINTS = points as Readonly<Record<ResourceKind, readonly PointEvent[]>>;
 
 /** How the probe publishes: only what has subscribers is published. */
 export interface Publisher {
-  traceAsync<R>(message: CallMessage, fn: () => Promise<R>): Promise<R>;
-  traceSync<R>(message: CallMessage, fn: () => R): R;
+  /** Runs `fn`, traced on the TracingChannel of `message` if it has subscribers (`sync`: a blocking call). */
+  trace<R>(message: CallMessage, fn: () => R, sync: boolean): R;
   point(message: PointMessage): void;
 }
 
@@ -141,68 +141,51 @@ const HOOKED = ["subscribe", "unsubscribe", "bindStore", "unbindStore"] as const
 export function openChannels(changed: (active: boolean) => void): Publisher | undefined {
   const dc = diagnosticsChannel();
   if (dc === undefined) return undefined;
-  const calls = new Map<string, TracingChannelLike>();
-  const points = new Map<string, ChannelLike>();
+  /** By `kind:name`: the channel, and the channels whose subscribers it publishes to. */
+  const opened = new Map<string, [ChannelLike & TracingChannelLike, ChannelLike[]]>();
   const all: ChannelLike[] = [];
   let active = false;
   const recount = (): void => {
-    const now = all.some((c) => c.hasSubscribers);
-    if (now !== active) changed((active = now));
-  };
-  const watch = (c: ChannelLike): void => {
-    all.push(c);
-    const self = c as unknown as Record<string, unknown>;
-    for (const method of HOOKED) {
-      Object.defineProperty(self, method, {
-        configurable: true,
-        writable: true,
-        value(this: object, ...args: unknown[]): unknown {
-          const own = (Object.getPrototypeOf(this) as Record<string, (...a: unknown[]) => unknown>)[method];
-          try {
-            return own?.apply(this, args);
-          } finally {
-            recount();
-          }
-        },
-      });
-    }
+    if (all.some((c) => c.hasSubscribers) !== active) changed((active = !active));
   };
   for (const kind of Object.keys(CALLS) as ResourceKind[]) {
-    for (const op of CALLS[kind]) {
-      const tc = dc.tracingChannel(`threadkit:${kind}:${op}`);
-      calls.set(`${kind}:${op}`, tc);
-      for (const c of [tc.start, tc.end, tc.asyncStart, tc.asyncEnd, tc.error]) watch(c);
-    }
-    for (const event of POINTS[kind]) {
-      const c = dc.channel(`threadkit:${kind}:${event}`);
-      points.set(`${kind}:${event}`, c);
-      watch(c);
+    for (const name of [...CALLS[kind], ...POINTS[kind]]) {
+      const traced = (CALLS[kind] as string[]).includes(name);
+      const full = `threadkit:${kind}:${name}`;
+      const c = (traced ? dc.tracingChannel(full) : dc.channel(full)) as ChannelLike & TracingChannelLike;
+      const parts = traced ? [c.start, c.end, c.asyncStart, c.asyncEnd, c.error] : [c];
+      opened.set(`${kind}:${name}`, [c, parts]);
+      for (const part of parts) {
+        all.push(part);
+        for (const method of HOOKED) {
+          Object.defineProperty(part, method, {
+            configurable: true,
+            writable: true,
+            value(this: object, ...args: unknown[]): unknown {
+              try {
+                return (Object.getPrototypeOf(this) as Record<string, Function>)[method]?.apply(this, args);
+              } finally {
+                recount();
+              }
+            },
+          });
+        }
+      }
     }
   }
   recount();
-  const traced = (m: CallMessage): TracingChannelLike | undefined => {
-    const tc = calls.get(`${m.kind}:${m.op}`);
-    return tc !== undefined &&
-      (tc.start.hasSubscribers ||
-        tc.end.hasSubscribers ||
-        tc.asyncStart.hasSubscribers ||
-        tc.asyncEnd.hasSubscribers ||
-        tc.error.hasSubscribers)
-      ? tc
-      : undefined;
+  const subscribed = (key: string) => {
+    const found = opened.get(key);
+    return found?.[1].some((c) => c.hasSubscribers) ? found[0] : undefined;
   };
   return {
-    traceAsync<R>(m: CallMessage, fn: () => Promise<R>): Promise<R> {
-      const tc = traced(m);
-      return tc === undefined ? fn() : tc.tracePromise(fn, m);
-    },
-    traceSync<R>(m: CallMessage, fn: () => R): R {
-      const tc = traced(m);
-      return tc === undefined ? fn() : tc.traceSync(fn, m);
+    trace<R>(m: CallMessage, fn: () => R, sync: boolean): R {
+      const tc = subscribed(`${m.kind}:${m.op}`);
+      if (tc === undefined) return fn();
+      return sync ? tc.traceSync(fn, m) : (tc.tracePromise(fn as () => Promise<unknown>, m) as R);
     },
     point(m: PointMessage): void {
-      const c = points.get(`${m.kind}:${m.event}`);
-      if (c?.hasSubscribers) c.publish(m);
+      subscribed(`${m.kind}:${m.event}`)?.publish(m);
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Deadlock detection, what both tiers share: whether it is on, and how a report reads.
+ * Deadlock detection, what both tiers share: whether it is on, and how a report reads (./report.ts, a
+ * module of its own so that a bundle split into chunks loads it with the detector, not up front).
  *
  * It is on by default where the runtime is a process (Node, Deno, Bun), off in a browser. It is switched
  * off for a whole process by the environment variable THREADKIT_DEADLOCK=0 (read once, at load), or for
@@ -7,7 +8,7 @@
  * (`detection.on`) on its waiting paths; on, the tiers keep who holds a lock and who waits for what, and
  * only look further when a wait queues (the local tier) or a parked waiter's slice ends (the threads tier).
  */
-import type { ResourceKind, ResourceRef } from "./channels.ts";
+import type { ResourceKind } from "./channels.ts";
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined>; on?: unknown } }).process;
 
@@ -24,48 +25,6 @@ export const detection = {
 export function setDeadlockDetection(on: boolean): void {
   if (typeof on !== "boolean") throw new TypeError("on must be a boolean");
   detection.on = on;
-}
-
-/** What one waiter waits for, for a report. */
-export interface WaitLine {
-  /** The waiting thread's name. */
-  readonly thread: string;
-  /** What it waits for: the primitive (a joined thread is described by `what` alone). */
-  readonly resource: ResourceRef | undefined;
-  /** How the line reads before the primitive: "to acquire", "for a notify of", "to get from"... */
-  readonly op: string;
-  /** Whether the thread is a daemon (named in a report, never told). */
-  readonly daemon?: boolean | undefined;
-  /** Who holds the resource, where the primitive knows its holder. */
-  readonly holder?: string | undefined;
-  /** A description of its own, for what is not a primitive (a thread's join). */
-  readonly what?: string | undefined;
-}
-
-/** How a primitive reads in a report: `lock "accounts" (L3)`, or `lock L3` without a name. */
-export function describe(r: ResourceRef | undefined, what?: string): string {
-  if (what !== undefined) return what;
-  if (r === undefined) return "a primitive";
-  return r.name === undefined ? `${r.kind} ${r.id}` : `${r.kind} "${r.name}" (${r.id})`;
-}
-
-function line(w: WaitLine): string {
-  const held = w.holder === undefined ? "" : `, held by "${w.holder}"`;
-  return `  "${w.thread}"${w.daemon ? " (daemon)" : ""} waits ${w.op} ${describe(w.resource, w.what)}${held}`;
-}
-
-/**
- * The message of a DeadlockError: a headline, the cycle if there is one (`a -> b -> a`, each arrow naming
- * what the left one waits for and the right one holds), then one line per waiting thread.
- */
-export function report(headline: string, waits: readonly WaitLine[], cycle?: readonly WaitLine[]): string {
-  const lines = [headline];
-  if (cycle !== undefined && cycle.length > 0) {
-    const steps = cycle.map((w) => `"${w.thread}" -[${describe(w.resource, w.what)}]-> `).join("");
-    lines.push(`cycle: ${steps}"${cycle[0]!.thread}"`);
-  }
-  lines.push(...waits.map(line));
-  return lines.join("\n");
 }
 
 export type { ResourceKind };

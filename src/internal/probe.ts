@@ -158,27 +158,8 @@ export function currentCall(): CallMessage | undefined {
   return current;
 }
 
-function message(r: ResourceRef, op: CallOp, timeout: number): CallMessage {
-  return {
-    kind: r.kind,
-    id: r.id,
-    name: r.name,
-    op,
-    thread: whoami(),
-    call: ++calls,
-    timeout,
-    queued: false,
-    cell: -1,
-    outcome: undefined,
-  };
-}
-
 function emit(phase: "start" | "queued" | "end", m: CallMessage): void {
   for (const s of sinks) s.call(phase, m);
-}
-
-function outcomeOf(m: CallMessage, value: unknown): void {
-  m.outcome ??= value === false ? "timeout" : "granted";
 }
 
 /**
@@ -196,39 +177,7 @@ export function traceAsync<R>(
   a?: unknown,
   b?: unknown,
 ): Promise<R> {
-  const fn = () => (method as (this: object, a: unknown, b: unknown) => Promise<R>).call(key, a, b);
-  const m = message(r, op, timeout);
-  const run = (): Promise<R> => {
-    emit("start", m);
-    const saved = current;
-    const savedSelf = probe.self;
-    current = m;
-    probe.self = key;
-    let p: Promise<R>;
-    try {
-      p = fn();
-    } catch (error) {
-      m.outcome ??= "error";
-      emit("end", m);
-      throw error;
-    } finally {
-      current = saved;
-      probe.self = savedSelf;
-    }
-    return p.then(
-      (value) => {
-        outcomeOf(m, value);
-        emit("end", m);
-        return value;
-      },
-      (error: unknown) => {
-        m.outcome ??= "error";
-        emit("end", m);
-        throw error;
-      },
-    );
-  };
-  return publisher === undefined ? run() : publisher.traceAsync(m, run);
+  return trace(key, r, op, timeout, method, a, b, false);
 }
 
 /** Traces a blocking call (or a try) of `key`, as `traceAsync`. */
@@ -241,28 +190,66 @@ export function traceSync<R>(
   a?: unknown,
   b?: unknown,
 ): R {
-  const fn = () => (method as (this: object, a: unknown, b: unknown) => R).call(key, a, b);
-  const m = message(r, op, timeout);
+  return trace(key, r, op, timeout, method, a, b, true);
+}
+
+function trace<R>(
+  key: object,
+  r: ResourceRef,
+  op: CallOp,
+  timeout: number,
+  method: (this: never, ...args: never[]) => R,
+  a: unknown,
+  b: unknown,
+  sync: boolean,
+): R {
+  const m: CallMessage = {
+    kind: r.kind,
+    id: r.id,
+    name: r.name,
+    op,
+    thread: whoami(),
+    call: ++calls,
+    timeout,
+    queued: false,
+    cell: -1,
+    outcome: undefined,
+  };
+  const ended = (value: unknown, failed?: boolean): void => {
+    m.outcome ??= failed ? "error" : value === false ? "timeout" : "granted";
+    emit("end", m);
+  };
   const run = (): R => {
     emit("start", m);
     const saved = current;
     const savedSelf = probe.self;
     current = m;
     probe.self = key;
+    let value: R;
     try {
-      const value = fn();
-      outcomeOf(m, value);
-      return value;
+      value = (method as (this: object, a: unknown, b: unknown) => R).call(key, a, b);
     } catch (error) {
-      m.outcome ??= "error";
+      ended(undefined, true);
       throw error;
     } finally {
       current = saved;
       probe.self = savedSelf;
-      emit("end", m);
     }
+    if (sync) ended(value);
+    else
+      value = (value as Promise<unknown>).then(
+        (v) => {
+          ended(v);
+          return v;
+        },
+        (error: unknown) => {
+          ended(undefined, true);
+          throw error;
+        },
+      ) as R;
+    return value;
   };
-  return publisher === undefined ? run() : publisher.traceSync(m, run);
+  return publisher === undefined ? run() : publisher.trace(m, run, sync);
 }
 
 /** The core queued call `m` (in waiter cell `cell`, threads tier). */
@@ -279,32 +266,24 @@ export function leftEarly(m: CallMessage, outcome: Outcome): void {
 
 // ---- points ---------------------------------------------------------------------------------------------
 
-function publish(m: PointMessage): void {
+/** A release, notify, set, clear, broken, reset or shutdown of `r`. */
+export function point(r: ResourceRef, event: PointEvent, n = 1, to?: HandoffMessage["to"]): void {
+  const m: PointMessage = { kind: r.kind, id: r.id, name: r.name, event, thread: whoami(), n };
+  if (to !== undefined) (m as { to?: unknown }).to = to;
   for (const s of sinks) s.point(m);
   publisher?.point(m);
 }
 
-/** A release, notify, set, clear, broken, reset or shutdown of `r`. */
-export function point(r: ResourceRef, event: Exclude<PointEvent, "handoff">, n = 1): void {
-  publish({ kind: r.kind, id: r.id, name: r.name, event, thread: whoami(), n });
-}
-
 /** `r` handed what a queued waiter waited for to it: its call (same OS thread), or thread and cell. */
 export function handoff(r: ResourceRef, to: CallMessage | { thread: number; cell: number }): void {
-  const target =
+  point(
+    r,
+    "handoff",
+    1,
     "call" in to
       ? { thread: to.thread.id, call: to.call, cell: to.cell }
-      : { thread: to.thread, call: -1, cell: to.cell };
-  const m: HandoffMessage = {
-    kind: r.kind,
-    id: r.id,
-    name: r.name,
-    event: "handoff",
-    thread: whoami(),
-    n: 1,
-    to: target,
-  };
-  publish(m);
+      : { thread: to.thread, call: -1, cell: to.cell },
+  );
 }
 
 /** The timeout a call's options give, for its message (bad options: the fallback; the call rejects them). */

@@ -7,19 +7,12 @@
  * thread covers the code inside it (re-entry), while sibling scopes exclude each other.
  */
 import { contextSlot } from "../internal/runtime.ts";
+import { askOwner, currentOwner, MAIN, type Owner } from "./owner.ts";
 
-export interface Owner {
-  readonly parent: Owner | null;
-}
+export { currentOwner, MAIN, type Owner };
 
 export const context = contextSlot<Owner>();
-
-/** The main thread's root: code outside any Thread. */
-export const MAIN: Owner = { parent: null };
-
-export function currentOwner(): Owner {
-  return context.get() ?? MAIN;
-}
+askOwner(() => context.get());
 
 /** Whether `owner` is `who` or one of the scopes or the thread around it. */
 export function covers(owner: Owner, who: Owner): boolean {

@@ -1,12 +1,10 @@
 /**
- * Deadlock detection on one event loop (see ../internal/deadlock.ts for the switch and the report).
+ * Deadlock detection on one event loop (see ../internal/deadlock.ts for the switch and the report), loaded
+ * by ./waits.ts at the first wait it must look at.
  *
  * What it keeps, only while detection is on, and only on waiting paths (an uncontended acquire keeps one
- * thing: a Lock's holder, see ./lock.ts):
- * - each thread (a Thread, or the main thread: the root of the context chain, ./context.ts) records its
- *   last wait, the queue and the waiter, on itself; whether that wait is still pending is read from the
- *   queue, so nothing is cleared when it ends;
- * - every queue that ever had a waiter is listed (weakly), for the check at exit.
+ * thing: a Lock's holder, see ./lock.ts): each thread's last wait (./waits.ts), and every queue that ever
+ * had a waiter, listed (weakly) for the check at exit.
  *
  * Two checks:
  * - At a wait that has no timeout and no signal, the waits-for graph is walked from the waiter: the
@@ -24,62 +22,45 @@
  *   thread's waiter is named but left waiting, as Python leaves daemon threads at exit). Uncaught, the
  *   error ends the process with code 1 and the report, instead of Node's silent exit with code 13.
  */
-import { DeadlockError } from "../api/errors.ts";
-import { detection, report, type WaitLine } from "../internal/deadlock.ts";
-import { resourceOf } from "../internal/probe.ts";
-import { context, MAIN, type Owner } from "./context.ts";
-import type { Waiter, WaiterQueue } from "./waiter-queue.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: queues of every item type
-type Q = WaiterQueue<any>;
-// biome-ignore lint/suspicious/noExplicitAny: waiters of every item type
-type W = Waiter<any>;
+import { report, type WaitLine } from "../internal/report.ts";
+import type { Owner } from "./owner.ts";
+import type { Host, Q, Root, W } from "./waits.ts";
 
 /** How long a cycle through a plain Lock must stand before its waiter is told (ms). */
 export const GRACE = 1000;
-
-/** A thread, for the detector: where it records its last wait. */
-interface Root extends Owner {
-  deadlockWait?: W | undefined;
-  deadlockQueue?: Q | undefined;
-  readonly name?: string;
-  readonly daemon?: boolean;
-}
 
 /** A primitive that knows who holds it (Lock, RLock) or who will end the wait (a joined Thread). */
 interface Holding {
   _holder(): Owner | null | undefined;
 }
 
-let threads: () => Iterable<Owner> = () => [];
-
-/** How ./thread.ts lists the Threads alive (without this module importing it). */
-export function threadsAlive(list: () => Iterable<Owner>): void {
-  threads = list;
-}
-
-/** The thread that `owner` (a scope, a Thread, undefined for the main thread) belongs to. */
-export function rootOf(owner: Owner | null | undefined): Root {
-  let o: Owner = owner ?? MAIN;
-  while (o.parent !== null) o = o.parent;
-  return o as Root;
-}
-
 function nameOf(root: Root): string {
-  return root === MAIN ? "MainThread" : (root.name ?? "a task");
+  return root === host.main ? "MainThread" : (root.name ?? "a task");
 }
 
+/** Whether `w` still waits in `q`, with no timeout and no signal: only a wake can end it. */
+function forever(q: Q, w: W): boolean {
+  const c = w.extra;
+  return (
+    (w.prev !== null || q.list.head === w) &&
+    (c === undefined || (c.deadline === Number.POSITIVE_INFINITY && c.signal === undefined))
+  );
+}
+
+let host: Host;
 const queues: WeakRef<Q>[] = [];
 let compactAt = 64;
 let hooked = false;
 
-/** Records that the current thread waits as `w` in `q`; checks for a cycle if the wait is forever. */
-export function watched(q: Q, w: W): void {
+/** Takes what it needs of the core (see `Host`); called once, before any `watch`. */
+export function init(from: Host): void {
+  host = from;
+}
+
+/** Lists `q` for the check at exit; checks for a cycle if `root`'s wait `w` is still there and forever. */
+export function watch(root: Root, q: Q, w: W): void {
   if (!q.listed) list(q);
-  const root = rootOf(context.get());
-  root.deadlockWait = w;
-  root.deadlockQueue = q;
-  if (q.forever(w)) cycleCheck(root, q, w, false);
+  if (forever(q, w)) cycleCheck(root, q, w, false);
 }
 
 function list(q: Q): void {
@@ -101,26 +82,13 @@ function list(q: Q): void {
 function waitOf(root: Root): [Q, W] | undefined {
   const q = root.deadlockQueue;
   const w = root.deadlockWait;
-  return q !== undefined && w !== undefined && q.pending(w) && q.forever(w) ? [q, w] : undefined;
+  return q !== undefined && w !== undefined && forever(q, w) ? [q, w] : undefined;
 }
 
 /** Who holds what `q` is for, as a thread; undefined if nobody or unknown. */
 function holderOf(q: Q): Root | undefined {
   const h = (q.about?.subject as Partial<Holding> | undefined)?._holder?.();
-  return h === null || h === undefined ? undefined : rootOf(h);
-}
-
-/** The thread whose recorded wait is `w`, if any. */
-function rootWaiting(w: W): Root | undefined {
-  if ((MAIN as Root).deadlockWait === w) return MAIN;
-  for (const t of threads()) if ((t as Root).deadlockWait === w) return t as Root;
-  return undefined;
-}
-
-/** The thread the longest waiter of `q` belongs to (a Lock's next holder), if known. */
-export function headRoot(q: Q): Owner | undefined {
-  const w = q.head();
-  return w === undefined ? undefined : rootWaiting(w);
+  return h === null || h === undefined ? undefined : host.rootOf(h);
 }
 
 /** The cycle of waits that `root` (waiting as `w` in `q`) closes, one [thread, queue] per step. */
@@ -144,8 +112,10 @@ function cycleCheck(root: Root, q: Q, w: W, confirming: boolean): void {
   if (cycle === undefined) return;
   if (!confirming) {
     if (cycle.length === 1) return; // a Lock its own holder waits for: another task may release it
+    // Checked after the wait (the detector was loading): a later wait of the cycle closed it, not this one.
+    if (cycle.some(([r]) => r.deadlockSeq! > root.deadlockSeq!)) return;
     const timer = setTimeout(() => {
-      if (q.pending(w) && root.deadlockWait === w) cycleCheck(root, q, w, true);
+      if (forever(q, w) && root.deadlockWait === w) cycleCheck(root, q, w, true);
     }, GRACE);
     (timer as { unref?(): void }).unref?.();
     return;
@@ -157,7 +127,7 @@ function cycleCheck(root: Root, q: Q, w: W, confirming: boolean): void {
     lines,
   );
   q.unlink(w);
-  w.reject(new DeadlockError(message));
+  w.reject(new host.DeadlockError(message));
 }
 
 function lineOf(root: Root, q: Q): WaitLine {
@@ -173,7 +143,7 @@ function lineOf(root: Root, q: Q): WaitLine {
   return {
     thread,
     daemon,
-    resource: resourceOf(about.subject, about.kind),
+    resource: host.resourceOf(about.subject, about.kind),
     op: about.op,
     holder: holder === undefined ? undefined : nameOf(holder),
   };
@@ -181,17 +151,18 @@ function lineOf(root: Root, q: Q): WaitLine {
 
 /** The event loop is about to go idle: whoever still waits forever can never be woken. */
 function atExit(): void {
-  if (!detection.on) return;
+  if (!host.detection.on) return;
   const stuck: [Root | undefined, Q, W][] = [];
   for (const ref of queues) {
     const q = ref.deref();
     if (q === undefined) continue;
-    for (const w of q.waiting()) if (q.forever(w)) stuck.push([rootWaiting(w), q, w]);
+    for (let w = q.list.head; w !== null; w = w.next)
+      if (forever(q, w)) stuck.push([host.rootWaiting(w), q, w]);
   }
   const told = stuck.filter(([root]) => root?.daemon !== true);
   if (told.length === 0) return;
   const lines = stuck.map(([root, q]) => {
-    const l = lineOf(root ?? MAIN, q);
+    const l = lineOf(root ?? host.main, q);
     return root === undefined ? { ...l, thread: "a task" } : l;
   });
   let cycle: [Root, Q][] | undefined;
@@ -203,6 +174,6 @@ function atExit(): void {
   );
   for (const [, q, w] of told) {
     q.unlink(w);
-    w.reject(new DeadlockError(message));
+    w.reject(new host.DeadlockError(message));
   }
 }

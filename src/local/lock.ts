@@ -4,10 +4,10 @@ import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { detection } from "../internal/deadlock.ts";
 import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
-import { context, MAIN, type Owner } from "./context.ts";
-import { headRoot } from "./deadlock.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
+import { currentOwner, type Owner } from "./owner.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
+import { headRoot } from "./waits.ts";
 
 /**
  * A mutual-exclusion lock, as Python's `threading.Lock`: not reentrant, and any task may release it.
@@ -34,7 +34,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
     if (typeof ms !== "number") return ms;
     if (!this.isLocked) {
       this.isLocked = true;
-      if (detection.on) this.holder = context.get() ?? MAIN;
+      if (detection.on) this.holder = currentOwner();
       return TRUE;
     }
     return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal);
@@ -46,7 +46,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
       return traceSync(this, resourceOf(this, "lock"), "acquire", 0, this.tryAcquire);
     if (this.isLocked) return false;
     this.isLocked = true;
-    if (detection.on) this.holder = context.get() ?? MAIN;
+    if (detection.on) this.holder = currentOwner();
     return true;
   }
 

@@ -5,10 +5,10 @@ import { admit } from "../internal/checks.ts";
 import { taskResolver } from "../internal/probe.ts";
 import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
-import { threadsAlive } from "./deadlock.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
+import { threadsAlive } from "./waits.ts";
 
 let names = 0;
 let idents = 0;

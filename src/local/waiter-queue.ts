@@ -25,7 +25,7 @@ import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
 import { detection } from "../internal/deadlock.ts";
 import { LinkedList, type ListNode } from "../internal/list.ts";
 import { currentCall, handoff, leftEarly, probe, queued } from "../internal/probe.ts";
-import { watched } from "./deadlock.ts";
+import { watched } from "./waits.ts";
 
 export class Waiter<T> implements ListNode {
   prev: this | null = null;
@@ -118,10 +118,11 @@ export interface About {
 }
 
 export class WaiterQueue<T> {
-  private readonly list = new LinkedList<Waiter<T>>();
+  /** @internal Its waiters, longest first (the deadlock detector reads them too). */
+  readonly list = new LinkedList<Waiter<T>>();
   /** What its waiters wait for (see `of`). */
   about: About | undefined = undefined;
-  /** Whether the deadlock detector lists it (./deadlock.ts). */
+  /** Whether the deadlock detector lists it (./waits.ts). */
   listed = false;
 
   /**
@@ -142,29 +143,6 @@ export class WaiterQueue<T> {
   of(subject: object, kind: ResourceKind | "thread", op: string): this {
     this.about = { subject, kind, op };
     return this;
-  }
-
-  /** Whether `w` still waits here. */
-  pending(w: Waiter<T>): boolean {
-    return w.prev !== null || this.list.head === w;
-  }
-
-  /** Whether only a wake can end `w`: no timeout, no signal. */
-  forever(w: Waiter<T>): boolean {
-    const c = w.extra;
-    return c === undefined || (c.deadline === Number.POSITIVE_INFINITY && c.signal === undefined);
-  }
-
-  /** The longest waiter, if any. */
-  head(): Waiter<T> | undefined {
-    return this.list.head ?? undefined;
-  }
-
-  /** The waiters, longest first (a copy). */
-  waiting(): Waiter<T>[] {
-    const all: Waiter<T>[] = [];
-    for (let w = this.list.head; w !== null; w = w.next) all.push(w);
-    return all;
   }
 
   /** The payload of the longest waiter, or undefined. */

@@ -23,8 +23,9 @@
  */
 import { DeadlockError } from "../api/errors.ts";
 import type { ResourceRef } from "../internal/channels.ts";
-import { detection, report, type WaitLine } from "../internal/deadlock.ts";
+import { detection } from "../internal/deadlock.ts";
 import { whoami } from "../internal/probe.ts";
+import { report, type WaitLine } from "../internal/report.ts";
 import { KIND, Kind, STATE, TRACE_ID, VALUE_MASK } from "./layout.ts";
 import { isDead } from "./liveness.ts";
 import { entries } from "./registry.ts";

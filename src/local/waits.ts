@@ -1,0 +1,104 @@
+/**
+ * Who waits for what, kept while deadlock detection is on (../internal/deadlock.ts has the switch): each
+ * thread (a Thread, or the main thread: the root of the owner chain, ./owner.ts) records its last
+ * wait, the queue and the waiter, on itself; whether that wait is still pending is read from the queue,
+ * so nothing is cleared when it ends.
+ *
+ * The detector itself (./deadlock.ts) is loaded by a dynamic import at the first wait it must look at, so
+ * a program (or a page, where detection is off) that never waits does not load it. Waits made while it
+ * loads are handed to it once it has: its first check of a wait comes a second later anyway.
+ */
+import { DeadlockError } from "../api/errors.ts";
+import { detection } from "../internal/deadlock.ts";
+import { resourceOf } from "../internal/probe.ts";
+import { currentOwner, MAIN, type Owner } from "./owner.ts";
+import type { Waiter, WaiterQueue } from "./waiter-queue.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: queues of every item type
+export type Q = WaiterQueue<any>;
+// biome-ignore lint/suspicious/noExplicitAny: waiters of every item type
+export type W = Waiter<any>;
+
+/** A thread, for the detector: where it records its last wait. */
+export interface Root extends Owner {
+  deadlockWait?: W | undefined;
+  deadlockQueue?: Q | undefined;
+  /** When it was recorded, in waits: of a cycle's waits, the last one closed it. */
+  deadlockSeq?: number;
+  readonly name?: string;
+  readonly daemon?: boolean;
+}
+
+let threads: () => Iterable<Owner> = () => [];
+
+/** How ./thread.ts lists the Threads alive (without this module importing it). */
+export function threadsAlive(list: () => Iterable<Owner>): void {
+  threads = list;
+}
+
+/** The thread that `owner` (a scope, a Thread, undefined for the main thread) belongs to. */
+export function rootOf(owner: Owner | null | undefined): Root {
+  let o: Owner = owner ?? MAIN;
+  while (o.parent !== null) o = o.parent;
+  return o as Root;
+}
+
+/** The thread whose recorded wait is `w`, if any. */
+export function rootWaiting(w: W): Root | undefined {
+  if ((MAIN as Root).deadlockWait === w) return MAIN;
+  for (const t of threads()) if ((t as Root).deadlockWait === w) return t as Root;
+  return undefined;
+}
+
+/** The thread the longest waiter of `q` belongs to (a Lock's next holder), if known. */
+export function headRoot(q: Q): Owner | undefined {
+  const w = q.list.head;
+  return w === null ? undefined : rootWaiting(w);
+}
+
+/**
+ * What the detector takes from the core, handed to it rather than imported: in a bundle split into
+ * chunks, a module that both the page's code and the detector import would become a file of its own.
+ */
+export interface Host {
+  readonly main: Root;
+  readonly detection: { readonly on: boolean };
+  readonly DeadlockError: typeof DeadlockError;
+  rootOf(owner: Owner | null | undefined): Root;
+  rootWaiting(w: W): Root | undefined;
+  resourceOf: typeof resourceOf;
+}
+
+let waits = 0;
+let detector: typeof import("./deadlock.ts") | undefined;
+let early: [Root, Q, W][] | undefined;
+
+/** Records that the current thread waits as `w` in `q`, and has the detector look at it. */
+export function watched(q: Q, w: W): void {
+  const root = rootOf(currentOwner());
+  root.deadlockWait = w;
+  root.deadlockQueue = q;
+  root.deadlockSeq = ++waits;
+  if (detector !== undefined) {
+    detector.watch(root, q, w);
+    return;
+  }
+  if (early === undefined) {
+    early = [];
+    import("./deadlock.ts").then(
+      (m) => {
+        m.init({ main: MAIN, detection, DeadlockError, rootOf, rootWaiting, resourceOf });
+        detector = m;
+        for (const [r, eq, ew] of early!) m.watch(r, eq, ew);
+        early = [];
+      },
+      () => {
+        // Cannot happen in a whole package; if it does, waits are not looked at (switching detection on
+        // again tries the import again).
+        detection.on = false;
+        early = undefined;
+      },
+    );
+  }
+  early.push([root, q, w]);
+}
