@@ -4,12 +4,16 @@
  * cancel, which is what makes them floors.
  */
 
+/** How many times this thread's futex mutexes slept in Atomics.wait (a benchmark's count; free: it is about to sleep). */
+export const futexSleeps = { count: 0 };
+
 /** Drepper's futex mutex ("Futexes are tricky", mutex 2): 0 free, 1 locked, 2 locked with waiters. */
 export function futexLock(a: Int32Array, i: number): void {
   let c = Atomics.compareExchange(a, i, 0, 1);
   if (c === 0) return;
   if (c !== 2) c = Atomics.exchange(a, i, 2);
   while (c !== 0) {
+    futexSleeps.count++;
     Atomics.wait(a, i, 2);
     c = Atomics.exchange(a, i, 2);
   }
