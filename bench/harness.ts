@@ -41,8 +41,11 @@ export interface Count {
   key: string;
   /** The column's head. */
   head: string;
-  /** Per operation (divided by the sample's ops), per sample as counted, or a time in ns (shown as one). */
-  per: "op" | "sample" | "ns";
+  /**
+   * Per operation (divided by the sample's ops), per sample as counted, a time in ns (shown as one), or a
+   * ratio (shown with two decimals).
+   */
+  per: "op" | "sample" | "ns" | "ratio";
 }
 
 /** A target the project set itself, checked on the medians (`samples`: each contender's, in round order). */
@@ -71,6 +74,8 @@ export interface Workload {
   notes?: string[];
   /** Figures counted in each sample besides its time (see `Counted`), each a column of the table. */
   counts?: Count[];
+  /** Lines said under the table, made from the measured rows (after the run). */
+  summarize?(rows: readonly Row[]): string[];
   /** Resolves the contenders once (spawn workers, install...); `close` undoes it. */
   prepare(ctx: RunContext): Promise<Contender[]>;
   close?(): Promise<void>;
@@ -232,6 +237,7 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
     const medians = new Map(measured.map((r) => [r.name, r.median]));
     const byRound = new Map(measured.map((r) => [r.name, r.samples]));
     for (const t of w.targets ?? []) result.targets.push({ text: t.text, ...t.check(medians, byRound) });
+    result.notes.push(...(w.summarize?.(result.rows) ?? []));
   } catch (error) {
     result.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
   } finally {
@@ -382,6 +388,7 @@ export function table(r: Result): string {
 function fmtCount(k: Count, v: number): string {
   if (!Number.isFinite(v)) return "—";
   if (k.per === "ns") return v === 0 ? "0" : fmtNs(v);
+  if (k.per === "ratio") return v.toFixed(2);
   if (k.per === "op") return v === 0 ? "0" : v >= 0.01 ? v.toFixed(3) : v.toExponential(1);
   return v >= 1e4 ? v.toPrecision(3) : String(Math.round(v));
 }

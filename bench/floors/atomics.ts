@@ -4,7 +4,7 @@
  * cancel, which is what makes them floors.
  */
 
-/** How many times this thread's futex mutexes slept in Atomics.wait (a benchmark's count; free: it is about to sleep). */
+/** How many times this thread's floors (futexLock, awaitValue) slept in Atomics.wait: a benchmark's count, free as it is about to sleep. */
 export const futexSleeps = { count: 0 };
 
 /** Drepper's futex mutex ("Futexes are tricky", mutex 2): 0 free, 1 locked, 2 locked with waiters. */
@@ -37,7 +37,10 @@ export function spinFutexLock(a: Int32Array, i: number, spins = 100): void {
 /** Waits until a[i] === value: spins `spins` loads, then sleeps on the word. */
 export function awaitValue(a: Int32Array, i: number, value: number, spins: number): void {
   for (let k = 0; k < spins; k++) if (Atomics.load(a, i) === value) return;
-  for (let v = Atomics.load(a, i); v !== value; v = Atomics.load(a, i)) Atomics.wait(a, i, v);
+  for (let v = Atomics.load(a, i); v !== value; v = Atomics.load(a, i)) {
+    futexSleeps.count++;
+    Atomics.wait(a, i, v);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * so the main thread can time a job spread over two workers from the first start to the last end.
  */
 
+import { readFileSync } from "node:fs";
 import type { MessagePort } from "node:worker_threads";
 import { type Condition, fromHandle, type Handle } from "threadkit/threads";
 import {
@@ -130,6 +131,21 @@ export interface Contention {
   contended: number;
   slept: number;
   longest: number;
+  /** ns this thread spent on a core during its timed part (NaN where the kernel does not say). */
+  cpu: number;
+}
+
+/**
+ * ns the calling thread has spent on a core (Linux's /proc/thread-self/schedstat), NaN elsewhere. Two
+ * workers whose time on a core adds up to twice the span really ran side by side; to once the span, one
+ * after the other on one core (the scheduler's choice, not the lock's).
+ */
+export function threadCpu(): number {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** The core's count of real sleeps (see src/threads/futex.ts), read from the build the workers import. */
@@ -160,6 +176,7 @@ export async function count(a: CountArgs): Promise<Span & Contention> {
   const floor = contender.startsWith("futex mutex");
   const slept0 = sleepsOf(floor);
   gate(g, 2);
+  const cpu0 = threadCpu();
   const start = now();
   switch (contender) {
     case "futex mutex":
@@ -265,8 +282,10 @@ export async function count(a: CountArgs): Promise<Span & Contention> {
   }
   const end = now();
   const slept =
-    mt === undefined && contender !== "no lock: Atomics.add" ? sleepsOf(floor) - slept0 : Number.NaN;
-  return { start, end, changes, contended, slept, longest };
+    mt === undefined && contender !== "no lock: Atomics.add" && !contender.includes("await")
+      ? sleepsOf(floor) - slept0
+      : Number.NaN;
+  return { start, end, changes, contended, slept, longest, cpu: threadCpu() - cpu0 };
 }
 
 // ------------------------------------------------------------------------------------------ hand-off
@@ -284,9 +303,11 @@ export interface PingArgs {
   port: MessagePort;
 }
 
-/** `n` round trips; side 0 starts each one, side 1 answers. */
-export async function ping(a: PingArgs): Promise<Span> {
+/** `n` round trips; side 0 starts each one, side 1 answers. `slept`: this side's real sleeps (see `count`). */
+export async function ping(a: PingArgs): Promise<Span & { slept: number }> {
   const { contender, n, side, words } = a;
+  const floor = contender === "futex wait/notify" || contender === "spin 2000, then wait";
+  const slept0 = sleepsOf(floor);
   gate(a.gate, 2);
   const start = now();
   switch (contender) {
@@ -363,7 +384,11 @@ export async function ping(a: PingArgs): Promise<Span> {
     default:
       throw new Error(`unknown contender ${contender}`);
   }
-  return { start, end: now() };
+  const end = now();
+  // An async wait (waitAsync) is not a blocking sleep: the core counts only those.
+  const blocking = floor || (contender.startsWith("threadkit") && !contender.includes("await"));
+  const slept = blocking ? sleepsOf(floor) - slept0 : Number.NaN;
+  return { start, end, slept };
 }
 
 // ------------------------------------------------------------------------------------------ queues

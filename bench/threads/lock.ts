@@ -4,7 +4,7 @@
  * so a lock that failed to exclude would lose increments: every sample checks the total.
  */
 import { Lock, toHandle } from "threadkit/threads";
-import { type Contender, speedup, type Workload } from "../harness.ts";
+import { type Contender, fmtNs, median, type Row, speedup, type Workload } from "../harness.ts";
 import { python } from "../python/python.ts";
 import { APART, COUNTER } from "./jobs.ts";
 import { multithreadingMissing, noted } from "./multithreading.ts";
@@ -91,7 +91,9 @@ export const contended: Workload = {
     { key: "contended", head: "contended per op", per: "op" },
     { key: "slept", head: "sleeps", per: "sample" },
     { key: "longest", head: "longest wait", per: "ns" },
+    { key: "cores", head: "cores used", per: "ratio" },
   ],
+  summarize: parallel,
   targets: [
     speedup(
       "threadkit Lock acquireSync()",
@@ -110,8 +112,13 @@ export const contended: Workload = {
     "Time is from the first worker's start to the last one's end, per increment of both (2 per loop pair).",
     "hand-offs per op: increments that found the previous one made by the other worker (the lock changed " +
       "hands); contended per op: acquires whose first try found the lock taken; sleeps: real Atomics.wait " +
-      "blocks of both workers in a sample (threadkit's counted by its core, on cells and on its guard); " +
+      "blocks of both workers in a sample (threadkit's counted by its core, on cells and on its guard; an " +
+      "async wait does not block: —); " +
       "longest wait: the longest contended acquire of either worker, to its release. Medians of the samples.",
+    "cores used: both workers' time on a core (Linux's schedstat) over the sample's span: 2 when they ran " +
+      "side by side the whole time, 1 when the scheduler ran them one after the other on one core. Then " +
+      "the lock is barely contended (a few hand-offs per sample) and every lock costs about its uncontended " +
+      "time: a median over samples of both kinds says more about the scheduler than about the lock.",
     "`plain Worker` rows run in workers started with `new Worker(file.mjs)`, no loader, that ran nothing " +
       "else; `counter apart` rows keep the counter 64 bytes from the futex mutex's word (the others share " +
       "its cache line; threadkit's lock word is always in a buffer of its own).",
@@ -145,6 +152,7 @@ export const contended: Workload = {
           contended: spans[0]!.contended + spans[1]!.contended,
           slept: spans[0]!.slept + spans[1]!.slept,
           longest: Math.max(spans[0]!.longest, spans[1]!.longest),
+          cores: (spans[0]!.cpu + spans[1]!.cpu) / across(spans),
         };
         return { ns: across(spans), counts };
       },
@@ -172,3 +180,33 @@ export const contended: Workload = {
     await close();
   },
 };
+
+/**
+ * Samples whose workers were on a core for at least this many cores' worth of the span count as side by
+ * side (a quiet 2-core machine gives about 2; a shared one rarely more than 1.8).
+ */
+const PARALLEL = 1.5;
+
+/** Per row: the median of its parallel samples only, with their hand-offs; the figure to compare locks on. */
+function parallel(rows: readonly Row[]): string[] {
+  const parts: string[] = [];
+  for (const row of rows) {
+    const cores = row.counts?.cores ?? [];
+    const changes = row.counts?.changes ?? [];
+    const at = row.samples.map((_, i) => i).filter((i) => (cores[i] ?? 0) >= PARALLEL);
+    if (cores.length === 0 || !cores.some(Number.isFinite)) continue;
+    if (at.length === 0) {
+      parts.push(`${row.name}: none of ${row.samples.length}`);
+      continue;
+    }
+    const ns = median(at.map((i) => row.samples[i]!));
+    const handoffs = median(at.map((i) => changes[i]!));
+    parts.push(
+      `${row.name}: ${at.length} of ${row.samples.length}, ${fmtNs(ns)} per ${contended.op}, ` +
+        `${handoffs.toPrecision(2)} hand-offs per op`,
+    );
+  }
+  return parts.length === 0
+    ? []
+    : [`samples in which the workers ran side by side (cores used >= ${PARALLEL}): ${parts.join("; ")}.`];
+}

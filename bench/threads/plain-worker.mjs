@@ -4,10 +4,20 @@
  * again, as ./jobs.ts `count` for two of its contenders, so the threads.lock.contended rows it runs
  * tell whether the benchmark workers (TypeScript through tsx, other rows before) change the figure.
  */
+import { readFileSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { fromHandle } from "threadkit/threads";
 
 const now = () => Number(process.hrtime.bigint());
+
+// ./jobs.ts threadCpu.
+function threadCpu() {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
+}
 const core = await import(new URL("../../dist/threads/futex.js", import.meta.url).href).catch(() => ({}));
 const sleepsOf = (floor) => (floor ? futexSleeps : (core.sleeps?.count ?? Number.NaN));
 let futexSleeps = 0;
@@ -41,6 +51,7 @@ function count({ contender, n, me, gate: g, words, at, lock: h }) {
   const slept0 = sleepsOf(floor);
   Atomics.add(g, 0, 1);
   while (Atomics.load(g, 0) < 2);
+  const cpu0 = threadCpu();
   const start = now();
   if (floor) {
     for (let i = 0; i < n; i++) {
@@ -82,7 +93,15 @@ function count({ contender, n, me, gate: g, words, at, lock: h }) {
     }
   }
   const end = now();
-  return { start, end, changes, contended, slept: sleepsOf(floor) - slept0, longest };
+  return {
+    start,
+    end,
+    changes,
+    contended,
+    slept: sleepsOf(floor) - slept0,
+    longest,
+    cpu: threadCpu() - cpu0,
+  };
 }
 
 parentPort.on("message", ({ job, args }) => {
