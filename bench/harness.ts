@@ -19,12 +19,33 @@ export interface Contender {
   kind: "threadkit" | "floor" | "competitor" | "python";
   /** Operations per sample (default: the workload's). */
   ops?: number;
-  /** Runs `ops` operations and resolves the nanoseconds they took. */
-  run(ops: number): Promise<number>;
+  /**
+   * Runs `ops` operations and resolves the nanoseconds they took, or those and what the sample counted
+   * (keyed as the workload's `counts` say).
+   */
+  run(ops: number): Promise<number | Counted>;
   /** Set when this contender cannot run here; it is listed with the reason and not sampled. */
   unavailable?: string;
   /** A line said under the table (e.g. what a row really measures). */
   note?: string;
+}
+
+/** A sample's time and what it counted besides (hand-offs, sleeps...): see `Workload.counts`. */
+export interface Counted {
+  ns: number;
+  counts: Record<string, number>;
+}
+
+/** A figure a workload's samples count besides their time, shown as a column of its own (median of the samples). */
+export interface Count {
+  key: string;
+  /** The column's head. */
+  head: string;
+  /**
+   * Per operation (divided by the sample's ops), per sample as counted, a time in ns (shown as one), or a
+   * ratio (shown with two decimals).
+   */
+  per: "op" | "sample" | "ns" | "ratio";
 }
 
 /** A target the project set itself, checked on the medians (`samples`: each contender's, in round order). */
@@ -51,6 +72,10 @@ export interface Workload {
   reference: string;
   targets?: Target[];
   notes?: string[];
+  /** Figures counted in each sample besides its time (see `Counted`), each a column of the table. */
+  counts?: Count[];
+  /** Lines said under the table, made from the measured rows (after the run). */
+  summarize?(rows: readonly Row[]): string[];
   /** Resolves the contenders once (spawn workers, install...); `close` undoes it. */
   prepare(ctx: RunContext): Promise<Contender[]>;
   close?(): Promise<void>;
@@ -74,6 +99,8 @@ export interface Row {
   max: number;
   /** median ÷ the reference's median: above 1, threadkit is faster. */
   ratio: number | null;
+  /** For each of the workload's counts: its samples (per op when the count is), in round order. */
+  counts?: Record<string, number[]>;
 }
 
 export interface Result {
@@ -85,6 +112,7 @@ export interface Result {
   rows: Row[];
   targets: { text: string; ok: boolean | null; detail: string }[];
   notes: string[];
+  counts?: Count[];
   error?: string;
 }
 
@@ -140,12 +168,14 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
     rows: [],
     targets: [],
     notes: [...(w.notes ?? [])],
+    ...(w.counts ? { counts: w.counts } : {}),
   };
   try {
     progress(`${label} ${w.name} · preparing`);
     const contenders = await w.prepare(ctx);
     let live = contenders.filter((c) => c.unavailable === undefined);
     const samples = new Map<Contender, number[]>(live.map((c) => [c, []]));
+    const counted = new Map<Contender, Record<string, number[]>>();
     // A competitor that fails (loses or alters items) is listed with why and not sampled any more; a
     // failure of threadkit or of a floor fails the workload.
     const failed = new Map<Contender, string>();
@@ -160,15 +190,26 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
         progress(`${label} ${w.name} · ${phase} · ${c.name}`);
         const ops = c.ops ?? w.ops;
         let ns: number;
+        let counts: Record<string, number> | undefined;
         try {
-          ns = await c.run(ops);
+          const got = await c.run(ops);
+          ns = typeof got === "number" ? got : got.ns;
+          counts = typeof got === "number" ? undefined : got.counts;
         } catch (error) {
           if (c.kind !== "competitor" && c.kind !== "python") throw error;
           failed.set(c, `failed: ${error instanceof Error ? error.message : String(error)}`);
           samples.set(c, []);
           continue;
         }
-        if (round >= warmup) samples.get(c)!.push(ns / ops);
+        if (round >= warmup) {
+          samples.get(c)!.push(ns / ops);
+          for (const k of w.counts ?? []) {
+            const v = counts?.[k.key] ?? Number.NaN;
+            const of = counted.get(c) ?? {};
+            counted.set(c, of);
+            (of[k.key] ??= []).push(k.per === "op" ? v / ops : v);
+          }
+        }
       }
     }
     const ref = live.find((c) => c.name === w.reference);
@@ -189,12 +230,14 @@ export async function runWorkload(w: Workload, ctx: RunContext, label: string): 
         min: s.length ? Math.min(...s) : Number.NaN,
         max: s.length ? Math.max(...s) : Number.NaN,
         ratio: s.length && Number.isFinite(refMedian) ? m / refMedian : null,
+        ...(counted.has(c) ? { counts: counted.get(c)! } : {}),
       });
     }
     const measured = result.rows.filter((r) => r.samples.length);
     const medians = new Map(measured.map((r) => [r.name, r.median]));
     const byRound = new Map(measured.map((r) => [r.name, r.samples]));
     for (const t of w.targets ?? []) result.targets.push({ text: t.text, ...t.check(medians, byRound) });
+    result.notes.push(...(w.summarize?.(result.rows) ?? []));
   } catch (error) {
     result.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
   } finally {
@@ -299,25 +342,36 @@ export function table(r: Result): string {
   const unit = rate ? `${r.op}s/s` : `ns per ${r.op}`;
   const out = [`### ${r.workload}: ${r.title}`, ""];
   if (r.error) return [...out, `FAILED: ${r.error}`, ""].join("\n");
+  const counts = r.counts ?? [];
   const rows = r.rows.map((row) => {
     if (row.unavailable !== undefined) {
       const what = row.unavailable.startsWith("failed: ") ? "failed" : "not available";
-      return [row.name, row.kind, what, "", "", row.unavailable];
+      return [row.name, row.kind, what, "", "", ...counts.map(() => ""), row.unavailable];
     }
     const show = (ns: number) => (rate ? fmtRate(1e9 / ns) : fmtNs(ns).replace(/ ns$/, ""));
     // As a rate the fastest sample is the max: list the range low to high either way.
     const range = rate ? `${show(row.max)}–${show(row.min)}` : `${show(row.min)}–${show(row.max)}`;
     const ratio =
       row.name === r.reference ? "1.00 (ref)" : row.ratio === null ? "—" : `${row.ratio.toFixed(2)}x`;
-    return [row.name, row.kind, show(row.median), range, ratio, row.note ?? ""];
+    const extra = counts.map((k) => fmtCount(k, median(row.counts?.[k.key] ?? [])));
+    return [row.name, row.kind, show(row.median), range, ratio, ...extra, row.note ?? ""];
   });
-  const head = ["contender", "kind", `median (${unit})`, "min–max", "time ÷ threadkit", "note"];
+  const head = [
+    "contender",
+    "kind",
+    `median (${unit})`,
+    "min–max",
+    "time ÷ threadkit",
+    ...counts.map((k) => k.head),
+    "note",
+  ];
+  const last = head.length - 2; // the right-aligned columns are 2..last
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(" | ")} |`;
+    `| ${cells.map((c, i) => (i >= 2 && i <= last ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(" | ")} |`;
   out.push(
     line(head),
-    `|${widths.map((w, i) => (i >= 2 && i <= 4 ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`,
+    `|${widths.map((w, i) => (i >= 2 && i <= last ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`,
   );
   for (const row of rows) out.push(line(row));
   out.push("");
@@ -328,6 +382,15 @@ export function table(r: Result): string {
   for (const n of r.notes) out.push(`- note: ${n}`);
   if (r.targets.length || r.notes.length) out.push("");
   return out.join("\n");
+}
+
+/** A count's median as its column shows it: a time, a count per operation, or a count per sample. */
+function fmtCount(k: Count, v: number): string {
+  if (!Number.isFinite(v)) return "—";
+  if (k.per === "ns") return v === 0 ? "0" : fmtNs(v);
+  if (k.per === "ratio") return v.toFixed(2);
+  if (k.per === "op") return v === 0 ? "0" : v >= 0.01 ? v.toFixed(3) : v.toExponential(1);
+  return v >= 1e4 ? v.toPrecision(3) : String(Math.round(v));
 }
 
 export function environment() {

@@ -4,12 +4,16 @@
  * cancel, which is what makes them floors.
  */
 
+/** How many times this thread's floors (futexLock, awaitValue) slept in Atomics.wait: a benchmark's count, free as it is about to sleep. */
+export const futexSleeps = { count: 0 };
+
 /** Drepper's futex mutex ("Futexes are tricky", mutex 2): 0 free, 1 locked, 2 locked with waiters. */
 export function futexLock(a: Int32Array, i: number): void {
   let c = Atomics.compareExchange(a, i, 0, 1);
   if (c === 0) return;
   if (c !== 2) c = Atomics.exchange(a, i, 2);
   while (c !== 0) {
+    futexSleeps.count++;
     Atomics.wait(a, i, 2);
     c = Atomics.exchange(a, i, 2);
   }
@@ -33,7 +37,10 @@ export function spinFutexLock(a: Int32Array, i: number, spins = 100): void {
 /** Waits until a[i] === value: spins `spins` loads, then sleeps on the word. */
 export function awaitValue(a: Int32Array, i: number, value: number, spins: number): void {
   for (let k = 0; k < spins; k++) if (Atomics.load(a, i) === value) return;
-  for (let v = Atomics.load(a, i); v !== value; v = Atomics.load(a, i)) Atomics.wait(a, i, v);
+  for (let v = Atomics.load(a, i); v !== value; v = Atomics.load(a, i)) {
+    futexSleeps.count++;
+    Atomics.wait(a, i, v);
+  }
 }
 
 /**

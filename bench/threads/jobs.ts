@@ -4,11 +4,13 @@
  * so the main thread can time a job spread over two workers from the first start to the last end.
  */
 
+import { readFileSync } from "node:fs";
 import type { MessagePort } from "node:worker_threads";
 import { type Condition, fromHandle, type Handle } from "threadkit/threads";
 import {
   barrierWait,
   futexLock,
+  futexSleeps,
   futexUnlock,
   mpmcPop,
   mpmcPush,
@@ -104,64 +106,186 @@ export async function uncontended({ contender, n, word, lock: h }: UncontendedAr
 export interface CountArgs {
   contender: string;
   n: number;
+  /** This worker's number (0 or 1): what it writes in the last-owner word. */
+  me: number;
   gate: Int32Array;
-  /** [lock word, counter] */
+  /** [lock word, ...]: the counter and the last-owner word at `at` and `at + 1` (see COUNTER, APART). */
   words: Int32Array;
+  /** Where the counter is: on the floor's lock word's cache line (COUNTER) or on a line of its own (APART). */
+  at: number;
   lock: Handle<"Lock">;
 }
 
-/** `n` increments of words[1], each under the lock (a plain read-modify-write: the lock must exclude). */
-export async function count({ contender, n, gate: g, words, lock: h }: CountArgs): Promise<Span> {
-  const lock = fromHandle(h);
+/** The counter's word next to the floor's lock word (one cache line), or 64 bytes away from it. */
+export const COUNTER = 1;
+export const APART = 16;
+
+/**
+ * What a contended job saw, besides its time: how many of its increments found the last one made by the
+ * other worker (the lock changed hands), how many acquires found the lock taken (their first try failed),
+ * how many times the thread really slept in Atomics.wait, and its longest contended acquire (from the
+ * failed try to the release after it, ns).
+ */
+export interface Contention {
+  changes: number;
+  contended: number;
+  slept: number;
+  longest: number;
+  /** ns this thread spent on a core during its timed part (NaN where the kernel does not say). */
+  cpu: number;
+}
+
+/**
+ * ns the calling thread has spent on a core (Linux's /proc/thread-self/schedstat), NaN elsewhere. Two
+ * workers whose time on a core adds up to twice the span really ran side by side; to once the span, one
+ * after the other on one core (the scheduler's choice, not the lock's).
+ */
+export function threadCpu(): number {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The core's count of real sleeps (see src/threads/futex.ts), read from the build the workers import. */
+const core = (await import(new URL("../../dist/threads/futex.js", import.meta.url).href).catch(
+  () => ({}),
+)) as {
+  sleeps?: { count: number };
+};
+const sleepsOf = (floor: boolean): number => (floor ? futexSleeps.count : (core.sleeps?.count ?? Number.NaN));
+
+/**
+ * `n` increments of the counter, each under the lock (a plain read-modify-write: the lock must exclude).
+ * Every loop is the same instrumented shape: try once; if that fails, note the time, acquire, and after
+ * the release (never inside the critical section) count the wait. Inside, one compare of the last-owner
+ * word, written only when the lock changed hands.
+ */
+export async function count(a: CountArgs): Promise<Span & Contention> {
+  const { contender, n, me, gate: g, words, at } = a;
+  const lock = fromHandle(a.lock);
   const mt =
     contender === "multithreading Mutex blockingLock()"
       ? new (await importMultithreading()).Mutex(undefined, words.buffer as SharedArrayBuffer) // words[0]
       : undefined;
+  const last = at + 1;
+  let changes = 0;
+  let contended = 0;
+  let longest = 0;
+  const floor = contender.startsWith("futex mutex");
+  const slept0 = sleepsOf(floor);
   gate(g, 2);
+  const cpu0 = threadCpu();
   const start = now();
   switch (contender) {
     case "futex mutex":
+    case "futex mutex, counter apart":
       for (let i = 0; i < n; i++) {
-        futexLock(words, 0);
-        words[1]!++;
+        let t0 = 0;
+        if (Atomics.compareExchange(words, 0, 0, 1) !== 0) {
+          t0 = now();
+          futexLock(words, 0);
+        }
+        if (words[last] !== me) {
+          words[last] = me;
+          changes++;
+        }
+        words[at]!++;
         futexUnlock(words, 0);
+        if (t0 !== 0) {
+          contended++;
+          const dt = now() - t0;
+          if (dt > longest) longest = dt;
+        }
       }
       break;
     case "futex mutex, spin 100":
       for (let i = 0; i < n; i++) {
-        spinFutexLock(words, 0);
-        words[1]!++;
+        let t0 = 0;
+        if (Atomics.compareExchange(words, 0, 0, 1) !== 0) {
+          t0 = now();
+          spinFutexLock(words, 0);
+        }
+        if (words[last] !== me) {
+          words[last] = me;
+          changes++;
+        }
+        words[at]!++;
         futexUnlock(words, 0);
+        if (t0 !== 0) {
+          contended++;
+          const dt = now() - t0;
+          if (dt > longest) longest = dt;
+        }
       }
       break;
     case "no lock: Atomics.add":
-      for (let i = 0; i < n; i++) Atomics.add(words, 1, 1);
+      for (let i = 0; i < n; i++) Atomics.add(words, at, 1);
       break;
     case "threadkit Lock acquireSync()":
+    case "threadkit Lock acquireSync(), counter apart":
       for (let i = 0; i < n; i++) {
-        lock.acquireSync();
-        words[1]!++;
+        let t0 = 0;
+        if (!lock.tryAcquire()) {
+          t0 = now();
+          lock.acquireSync();
+        }
+        if (words[last] !== me) {
+          words[last] = me;
+          changes++;
+        }
+        words[at]!++;
         lock.release();
+        if (t0 !== 0) {
+          contended++;
+          const dt = now() - t0;
+          if (dt > longest) longest = dt;
+        }
       }
       break;
     case "threadkit Lock await acquire()":
       for (let i = 0; i < n; i++) {
-        await lock.acquire();
-        words[1]!++;
+        let t0 = 0;
+        if (!lock.tryAcquire()) {
+          t0 = now();
+          await lock.acquire();
+        }
+        if (words[last] !== me) {
+          words[last] = me;
+          changes++;
+        }
+        words[at]!++;
         lock.release();
+        if (t0 !== 0) {
+          contended++;
+          const dt = now() - t0;
+          if (dt > longest) longest = dt;
+        }
       }
       break;
     case "multithreading Mutex blockingLock()":
       for (let i = 0; i < n; i++) {
         const guard = mt!.blockingLock();
-        words[1]!++;
+        if (words[last] !== me) {
+          words[last] = me;
+          changes++;
+        }
+        words[at]!++;
         guard.dispose();
       }
+      contended = Number.NaN;
+      longest = Number.NaN;
       break;
     default:
       throw new Error(`unknown contender ${contender}`);
   }
-  return { start, end: now() };
+  const end = now();
+  const slept =
+    mt === undefined && contender !== "no lock: Atomics.add" && !contender.includes("await")
+      ? sleepsOf(floor) - slept0
+      : Number.NaN;
+  return { start, end, changes, contended, slept, longest, cpu: threadCpu() - cpu0 };
 }
 
 // ------------------------------------------------------------------------------------------ hand-off
@@ -179,9 +303,11 @@ export interface PingArgs {
   port: MessagePort;
 }
 
-/** `n` round trips; side 0 starts each one, side 1 answers. */
-export async function ping(a: PingArgs): Promise<Span> {
+/** `n` round trips; side 0 starts each one, side 1 answers. `slept`: this side's real sleeps (see `count`). */
+export async function ping(a: PingArgs): Promise<Span & { slept: number }> {
   const { contender, n, side, words } = a;
+  const floor = contender === "futex wait/notify" || contender === "spin 2000, then wait";
+  const slept0 = sleepsOf(floor);
   gate(a.gate, 2);
   const start = now();
   switch (contender) {
@@ -258,7 +384,11 @@ export async function ping(a: PingArgs): Promise<Span> {
     default:
       throw new Error(`unknown contender ${contender}`);
   }
-  return { start, end: now() };
+  const end = now();
+  // An async wait (waitAsync) is not a blocking sleep: the core counts only those.
+  const blocking = floor || (contender.startsWith("threadkit") && !contender.includes("await"));
+  const slept = blocking ? sleepsOf(floor) - slept0 : Number.NaN;
+  return { start, end, slept };
 }
 
 // ------------------------------------------------------------------------------------------ queues

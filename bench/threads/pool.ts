@@ -17,7 +17,16 @@ export class BenchWorker {
   private readonly worker: Worker;
   private readonly ready: Promise<void>;
 
-  constructor() {
+  /** `plain`: a plain JavaScript worker (./plain-worker.mjs, no loader) that runs only the `count` job. */
+  constructor(plain = false) {
+    if (plain) {
+      this.worker = new Worker(new URL("./plain-worker.mjs", import.meta.url));
+      this.ready = new Promise((resolve, reject) => {
+        this.worker.once("message", () => resolve());
+        this.worker.once("error", reject);
+      });
+      return;
+    }
     const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); }).then(() => require("node:worker_threads").parentPort.postMessage("ready"));`;
     this.worker = new Worker(boot, { eval: true });
     this.ready = new Promise((resolve, reject) => {

@@ -157,6 +157,13 @@ export const TRUE: Promise<boolean> = Promise.resolve(true);
 export const FALSE: Promise<boolean> = Promise.resolve(false);
 
 /**
+ * How many times this thread really blocked in Atomics.wait on a waiter cell or a mutex word (a spin that
+ * succeeded is not counted): read by the benchmarks to tell a spun hand-off from a slept one. Counted only
+ * on the way to sleep, which costs microseconds anyway.
+ */
+export const sleeps = { count: 0 };
+
+/**
  * Takes the mutex word `i32[index]` (GUARD, a queue's mutex): 0 free, else the holder's owner word << 1 |
  * SLEEPERS (Drepper's futex mutex, with the holder named). It guards a few dozen instructions, so it spins
  * first. `terminate()` can stop a thread anywhere, also while it holds such a word: so a waiter sleeps in
@@ -182,7 +189,10 @@ function lockWordContended(i32: Int32Array, index: number): boolean {
     }
     const held = s | SLEEPERS;
     if (s !== held && Atomics.compareExchange(i32, index, s, held) !== s) continue;
-    if (canBlock) Atomics.wait(i32, index, held, MUTEX_SLICE);
+    if (canBlock) {
+      sleeps.count++;
+      Atomics.wait(i32, index, held, MUTEX_SLICE);
+    }
     reap(); // the holder may be our own worker, whose "exit" our blocked event loop cannot see
     if (Atomics.load(i32, index) === held && deaths() !== 0 && isDead(held >>> 1)) {
       // Its holder died. What it wrote before dying is seen here: its death was recorded (an Atomics
@@ -409,7 +419,9 @@ export class Futex {
    * SLEEPING first, and does not sleep if the grant came first. What Atomics.wait returned, or "not-equal".
    */
   sleepOn(cell: number, ms: number): "ok" | "not-equal" | "timed-out" {
-    return this.markSleeping(cell) ? Atomics.wait(this.i32, cell, SLEEPING, ms) : "not-equal";
+    if (!this.markSleeping(cell)) return "not-equal";
+    sleeps.count++;
+    return Atomics.wait(this.i32, cell, SLEEPING, ms);
   }
 
   /** The waiter of `cell` is about to sleep on it (blocking or async): marks it SLEEPING; false if granted. */
