@@ -128,8 +128,10 @@ export class Waker {
     if (this.parked.delete(waiter.id)) active--;
   }
 
-  private ring(id: string): void {
-    const waiter = this.parked.get(id);
+  /** A ring is `<waiter id>` or `<waiter id> <ticket>`. */
+  private ring(message: string): void {
+    const cut = message.indexOf(" ");
+    const waiter = this.parked.get(cut < 0 ? message : message.slice(0, cut));
     if (waiter === undefined) return;
     waiter.rung = true;
     waiter.wake?.();

@@ -16,11 +16,8 @@ local function take(owner, count)
   return f
 end
 
--- Nobody in line and no ticket out (every waiter and ticket has a deadline in Q.d): nothing to sweep or hand.
-local function idle() return redis.call('EXISTS', Q.d) == 0 end
-
 local function pump()
-  if idle() then return end
+  if not busy(Q) then return end
   sweep(Q)
   if redis.call('EXISTS', L) == 1 then return end
   local id = head(Q)
@@ -47,18 +44,12 @@ local function settle(id, t)
     local owner, count, notified = string.match(req, '^([^|]*)|([^|]*)|(.*)$')
     return {1, f, owner, count, notified}
   end
-  redis.call('LPUSH', Q.w, id)
-  redis.call('ZADD', Q.d, NOW + WTTL, id)
-  redis.call('HSET', Q.r, id, req)
-  pump()
-  local again = claim(Q, id)
-  if again then return settle(id, again) end
-  return {0}
+  return regrant(Q, id, req, pump, settle)
 end
 
 if OP == 'acquire' then
   local id, owner, chain, blocking, reentrant = A[1], A[2], A[3], A[4] == '1', A[5] == '1'
-  local empty = idle()
+  local empty = not busy(Q)
   if not empty then pump() end
   local cur = redis.call('HGET', L, 'owner')
   if cur and reentrant and inchain(cur, chain) then

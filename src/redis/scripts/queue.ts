@@ -7,7 +7,7 @@
  */
 export const QUEUE = `
 local I, M, S = KEYS[1], KEYS[2], KEYS[3]
-local G, P, J = line(4), line(8), line(12)
+local G, P, J = line(4, true), line(8), line(12)
 local KIND, MAX = A[1], tonumber(A[2])
 touch(I, M, S)
 
@@ -39,10 +39,12 @@ local function reclaim(_, t)
   end
 end
 
+-- Nobody in line to get or put (and no ticket out): nothing to sweep or hand.
+local function waiting() return redis.call('EXISTS', G.d, P.d) > 0 end
+
 local function pump()
   sweep(G, reclaim)
   sweep(P)
-  sweep(J)
   local moved = true
   while moved do
     moved = false
@@ -83,8 +85,9 @@ if OP == 'put' then
     end
     x = x .. string.format('\\1%016d\\1', redis.call('INCR', S)) .. A[7]
   end
-  pump()
-  if full() or head(P) then
+  local queued = waiting()
+  if queued then pump() end
+  if full() or (queued and head(P)) then
     if blocking then
       enqueue(P, id, x)
       return {0}
@@ -93,14 +96,15 @@ if OP == 'put' then
   end
   push(x)
   unf(1)
-  pump()
+  if queued then pump() end
   return {1}
 elseif OP == 'get' then
   local id, blocking = A[3], A[4] == '1'
-  pump()
-  if size() > 0 and not head(G) then
+  local queued = waiting()
+  if queued then pump() end
+  if size() > 0 and not (queued and head(G)) then
     local x = pop()
-    pump()
+    if queued then pump() end
     return {1, payload(x)}
   end
   if shut() then return fail('ERR_QUEUE_SHUT_DOWN', 'the queue is shut down') end
@@ -157,7 +161,7 @@ elseif OP == 'shutdown' then
   grantall(G, 'x')
   return {1}
 elseif OP == 'size' then
-  pump()
+  if waiting() then pump() end
   return size()
 end
 return fail('ERR_INTERNAL', 'unknown operation ' .. tostring(OP))
