@@ -86,6 +86,15 @@ export abstract class Named extends EventTarget {
     );
   }
 
+  /**
+   * Acknowledges a ticket that a wake-up brought (./waker.ts), not awaited by the waiter: resolves the
+   * script's reply, or undefined if the connection failed (the ticket is then dropped at the waiter's
+   * deadline, and whatever it granted lapses with its lease).
+   */
+  protected acknowledge(args: (string | number)[]): Promise<unknown> {
+    return this.call("ack", args).catch(() => undefined);
+  }
+
   /** The four keys of a waiter line. */
   protected line(part: string): string[] {
     return [

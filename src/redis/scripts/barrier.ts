@@ -136,6 +136,9 @@ elseif OP == 'claim' then
   if t then return {1, t} end
   if t == nil then return {0} end
   return {-2}
+elseif OP == 'ack' then
+  done(lineof(A[3]), A[2], A[4])
+  return 1
 elseif OP == 'cancel' then
   local id, which, timedout = A[2], A[3], A[4] == 't'
   local L = lineof(which)

@@ -33,6 +33,9 @@ elseif OP == 'claim' then
   if t then return {1} end
   if t == nil then return {0} end
   return {-2}
+elseif OP == 'ack' then
+  done(Q, A[1], A[2])
+  return 1
 elseif OP == 'cancel' then
   local id = A[1]
   if redis.call('HGET', Q.t, id) then

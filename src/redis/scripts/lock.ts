@@ -92,6 +92,22 @@ elseif OP == 'release' then
   redis.call('DEL', L)
   pump()
   return {0, f}
+elseif OP == 'ack' then
+  -- The waiter returned holding the grant its wake-up carried (A[2]). Had that grant lapsed and the line
+  -- taken the waiter back, it leaves now, giving back a grant handed to it since. 1: the grant still holds
+  -- (its lease starts again), 0: it lapsed (the holder's lease is lost).
+  local id, t = A[1], A[2]
+  local f = string.match(t, '^([^|]*)|')
+  local again, other = done(Q, id, t)
+  if again then
+    if other and redis.call('HGET', L, 'fence') == string.match(other, '^([^|]*)|') then redis.call('DEL', L) end
+    pump()
+  end
+  if redis.call('HGET', L, 'fence') == f then
+    redis.call('PEXPIRE', L, LEASE)
+    return 1
+  end
+  return 0
 elseif OP == 'renew' then
   if redis.call('HGET', L, 'fence') == A[1] then
     redis.call('PEXPIRE', L, LEASE)

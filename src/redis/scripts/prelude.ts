@@ -121,15 +121,22 @@ end`,
 end`,
   ],
   [
+    "drop",
+    `-- A waiter out of the line (handed a ticket, or never queued): forgets its ticket, request and deadline.
+local function drop(L, id)
+  redis.call('HDEL', L.t, id)
+  redis.call('HDEL', L.r, id)
+  redis.call('ZREM', L.d, id)
+end`,
+  ],
+  [
     "claim",
     `-- The waiter's ticket (consumed), nil if it still waits (its deadline pushed on), false if the line has
 -- forgotten it (it lapsed while its process was away).
 local function claim(L, id)
   local t = redis.call('HGET', L.t, id)
   if t then
-    redis.call('HDEL', L.t, id)
-    redis.call('HDEL', L.r, id)
-    redis.call('ZREM', L.d, id)
+    drop(L, id)
     return t
   end
   if redis.call('ZSCORE', L.d, id) then
@@ -150,10 +157,18 @@ end`,
   ],
   [
     "done",
-    `-- A waiter that returned on its ring: whatever the line still has of it goes.
-local function done(L, id)
-  leave(L, id)
-  redis.call('HDEL', L.t, id)
+    `-- A waiter that returned on its ring (ticket 't'): the ticket goes. True if the line still had the
+-- waiter otherwise (another ticket, or back in line after its grant lapsed): it is gone now too.
+local function done(L, id, t)
+  local mine = redis.call('HGET', L.t, id)
+  if mine == t then
+    drop(L, id)
+    return false
+  end
+  if not mine and not redis.call('ZSCORE', L.d, id) then return false end
+  redis.call('LREM', L.w, 1, id)
+  drop(L, id)
+  return true, mine
 end`,
   ],
   [

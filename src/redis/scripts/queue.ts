@@ -120,6 +120,9 @@ elseif OP == 'claim' then
   if t then return ticket(t) end
   if t == nil then return {0} end
   return {-2}
+elseif OP == 'ack' then
+  done(lineof(A[4]), A[3], A[5])
+  return 1
 elseif OP == 'cancel' then
   local id, L = A[3], lineof(A[4])
   if redis.call('HGET', L.t, id) then return ticket(claim(L, id)) end

@@ -91,6 +91,18 @@ elseif OP == 'release' then
   redis.call('INCRBY', V, n)
   pump()
   return {n}
+elseif OP == 'ack' then
+  -- The waiter returned holding the permit its wake-up carried (A[4]; its grant id is the waiter's). Had the
+  -- line taken it back after the permit lapsed, it leaves now (a permit handed to it since is the one it
+  -- holds). 1: it holds a permit (its lease starts again), 0: it lapsed (the holder's lease is lost).
+  local id = A[3]
+  local again = done(Q, id, A[4])
+  if again then pump() end
+  if redis.call('ZSCORE', H, id) then
+    redis.call('ZADD', H, now() + LEASE, id)
+    return 1
+  end
+  return 0
 elseif OP == 'renew' then
   local alive = {}
   for i = 3, #A do
