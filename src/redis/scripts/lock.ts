@@ -64,19 +64,9 @@ if OP == 'acquire' then
   end
   return {-1}
 elseif OP == 'claim' then
-  local id = A[1]
-  pump()
-  local t = claim(Q, id)
-  if t then return settle(id, t) end
-  if t == nil then return {0} end
-  return {-2}
+  return recheck(Q, A[1], pump, settle)
 elseif OP == 'cancel' then
-  local id = A[1]
-  local t = redis.call('HGET', Q.t, id)
-  if t then return settle(id, claim(Q, id)) end
-  leave(Q, id)
-  pump()
-  return {-1}
+  return quit(Q, A[1], pump, settle)
 elseif OP == 'release' then
   local chain, reentrant, fence = A[1], A[2] == '1', A[3]
   local got = redis.call('HMGET', L, 'owner', 'fence')

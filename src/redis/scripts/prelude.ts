@@ -172,6 +172,28 @@ local function done(L, id, t)
 end`,
   ],
   [
+    "recheck",
+    `-- A parked waiter looking (woken, or re-checking): what it was handed ('settle'd), {0} while it waits
+-- (its deadline pushed on), {-2} if the line forgot it (it asks again).
+local function recheck(L, id, pump, settle)
+  pump()
+  local t = claim(L, id)
+  if t then return settle(id, t) end
+  if t == nil then return {0} end
+  return {-2}
+end`,
+  ],
+  [
+    "quit",
+    `-- A waiter giving up (timeout, abort): what it was handed meanwhile ('settle'd), or {-1} once it left.
+local function quit(L, id, pump, settle)
+  if redis.call('HGET', L.t, id) then return settle(id, claim(L, id)) end
+  leave(L, id)
+  pump()
+  return {-1}
+end`,
+  ],
+  [
     "regrant",
     `-- A claimed ticket whose grant lapsed before the claim: the waiter goes back to the head of the line, the
 -- line moves on, and the waiter takes what that hands it ('settle' checks it again).

@@ -61,7 +61,7 @@ local function pump()
   end
 end
 
-local function ticket(t)
+local function ticket(_, t)
   local tag = string.sub(t, 1, 1)
   if tag == 'x' then return fail('ERR_QUEUE_SHUT_DOWN', 'the queue is shut down') end
   if tag == 'i' then return {1, payload(string.sub(t, 2))} end
@@ -114,21 +114,12 @@ elseif OP == 'get' then
   end
   return fail('ERR_QUEUE_EMPTY', 'the queue is empty')
 elseif OP == 'claim' then
-  local id = A[3]
-  pump()
-  local t = claim(lineof(A[4]), id)
-  if t then return ticket(t) end
-  if t == nil then return {0} end
-  return {-2}
+  return recheck(lineof(A[4]), A[3], pump, ticket)
 elseif OP == 'ack' then
   done(lineof(A[4]), A[3], A[5])
   return 1
 elseif OP == 'cancel' then
-  local id, L = A[3], lineof(A[4])
-  if redis.call('HGET', L.t, id) then return ticket(claim(L, id)) end
-  leave(L, id)
-  pump()
-  return {-1}
+  return quit(lineof(A[4]), A[3], pump, ticket)
 elseif OP == 'join' then
   local id, blocking = A[3], A[4] == '1'
   if (tonumber(redis.call('HGET', M, 'unf')) or 0) <= 0 then return {1} end

@@ -60,18 +60,9 @@ if OP == 'acquire' then
   end
   return {-1}
 elseif OP == 'claim' then
-  local id = A[3]
-  pump()
-  local t = claim(Q, id)
-  if t then return settle(id, t) end
-  if t == nil then return {0} end
-  return {-2}
+  return recheck(Q, A[3], pump, settle)
 elseif OP == 'cancel' then
-  local id = A[3]
-  if redis.call('HGET', Q.t, id) then return settle(id, claim(Q, id)) end
-  leave(Q, id)
-  pump()
-  return {-1}
+  return quit(Q, A[3], pump, settle)
 elseif OP == 'release' then
   -- A[3] = n, A[4] = '1' to give back only the caller's own grants, A[5..] = the caller's grants, its own first.
   local n, strict = tonumber(A[3]), A[4] == '1'
