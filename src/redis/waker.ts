@@ -10,10 +10,11 @@
  *   reconnect, a failover): each parked waiter also re-checks its ticket after a bounded, jittered delay
  *   (`timing.recheck`), and all of them at once whenever the subscriber reconnects.
  * - A wake-up that carries its ticket is the hand-off itself: the waiter returns on receipt (`receive`),
- *   and the primitive acknowledges the ticket without waiting for the reply (the acknowledgement goes
- *   first on the client's connection, so before any later command of this process). What the ticket
- *   grants is already the waiter's on the server (a lock or permit under its lease, a notify, a put done);
- *   a ticket never acknowledged is dropped at the waiter's deadline, and its grant lapses with its lease.
+ *   and the primitive acknowledges the ticket without waiting for the reply. What the ticket grants is
+ *   already the waiter's on the server (a lock or permit under its lease, a notify, a put done), so the
+ *   acknowledgement only drops the ticket (and says whether the grant still holds); coming after the
+ *   holder's release it finds the grant given back, which changes nothing. A ticket never acknowledged is
+ *   dropped at the waiter's deadline, and its grant lapses with its lease.
  *   A ticket that comes while a claim or cancel of the waiter is in flight is not used: that script's
  *   reply decides (it may have taken the ticket itself), and a claim follows if it did not.
  * - A re-check also tells the server that the waiter lives (its deadline is pushed on); a waiter whose

@@ -278,7 +278,7 @@ describe("a hand-off on receipt", () => {
     await holder.release();
     assert.equal(await within(got, 20_000, "the waiter"), true);
     const fence = waiter.lease!.fence;
-    assert.ok(t.state.sent.includes("ack"), "an acknowledgement was attempted");
+    await until(() => t.state.sent.includes("ack"), "an acknowledgement attempted");
     assert.equal(await holder.tryAcquire(), false, "held by the waiter");
     const next = third.acquire();
     await inLine(n, "lock");
@@ -311,6 +311,29 @@ describe("a hand-off on receipt", () => {
     );
     assert.equal(waiter.lease?.fence, await serverFence(n));
     await waiter.release();
+    assert.deepEqual(await lineLeft(n, "lock"), [0, 0, 0, 0]);
+  });
+
+  it("an acknowledgement that comes after the holder's release changes nothing", async () => {
+    tk.configure(WOKEN_ONLY);
+    const { t, n, holder, waiter } = await lockPair("late-ack");
+    await holder.acquire();
+    const lost: Event[] = [];
+    waiter.addEventListener("leaselost", (e) => lost.push(e));
+    const got = waiter.acquire().then(() => waiter.release()); // released before its acknowledgement is sent
+    await inLine(n, "lock");
+    const next = holder.acquire();
+    await inLine(n, "lock", 2);
+    await holder.release();
+    await within(got, 20_000, "the waiter's acquire and release");
+    assert.equal(await within(next, 20_000, "the next waiter"), true);
+    await until(() => t.state.sent.includes("ack"), "the acknowledgement");
+    const sent = t.state.sent.filter((op) => op === "ack" || op === "release");
+    assert.deepEqual(sent, ["release", "ack"], "the release went first");
+    await holder.locked(); // a script after the acknowledgement's
+    assert.equal(lost.length, 0, "a lease given back is not lost");
+    assert.equal(await serverFence(n), holder.lease!.fence, "the next waiter holds it");
+    await holder.release();
     assert.deepEqual(await lineLeft(n, "lock"), [0, 0, 0, 0]);
   });
 
