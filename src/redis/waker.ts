@@ -224,13 +224,16 @@ export class Waker {
           }
         });
       }
-      const ticket = waiter.tickets.shift();
+      // Handed over by the message itself: no round trip. A timeout due now came too late (its script
+      // would take the ticket all the same); an abort due now decides by its own script, as before.
+      const ticket = aborted && !settledAbort ? undefined : waiter.tickets.shift();
       if (ticket !== undefined && ops.receive) {
-        // Handed over by the message itself: no round trip. A timeout or abort due now came too late.
         const result = ops.receive(ticket);
         if (result !== PENDING) return result;
       }
       let result: T | Pending;
+      // A ticket that came before this script is sent is one the script finds on the server.
+      waiter.tickets.length = 0;
       waiter.asking = true;
       try {
         if (aborted && !settledAbort) {

@@ -58,6 +58,8 @@ async function tampered() {
     /** Each wake-up is delivered this much later, and `repeat` times. */
     delay: 0,
     repeat: 1,
+    /** Runs just before a wake-up is delivered, in the same turn of the event loop. */
+    beforeDelivery: undefined as (() => void) | undefined,
     sent: [] as string[],
     messages: 0,
   };
@@ -73,6 +75,7 @@ async function tampered() {
         channel,
         (message) => {
           const deliver = () => {
+            state.beforeDelivery?.();
             for (let i = 0; i < state.repeat; i++) {
               state.messages++;
               onMessage(message);
@@ -335,6 +338,40 @@ describe("a hand-off on receipt", () => {
     assert.equal(await serverFence(n), holder.lease!.fence, "the next waiter holds it");
     await holder.release();
     assert.deepEqual(await lineLeft(n, "lock"), [0, 0, 0, 0]);
+  });
+
+  it("an abort seen just before the wake-up decides by its own script (an Event's wait rejects; a Lock's takes the grant)", async () => {
+    tk.configure(WOKEN_ONLY);
+    const t = await tampered();
+    const n = name("abort");
+    const event = new tk.Event({ name: `${n}-e`, client });
+    const ewait = new tk.Event({ name: `${n}-e`, client: t.driver });
+    const aborting = new AbortController();
+    const reason = new Error("aborted (test)");
+    const waited = ewait.wait({ signal: aborting.signal });
+    waited.catch(() => {});
+    await inLine(`${n}-e`, "event");
+    t.state.beforeDelivery = () => aborting.abort(reason);
+    await event.set();
+    await assert.rejects(within(waited, 20_000, "the aborted wait"), (e) => e === reason);
+    assert.deepEqual(await lineLeft(`${n}-e`, "event"), [0, 0, 0, 0]);
+
+    const holder = new tk.Lock({ name: `${n}-l`, client });
+    const waiter = new tk.Lock({ name: `${n}-l`, client: t.driver });
+    const again = new AbortController();
+    t.state.beforeDelivery = () => again.abort(reason);
+    await holder.acquire();
+    const got = waiter.acquire({ signal: again.signal });
+    await inLine(`${n}-l`, "lock");
+    await holder.release();
+    assert.equal(
+      await within(got, 20_000, "the aborted acquire"),
+      true,
+      "handed over before the abort: kept",
+    );
+    assert.equal(waiter.lease?.fence, await serverFence(`${n}-l`));
+    await waiter.release();
+    assert.deepEqual(await lineLeft(`${n}-l`, "lock"), [0, 0, 0, 0]);
   });
 
   it("a wake-up delivered twice hands over once", async () => {
