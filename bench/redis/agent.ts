@@ -42,7 +42,9 @@ interface Held {
 async function lockOf(contender: string, name: string): Promise<Held> {
   if (contender.startsWith("PUBLISH")) {
     // The least a hand-off woken by the server costs: the release is a PUBLISH, the waiter is woken by the
-    // message and sends one command back (as a waiter claims what it was handed).
+    // message, and has what it was handed on receipt (or, "+ PING", sends one command back first, as a
+    // waiter that claims what it was handed does).
+    const claims = contender.includes("PING");
     await subscriber.unsubscribe();
     await subscriber.subscribe(name, () => onWake?.());
     return {
@@ -51,7 +53,8 @@ async function lockOf(contender: string, name: string): Promise<Held> {
         new Promise<void>((resolve) => {
           onWake = () => {
             onWake = undefined;
-            client.sendCommand(["PING"]).then(() => resolve());
+            if (claims) client.sendCommand(["PING"]).then(() => resolve());
+            else resolve();
           };
         }),
       release: () => client.sendCommand(["PUBLISH", name, "x"]).then(() => {}),

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { createClient } from "redis";
+import { Calls, stopProcess } from "../../tools/calls.ts";
 import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
 import { clock, type Target } from "../harness.ts";
 import type { Reply, Request } from "./protocol.ts";
@@ -14,8 +15,7 @@ export type NodeRedis = ReturnType<typeof createClient>;
 export class Agent {
   private readonly proc: ChildProcess;
   private readonly ready: Promise<void>;
-  private seq = 0;
-  private readonly calls = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
+  private readonly calls: Calls<Reply>;
 
   constructor(url: string) {
     this.proc = fork(new URL("./agent.ts", import.meta.url), [], {
@@ -23,37 +23,27 @@ export class Agent {
       env: { ...process.env, BENCH_REDIS_URL: url },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
+    this.calls = new Calls(this.proc);
     this.ready = new Promise((resolve, reject) => {
       this.proc.on("message", (m: Reply & { id?: number; ready?: true; error?: string }) => {
         if (m.ready) return resolve();
-        const call = this.calls.get(m.id!);
-        this.calls.delete(m.id!);
-        if (m.error !== undefined) call?.reject(new Error(`agent: ${m.error}`));
-        else call?.resolve(m);
+        this.calls.answer(m);
       });
       this.proc.once("exit", (code, signal) => {
         const error = new Error(`agent process exited (code ${code}, signal ${signal})`);
         reject(error);
-        for (const call of this.calls.values()) call.reject(error);
-        this.calls.clear();
+        this.calls.failAll(error);
       });
     });
   }
 
   async call(request: Request): Promise<Reply> {
     await this.ready;
-    const id = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
-      this.proc.send({ id, ...request });
-    });
+    return this.calls.send(request);
   }
 
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.proc.once("exit", resolve));
-    this.proc.kill("SIGKILL");
-    await exited;
+  stop(): Promise<void> {
+    return stopProcess(this.proc);
   }
 }
 

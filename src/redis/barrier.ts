@@ -117,6 +117,10 @@ export class Barrier extends Named {
         if (t[0] === -1) throw signal!.reason;
         return ticket(t);
       },
+      receive: (t) => {
+        void this.acknowledge([this.parties, waiter.id, which, t]);
+        return t;
+      },
     });
   }
 

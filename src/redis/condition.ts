@@ -165,6 +165,10 @@ export class Condition extends Named {
           aborted = true;
           return back((await this.call("ccancel", [waiter.id, owner!, count!])) as Reply);
         },
+        receive: (ticket) => {
+          this.lock._received(waiter.id, ticket);
+          return ticket.endsWith("|1");
+        },
       });
       if (aborted && !notified) throw signal!.reason;
       return notified;

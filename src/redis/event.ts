@@ -58,6 +58,10 @@ export class Event extends Named {
           await this.call("cancel", [waiter.id]);
           throw signal!.reason;
         },
+        receive: (ticket) => {
+          void this.acknowledge([waiter.id, ticket]);
+          return true;
+        },
       });
     } finally {
       this._waker.end(waiter);

@@ -102,6 +102,11 @@ export class Leases {
     this.forget(key, grant);
   }
 
+  /** A grant the server says is gone (no-op when this process does not hold it): its lease is lost now. */
+  lose(key: string, grant: string): void {
+    this.byKey.get(key)?.get(grant)?.lose("the lease was lost: the grant lapsed before it was acknowledged");
+  }
+
   /** The grants of `key` held by this process, newest last. */
   held(key: string): string[] {
     return [...(this.byKey.get(key)?.keys() ?? [])];

@@ -126,10 +126,25 @@ export abstract class LockBase extends Named implements Holdable {
           if (r === PENDING) throw signal!.reason;
           return r;
         },
+        receive: (ticket) => this._received(waiter.id, ticket),
       });
     } finally {
       this._waker.end(waiter);
     }
+  }
+
+  /**
+   * @internal A ticket `fence|owner|count|notified` brought by waiter `id`'s wake-up: the grant is this
+   * process's. The ticket is acknowledged without waiting for the reply; a reply saying that the grant
+   * lapsed meanwhile loses its lease at once. Returns the fence.
+   */
+  _received(id: string, ticket: string): string {
+    const fence = ticket.slice(0, ticket.indexOf("|"));
+    this._granted(fence);
+    void this.acknowledge([id, ticket]).then((r) => {
+      if (r === 0) this._leases.lose(this.keys[0]!, fence);
+    });
+    return fence;
   }
 
   private ticket(r: Reply): string | Pending {

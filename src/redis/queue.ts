@@ -194,6 +194,12 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
           if (r === PENDING) throw signal!.reason;
           return r;
         },
+        // A putter's ('p': its item went in), a joiner's ('j') or a shutdown ('x'); items are claimed.
+        receive: (t) => {
+          void this.acknowledge([this.kind, 0, waiter.id, which, t]); // maxsize plays no part in it
+          if (t === "x") throw new QueueShutDown("the queue is shut down");
+          return "";
+        },
       });
     } finally {
       this._waker.end(waiter);

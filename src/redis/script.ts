@@ -19,7 +19,7 @@ import {
   ValueError,
 } from "../api/errors.ts";
 import type { Driver } from "./client.ts";
-import { EPILOGUE, PRELUDE } from "./scripts/prelude.ts";
+import { EPILOGUE, prelude } from "./scripts/prelude.ts";
 
 /**
  * Operations that, run twice, leave what one run leaves: reads (which at most hand over or sweep what is
@@ -46,7 +46,7 @@ export class Script {
   readonly sha: string;
   /** `body`: the script's own Lua, run after the prelude (./scripts/prelude.ts). */
   constructor(body: string) {
-    this.source = `${PRELUDE}\nlocal function body()\n${body}\nend\n${EPILOGUE}`;
+    this.source = `${prelude(body)}local function body()\n${body}\nend\n${EPILOGUE}`;
     this.sha = createHash("sha1").update(this.source).digest("hex");
   }
 
@@ -56,7 +56,7 @@ export class Script {
     // The reply's key shares the primitive's hash tag (one slot under Cluster); it is only written with an id.
     const tag = /^[^{]*\{[^}]*\}/.exec(keys[0]!)?.[0] ?? keys[0]!;
     const done = `${tag}:done:${rid}`;
-    const tail = [String(keys.length + 1), done, ...keys, ...args.slice(0, 4), rid, ...args.slice(4)];
+    const tail = [String(keys.length + 1), ...keys, done, ...args.slice(4), ...args.slice(0, 4), rid];
     let reply: unknown;
     try {
       reply = await driver.send(done, ["EVALSHA", this.sha, ...tail]);

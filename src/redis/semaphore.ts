@@ -140,6 +140,14 @@ export class Semaphore extends Named implements Holdable {
           if (r === PENDING) throw signal!.reason;
           return r;
         },
+        receive: (fence) => {
+          // The permit is this process's: acknowledged without waiting (see ./waker.ts).
+          this.granted(id, fence);
+          void this.acknowledge([this.initial, this.bounded ? 1 : 0, id, fence]).then((r) => {
+            if (r === 0) this._leases.lose(this.keys[0]!, id);
+          });
+          return id;
+        },
       });
     } finally {
       this._waker.end(waiter);

@@ -9,6 +9,14 @@
  *   subscribed once, before any waiter enqueues: subscribe, then try, then wait). Messages can be lost (a
  *   reconnect, a failover): each parked waiter also re-checks its ticket after a bounded, jittered delay
  *   (`timing.recheck`), and all of them at once whenever the subscriber reconnects.
+ * - A wake-up that carries its ticket is the hand-off itself: the waiter returns on receipt (`receive`),
+ *   and the primitive acknowledges the ticket without waiting for the reply. What the ticket grants is
+ *   already the waiter's on the server (a lock or permit under its lease, a notify, a put done), so the
+ *   acknowledgement only drops the ticket (and says whether the grant still holds); coming after the
+ *   holder's release it finds the grant given back, which changes nothing. A ticket never acknowledged is
+ *   dropped at the waiter's deadline, and its grant lapses with its lease.
+ *   A ticket that comes while a claim or cancel of the waiter is in flight is not used: that script's
+ *   reply decides (it may have taken the ticket itself), and a claim follows if it did not.
  * - A re-check also tells the server that the waiter lives (its deadline is pushed on); a waiter whose
  *   process died lapses after `timing.waiterTtl`, and a ticket it never claimed is taken back.
  * - Timeout and abort run the primitive's cancel script, which either takes a ticket that came in the
@@ -35,6 +43,11 @@ export interface WaitOps<T> {
   timeout(): Promise<T | Pending>;
   /** The signal aborted: as timeout, but resolving means "took it anyway"; throwing rejects the wait. */
   abort(): Promise<T | Pending>;
+  /**
+   * A wake-up brought `ticket`: the result, its acknowledgement sent and not awaited (PENDING: claim it
+   * instead). Without it, a waiter claims what it is handed.
+   */
+  receive?(ticket: string): T | Pending;
 }
 
 /** A waiter registered before its enqueue is sent, so that an early wake-up is not missed. */
@@ -42,6 +55,10 @@ export interface Waiter {
   readonly id: string;
   rung: boolean;
   wake: (() => void) | null;
+  /** Tickets its wake-ups carried, not yet received (in the order sent). */
+  tickets: string[];
+  /** A claim or cancel of it is in flight: a ticket coming now is left to that script's reply. */
+  asking: boolean;
 }
 
 let active = 0;
@@ -118,7 +135,13 @@ export class Waker {
 
   /** Registers a waiter; `end()` it in a finally. */
   begin(): Waiter {
-    const waiter: Waiter = { id: `${this.tag}.${++this.seq}`, rung: false, wake: null };
+    const waiter: Waiter = {
+      id: `${this.tag}.${++this.seq}`,
+      rung: false,
+      wake: null,
+      tickets: [],
+      asking: false,
+    };
     this.parked.set(waiter.id, waiter);
     active++;
     return waiter;
@@ -128,9 +151,12 @@ export class Waker {
     if (this.parked.delete(waiter.id)) active--;
   }
 
-  private ring(id: string): void {
-    const waiter = this.parked.get(id);
+  /** A ring is `<waiter id>` or `<waiter id> <ticket>`. */
+  private ring(message: string): void {
+    const cut = message.indexOf(" ");
+    const waiter = this.parked.get(cut < 0 ? message : message.slice(0, cut));
     if (waiter === undefined) return;
+    if (cut >= 0 && !waiter.asking) waiter.tickets.push(message.slice(cut + 1));
     waiter.rung = true;
     waiter.wake?.();
   }
@@ -198,7 +224,17 @@ export class Waker {
           }
         });
       }
+      // Handed over by the message itself: no round trip. A timeout due now came too late (its script
+      // would take the ticket all the same); an abort due now decides by its own script, as before.
+      const ticket = aborted && !settledAbort ? undefined : waiter.tickets.shift();
+      if (ticket !== undefined && ops.receive) {
+        const result = ops.receive(ticket);
+        if (result !== PENDING) return result;
+      }
       let result: T | Pending;
+      // A ticket that came before this script is sent is one the script finds on the server.
+      waiter.tickets.length = 0;
+      waiter.asking = true;
       try {
         if (aborted && !settledAbort) {
           result = await ops.abort();
@@ -223,6 +259,8 @@ export class Waker {
           );
         }
         continue;
+      } finally {
+        waiter.asking = false;
       }
       if (result !== PENDING) return result;
     }

@@ -402,10 +402,12 @@ export function queueContract(tier: Tier): void {
         const putters = ["a", "b", "c"].map((item) => agents.spawn(queuePutOne<string>, q, item));
         const timed = q.put("d", { timeout: 60_000 });
         await agents.settle();
-        await q.shutdown();
-        // Handled at once: the agents' answers may take a while to arrive, and `timed` rejects meanwhile.
+        // Handled before the shutdown: a waiter may be woken before the shutdown's own reply arrives, and
+        // the agents' answers may take a while.
         const timedShut = rejectsWith(within(timed), QueueShutDown, SHUT_DOWN);
-        await within(Promise.all(putters.map((putter) => rejectsWith(putter, QueueShutDown, SHUT_DOWN))));
+        const puttersShut = within(Promise.all(putters.map((p) => rejectsWith(p, QueueShutDown, SHUT_DOWN))));
+        await q.shutdown();
+        await puttersShut;
         await timedShut;
         assert.deepEqual(await drainNow(q), ["in"]);
         await q.taskDone();
@@ -417,10 +419,12 @@ export function queueContract(tier: Tier): void {
         const getters = [0, 1, 2].map(() => agents.spawn(queueGetOne<string>, q));
         const timed = q.get({ timeout: 60_000 });
         assert.equal(await isPending(Promise.race(getters), agents.settle), true);
-        await q.shutdown();
-        // Handled at once: the agents' answers may take a while to arrive, and `timed` rejects meanwhile.
+        // Handled before the shutdown: a waiter may be woken before the shutdown's own reply arrives, and
+        // the agents' answers may take a while.
         const timedShut = rejectsWith(within(timed), QueueShutDown, SHUT_DOWN);
-        await within(Promise.all(getters.map((getter) => rejectsWith(getter, QueueShutDown, SHUT_DOWN))));
+        const gettersShut = within(Promise.all(getters.map((g) => rejectsWith(g, QueueShutDown, SHUT_DOWN))));
+        await q.shutdown();
+        await gettersShut;
         await timedShut;
       });
 
@@ -486,10 +490,13 @@ export function queueContract(tier: Tier): void {
         const empty = tier.Queue<number>();
         const getter = empty.get();
         await agents.settle();
+        // Expected before the shutdowns: the putter may be woken before the second shutdown's reply.
+        const putterShut = rejectsWith(within(putter), QueueShutDown);
+        const getterShut = rejectsWith(within(getter), QueueShutDown);
         await full.shutdown(true);
         await empty.shutdown(true);
-        await rejectsWith(within(putter), QueueShutDown);
-        await rejectsWith(within(getter), QueueShutDown);
+        await putterShut;
+        await getterShut;
         assert.equal(await full.qsize(), 0);
         assert.equal(await within(full.join()), true);
       });

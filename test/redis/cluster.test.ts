@@ -16,6 +16,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createClient, createCluster } from "redis";
 import * as tk from "../../src/redis/index.ts";
+import { Calls, stopProcess } from "../../tools/calls.ts";
 import { freePort, type RedisServer, redisServerPath, startRedis } from "../../tools/redis-server.ts";
 import { within } from "../helpers.ts";
 
@@ -111,8 +112,7 @@ class Agent {
   private readonly loaded: Promise<void>;
   private ready: Promise<void> | undefined;
   private connected: () => void = () => {};
-  private seq = 0;
-  private readonly calls = new Map<number, { resolve(a: Answer): void; reject(e: Error): void }>();
+  private readonly calls: Calls<Answer>;
 
   constructor() {
     const env: NodeJS.ProcessEnv = { ...process.env, TK_CLUSTER_AGENT: "1" };
@@ -122,20 +122,17 @@ class Agent {
       env,
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
+    this.calls = new Calls(this.proc);
     this.loaded = new Promise((resolve, reject) => {
       this.proc.on("message", (m: Answer & { id?: number; loaded?: true; ready?: true; error?: string }) => {
         if (m.loaded) return resolve();
         if (m.ready) return this.connected();
-        const call = this.calls.get(m.id!);
-        this.calls.delete(m.id!);
-        if (m.error !== undefined) call?.reject(new Error(`agent: ${m.error}`));
-        else call?.resolve(m);
+        this.calls.answer(m);
       });
       this.proc.once("exit", (code, signal) => {
         const error = new Error(`agent exited (code ${code}, signal ${signal})`);
         reject(error);
-        for (const call of this.calls.values()) call.reject(error);
-        this.calls.clear();
+        this.calls.failAll(error);
       });
     });
     this.loaded.catch(() => {}); // connect() reports it
@@ -156,18 +153,11 @@ class Agent {
   async call(request: Request): Promise<Answer> {
     if (this.ready === undefined) throw new Error("connect the agent first");
     await this.ready;
-    const id = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
-      this.proc.send({ id, ...request });
-    });
+    return this.calls.send(request);
   }
 
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.proc.once("exit", resolve));
-    this.proc.kill("SIGKILL");
-    await exited;
+  stop(): Promise<void> {
+    return stopProcess(this.proc);
   }
 }
 

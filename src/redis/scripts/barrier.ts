@@ -12,7 +12,7 @@ export const BARRIER = `
 local B = KEYS[1]
 local R, E = line(2), line(6)
 local D = KEYS[10]
-local ACT = line(11)
+local ACT = line(11, true)
 if redis.call('EXISTS', B) == 0 then
   redis.call('HSET', B, 'parties', A[1], 'state', 'f', 'acting', '0', 'aborts', '0')
 end
@@ -40,7 +40,7 @@ local function actorlost()
   breakit()
   for _, w in ipairs(ids) do give(R, w, 'b') end
 end
-sweep(ACT, actorlost)
+if busy(ACT) then sweep(ACT, actorlost) end
 
 if OP == 'wait' then
   local id, blocking, acts = A[2], A[3] == '1', A[4] == '1'
@@ -78,7 +78,7 @@ if OP == 'wait' then
   redis.call('DEL', D)
   for i, w in ipairs(ids) do
     redis.call('HSET', R.r, w, tostring(i - 1))
-    redis.call('ZADD', R.d, NOW + WTTL, w)
+    redis.call('ZADD', R.d, now() + WTTL, w)
     redis.call('RPUSH', D, w)
   end
   redis.call('HSET', B, 'state', 'd', 'acting', '1')
@@ -136,6 +136,9 @@ elseif OP == 'claim' then
   if t then return {1, t} end
   if t == nil then return {0} end
   return {-2}
+elseif OP == 'ack' then
+  done(lineof(A[3]), A[2], A[4])
+  return 1
 elseif OP == 'cancel' then
   local id, which, timedout = A[2], A[3], A[4] == 't'
   local L = lineof(which)

@@ -9,8 +9,10 @@ local function flag() return redis.call('GET', E) == '1' end
 
 if OP == 'set' then
   redis.call('SET', E, '1', 'PX', IDLE)
-  sweep(Q)
-  grantall(Q, '1')
+  if busy(Q) then
+    sweep(Q)
+    grantall(Q, '1')
+  end
   return 1
 elseif OP == 'clear' then
   redis.call('SET', E, '0', 'PX', IDLE)
@@ -19,7 +21,7 @@ elseif OP == 'isset' then
   return flag() and 1 or 0
 elseif OP == 'wait' then
   local id, blocking = A[1], A[2] == '1'
-  sweep(Q)
+  if busy(Q) then sweep(Q) end
   if flag() then return {1} end
   if blocking then
     enqueue(Q, id)
@@ -31,6 +33,9 @@ elseif OP == 'claim' then
   if t then return {1} end
   if t == nil then return {0} end
   return {-2}
+elseif OP == 'ack' then
+  done(Q, A[1], A[2])
+  return 1
 elseif OP == 'cancel' then
   local id = A[1]
   if redis.call('HGET', Q.t, id) then

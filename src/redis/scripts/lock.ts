@@ -16,11 +16,8 @@ local function take(owner, count)
   return f
 end
 
--- Nobody in line and no ticket out (every waiter and ticket has a deadline in Q.d): nothing to sweep or hand.
-local function idle() return redis.call('EXISTS', Q.d) == 0 end
-
 local function pump()
-  if idle() then return end
+  if not busy(Q) then return end
   sweep(Q)
   if redis.call('EXISTS', L) == 1 then return end
   local id = head(Q)
@@ -47,18 +44,12 @@ local function settle(id, t)
     local owner, count, notified = string.match(req, '^([^|]*)|([^|]*)|(.*)$')
     return {1, f, owner, count, notified}
   end
-  redis.call('LPUSH', Q.w, id)
-  redis.call('ZADD', Q.d, NOW + WTTL, id)
-  redis.call('HSET', Q.r, id, req)
-  pump()
-  local again = claim(Q, id)
-  if again then return settle(id, again) end
-  return {0}
+  return regrant(Q, id, req, pump, settle)
 end
 
 if OP == 'acquire' then
   local id, owner, chain, blocking, reentrant = A[1], A[2], A[3], A[4] == '1', A[5] == '1'
-  local empty = idle()
+  local empty = not busy(Q)
   if not empty then pump() end
   local cur = redis.call('HGET', L, 'owner')
   if cur and reentrant and inchain(cur, chain) then
@@ -73,19 +64,9 @@ if OP == 'acquire' then
   end
   return {-1}
 elseif OP == 'claim' then
-  local id = A[1]
-  pump()
-  local t = claim(Q, id)
-  if t then return settle(id, t) end
-  if t == nil then return {0} end
-  return {-2}
+  return recheck(Q, A[1], pump, settle)
 elseif OP == 'cancel' then
-  local id = A[1]
-  local t = redis.call('HGET', Q.t, id)
-  if t then return settle(id, claim(Q, id)) end
-  leave(Q, id)
-  pump()
-  return {-1}
+  return quit(Q, A[1], pump, settle)
 elseif OP == 'release' then
   local chain, reentrant, fence = A[1], A[2] == '1', A[3]
   local got = redis.call('HMGET', L, 'owner', 'fence')
@@ -101,6 +82,22 @@ elseif OP == 'release' then
   redis.call('DEL', L)
   pump()
   return {0, f}
+elseif OP == 'ack' then
+  -- The waiter returned holding the grant its wake-up carried (A[2]). Had that grant lapsed and the line
+  -- taken the waiter back, it leaves now, giving back a grant handed to it since. 1: the grant still holds
+  -- (its lease starts again), 0: it lapsed (the holder's lease is lost).
+  local id, t = A[1], A[2]
+  local f = string.match(t, '^([^|]*)|')
+  local again, other = done(Q, id, t)
+  if again then
+    if other and redis.call('HGET', L, 'fence') == string.match(other, '^([^|]*)|') then redis.call('DEL', L) end
+    pump()
+  end
+  if redis.call('HGET', L, 'fence') == f then
+    redis.call('PEXPIRE', L, LEASE)
+    return 1
+  end
+  return 0
 elseif OP == 'renew' then
   if redis.call('HGET', L, 'fence') == A[1] then
     redis.call('PEXPIRE', L, LEASE)

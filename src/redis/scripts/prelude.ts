@@ -8,42 +8,66 @@
  * follows it may be lost, the ticket is not; a ticket nobody claims before its deadline is taken back
  * (`reclaim`). Waiter ids are `<process tag>.<n>`; the ring goes to the channel of that process only.
  *
- * A script is this prelude, then its own body (a function, `body`), then EPILOGUE, which runs the body at
- * most once per request id (see ../script.ts).
+ * The ring carries the ticket itself (`<id> <ticket>`), so that the waiter can return on receipt and drop
+ * the ticket with an acknowledgement it does not wait for, unless the line `keep`s its tickets: one whose
+ * unclaimed ticket is given back (a queue's item) must be claimed, or it could be taken twice.
  *
- * KEYS of every script: [1] where the reply to a request id is kept; the script's own keys follow, and are
- * its KEYS from 1 on. ARGV: [1] idle TTL of the keys, [2] waiter TTL, [3] lease, [4] the operation, [5] the
- * request id ('' when the client never sends a command twice), [6..] the operation's arguments (A).
+ * A script is this prelude (only the helpers its body uses: each closure costs server time at every call),
+ * then its own body (a function, `body`), then EPILOGUE, which runs the body at most once per request id
+ * (see ../script.ts).
+ *
+ * KEYS of every script: its own keys, then where the reply to a request id is kept (taken off the end).
+ * ARGV: the operation's arguments (A), then the idle TTL of the keys, the waiter TTL, the lease, the
+ * operation and the request id ('' when the client never sends a command twice), taken off the end.
  * Replies: a table; `{'!', code, message}` is an error the client throws as a typed error.
  */
-export const PRELUDE = `
-local DONE = KEYS[1]
-local KEYS = { unpack(KEYS, 2) }
-local T0 = redis.call('TIME')
-local NOW = tonumber(T0[1]) * 1000 + math.floor(tonumber(T0[2]) / 1000)
-local IDLE = tonumber(ARGV[1])
-local WTTL = tonumber(ARGV[2])
-local LEASE = tonumber(ARGV[3])
-local OP = ARGV[4]
-local RID = ARGV[5]
-local A = {}
-for i = 6, #ARGV do A[#A + 1] = ARGV[i] end
+const HEADER = `
+local NA = #ARGV
+local RID, OP = ARGV[NA], ARGV[NA - 1]
+local LEASE, WTTL, IDLE = tonumber(ARGV[NA - 2]), tonumber(ARGV[NA - 3]), tonumber(ARGV[NA - 4])
+for i = NA - 4, NA do ARGV[i] = nil end
+local A = ARGV
+local DONE = KEYS[#KEYS]
+KEYS[#KEYS] = nil
+`;
 
-local function num(x) return string.format('%d', x) end
-local function fail(code, message) return {'!', code, message} end
-local function touch(...)
-  for _, k in ipairs({...}) do redis.call('PEXPIRE', k, IDLE) end
-end
-local function ring(id)
-  local p = string.match(id, '^([^.]+)%.')
-  if p then redis.call('PUBLISH', 'tk:w:' .. p, id) end
-end
-local function line(i) return { w = KEYS[i], d = KEYS[i + 1], r = KEYS[i + 2], t = KEYS[i + 3] } end
-local function touchline(L) touch(L.w, L.d, L.r, L.t) end
-
--- Drops waiters whose deadline has passed, and takes back tickets nobody claimed in time.
+/** Helpers in definition order (each uses only those before it); a script gets those it names. */
+const HELPERS: [name: string, lua: string][] = [
+  ["num", `local function num(x) return string.format('%d', x) end`],
+  ["fail", `local function fail(code, message) return {'!', code, message} end`],
+  [
+    "now",
+    `-- The server's clock in ms, read once and only by a script that needs it.
+local NOW
+local function now()
+  if not NOW then
+    local t = redis.call('TIME')
+    NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return NOW
+end`,
+  ],
+  [
+    "touch",
+    `local function touch(...)
+  for i = 1, select('#', ...) do redis.call('PEXPIRE', (select(i, ...)), IDLE) end
+end`,
+  ],
+  [
+    "line",
+    `local function line(i, keep) return { w = KEYS[i], d = KEYS[i + 1], r = KEYS[i + 2], t = KEYS[i + 3], keep = keep } end`,
+  ],
+  ["touchline", `local function touchline(L) touch(L.w, L.d, L.r, L.t) end`],
+  [
+    "busy",
+    `-- Someone in line or a ticket out (each has a deadline in d): only then is there anything to sweep or hand.
+local function busy(L) return redis.call('EXISTS', L.d) == 1 end`,
+  ],
+  [
+    "sweep",
+    `-- Drops waiters whose deadline has passed, and takes back tickets nobody claimed in time.
 local function sweep(L, reclaim)
-  local dead = redis.call('ZRANGEBYSCORE', L.d, '-inf', NOW - 1, 'LIMIT', 0, 64)
+  local dead = redis.call('ZRANGEBYSCORE', L.d, '-inf', now() - 1, 'LIMIT', 0, 64)
   for _, id in ipairs(dead) do
     local ticket = redis.call('HGET', L.t, id)
     if ticket then
@@ -55,70 +79,159 @@ local function sweep(L, reclaim)
     redis.call('HDEL', L.r, id)
     redis.call('ZREM', L.d, id)
   end
-end
-
-local function head(L) return redis.call('LINDEX', L.w, 0) end
-
--- Idempotent: a waiter already in the line only has its deadline pushed on.
+end`,
+  ],
+  ["head", `local function head(L) return redis.call('LINDEX', L.w, 0) end`],
+  [
+    "enqueue",
+    `-- Idempotent: a waiter already in the line only has its deadline pushed on.
 local function enqueue(L, id, req)
-  if redis.call('ZADD', L.d, NOW + WTTL, id) == 1 then
+  if redis.call('ZADD', L.d, now() + WTTL, id) == 1 then
     redis.call('RPUSH', L.w, id)
     if req then redis.call('HSET', L.r, id, req) end
   end
   touchline(L)
-end
-
-local function give(L, id, ticket)
+end`,
+  ],
+  [
+    "give",
+    `local function give(L, id, ticket)
   redis.call('HSET', L.t, id, ticket)
-  redis.call('ZADD', L.d, NOW + WTTL, id)
-  ring(id)
-end
-
--- Hands 'ticket' to the head of the line.
+  redis.call('ZADD', L.d, now() + WTTL, id)
+  local p = string.match(id, '^([^.]+)%.')
+  if p then redis.call('PUBLISH', 'tk:w:' .. p, L.keep and id or id .. ' ' .. ticket) end
+end`,
+  ],
+  [
+    "grant",
+    `-- Hands 'ticket' to the head of the line.
 local function grant(L, ticket)
   local id = redis.call('LPOP', L.w)
   give(L, id, ticket)
   return id
-end
-
-local function grantall(L, ticket)
+end`,
+  ],
+  [
+    "grantall",
+    `local function grantall(L, ticket)
   local ids = redis.call('LRANGE', L.w, 0, -1)
   redis.call('DEL', L.w)
   for _, id in ipairs(ids) do give(L, id, ticket) end
   return #ids
-end
-
--- The waiter's ticket (consumed), nil if it still waits (its deadline pushed on), false if the line has
+end`,
+  ],
+  [
+    "drop",
+    `-- A waiter out of the line (handed a ticket, or never queued): forgets its ticket, request and deadline.
+local function drop(L, id)
+  redis.call('HDEL', L.t, id)
+  redis.call('HDEL', L.r, id)
+  redis.call('ZREM', L.d, id)
+end`,
+  ],
+  [
+    "claim",
+    `-- The waiter's ticket (consumed), nil if it still waits (its deadline pushed on), false if the line has
 -- forgotten it (it lapsed while its process was away).
 local function claim(L, id)
   local t = redis.call('HGET', L.t, id)
   if t then
-    redis.call('HDEL', L.t, id)
-    redis.call('HDEL', L.r, id)
-    redis.call('ZREM', L.d, id)
+    drop(L, id)
     return t
   end
   if redis.call('ZSCORE', L.d, id) then
-    redis.call('ZADD', L.d, NOW + WTTL, id)
+    redis.call('ZADD', L.d, now() + WTTL, id)
     touchline(L)
     return nil
   end
   return false
-end
-
-local function leave(L, id)
+end`,
+  ],
+  [
+    "leave",
+    `local function leave(L, id)
   redis.call('LREM', L.w, 1, id)
   redis.call('HDEL', L.r, id)
   redis.call('ZREM', L.d, id)
-end
-
--- Fencing tokens grow with every grant; from the server's clock when the counter has lapsed.
+end`,
+  ],
+  [
+    "done",
+    `-- A waiter that returned on its ring (ticket 't'): the ticket goes. True if the line still had the
+-- waiter otherwise (another ticket, or back in line after its grant lapsed): it is gone now too.
+local function done(L, id, t)
+  local mine = redis.call('HGET', L.t, id)
+  if mine == t then
+    drop(L, id)
+    return false
+  end
+  if not mine and not redis.call('ZSCORE', L.d, id) then return false end
+  redis.call('LREM', L.w, 1, id)
+  drop(L, id)
+  return true, mine
+end`,
+  ],
+  [
+    "recheck",
+    `-- A parked waiter looking (woken, or re-checking): what it was handed ('settle'd), {0} while it waits
+-- (its deadline pushed on), {-2} if the line forgot it (it asks again).
+local function recheck(L, id, pump, settle)
+  pump()
+  local t = claim(L, id)
+  if t then return settle(id, t) end
+  if t == nil then return {0} end
+  return {-2}
+end`,
+  ],
+  [
+    "quit",
+    `-- A waiter giving up (timeout, abort): what it was handed meanwhile ('settle'd), or {-1} once it left.
+local function quit(L, id, pump, settle)
+  if redis.call('HGET', L.t, id) then return settle(id, claim(L, id)) end
+  leave(L, id)
+  pump()
+  return {-1}
+end`,
+  ],
+  [
+    "regrant",
+    `-- A claimed ticket whose grant lapsed before the claim: the waiter goes back to the head of the line, the
+-- line moves on, and the waiter takes what that hands it ('settle' checks it again).
+local function regrant(L, id, req, pump, settle)
+  redis.call('LPUSH', L.w, id)
+  redis.call('ZADD', L.d, now() + WTTL, id)
+  if req then redis.call('HSET', L.r, id, req) end
+  pump()
+  local again = claim(L, id)
+  if again then return settle(id, again) end
+  return {0}
+end`,
+  ],
+  [
+    "nextfence",
+    `-- Fencing tokens grow with every grant; from the server's clock when the counter has lapsed.
 local function nextfence(F)
-  local f = math.max((tonumber(redis.call('GET', F)) or 0) + 1, NOW)
+  local f = math.max((tonumber(redis.call('GET', F)) or 0) + 1, now())
   redis.call('SET', F, num(f), 'PX', IDLE)
   return f
-end
-`;
+end`,
+  ],
+];
+
+/** The prelude of `body`: the header, and the helpers `body` uses (directly or through another helper). */
+export function prelude(body: string): string {
+  const used = (text: string, name: string) => new RegExp(`\\b${name}\\(`).test(text);
+  let text = body;
+  const picked: string[] = [];
+  for (let i = HELPERS.length - 1; i >= 0; i--) {
+    const [name, lua] = HELPERS[i]!;
+    if (used(text, name)) {
+      picked.unshift(lua);
+      text += lua;
+    }
+  }
+  return `${HEADER}\n${picked.join("\n")}\n`;
+}
 
 /**
  * A request sent again (a client that resends what was in flight when its connection dropped) gets the

@@ -7,7 +7,7 @@
  */
 export const QUEUE = `
 local I, M, S = KEYS[1], KEYS[2], KEYS[3]
-local G, P, J = line(4), line(8), line(12)
+local G, P, J = line(4, true), line(8), line(12)
 local KIND, MAX = A[1], tonumber(A[2])
 touch(I, M, S)
 
@@ -39,10 +39,12 @@ local function reclaim(_, t)
   end
 end
 
+-- Nobody in line to get or put (and no ticket out): nothing to sweep or hand.
+local function waiting() return redis.call('EXISTS', G.d, P.d) > 0 end
+
 local function pump()
   sweep(G, reclaim)
   sweep(P)
-  sweep(J)
   local moved = true
   while moved do
     moved = false
@@ -59,7 +61,7 @@ local function pump()
   end
 end
 
-local function ticket(t)
+local function ticket(_, t)
   local tag = string.sub(t, 1, 1)
   if tag == 'x' then return fail('ERR_QUEUE_SHUT_DOWN', 'the queue is shut down') end
   if tag == 'i' then return {1, payload(string.sub(t, 2))} end
@@ -83,8 +85,9 @@ if OP == 'put' then
     end
     x = x .. string.format('\\1%016d\\1', redis.call('INCR', S)) .. A[7]
   end
-  pump()
-  if full() or head(P) then
+  local queued = waiting()
+  if queued then pump() end
+  if full() or (queued and head(P)) then
     if blocking then
       enqueue(P, id, x)
       return {0}
@@ -93,14 +96,15 @@ if OP == 'put' then
   end
   push(x)
   unf(1)
-  pump()
+  if queued then pump() end
   return {1}
 elseif OP == 'get' then
   local id, blocking = A[3], A[4] == '1'
-  pump()
-  if size() > 0 and not head(G) then
+  local queued = waiting()
+  if queued then pump() end
+  if size() > 0 and not (queued and head(G)) then
     local x = pop()
-    pump()
+    if queued then pump() end
     return {1, payload(x)}
   end
   if shut() then return fail('ERR_QUEUE_SHUT_DOWN', 'the queue is shut down') end
@@ -110,18 +114,12 @@ elseif OP == 'get' then
   end
   return fail('ERR_QUEUE_EMPTY', 'the queue is empty')
 elseif OP == 'claim' then
-  local id = A[3]
-  pump()
-  local t = claim(lineof(A[4]), id)
-  if t then return ticket(t) end
-  if t == nil then return {0} end
-  return {-2}
+  return recheck(lineof(A[4]), A[3], pump, ticket)
+elseif OP == 'ack' then
+  done(lineof(A[4]), A[3], A[5])
+  return 1
 elseif OP == 'cancel' then
-  local id, L = A[3], lineof(A[4])
-  if redis.call('HGET', L.t, id) then return ticket(claim(L, id)) end
-  leave(L, id)
-  pump()
-  return {-1}
+  return quit(lineof(A[4]), A[3], pump, ticket)
 elseif OP == 'join' then
   local id, blocking = A[3], A[4] == '1'
   if (tonumber(redis.call('HGET', M, 'unf')) or 0) <= 0 then return {1} end
@@ -157,7 +155,7 @@ elseif OP == 'shutdown' then
   grantall(G, 'x')
   return {1}
 elseif OP == 'size' then
-  pump()
+  if waiting() then pump() end
   return size()
 end
 return fail('ERR_INTERNAL', 'unknown operation ' .. tostring(OP))

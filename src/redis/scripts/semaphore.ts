@@ -9,15 +9,16 @@ export const SEMAPHORE = `
 local V, M, H, F = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local Q = line(5)
 
-if redis.call('EXISTS', M) == 0 then
+if redis.call('PEXPIRE', M, IDLE) == 0 then
   redis.call('HSET', M, 'initial', A[1], 'bounded', A[2])
+  redis.call('PEXPIRE', M, IDLE)
   redis.call('SET', V, A[1])
 end
-touch(V, M, H)
+touch(V, H)
 local function free() return tonumber(redis.call('GET', V)) or 0 end
 
 local function reclaim()
-  local ids = redis.call('ZRANGEBYSCORE', H, '-inf', NOW - 1, 'LIMIT', 0, 64)
+  local ids = redis.call('ZRANGEBYSCORE', H, '-inf', now() - 1, 'LIMIT', 0, 64)
   if #ids > 0 then
     redis.call('ZREM', H, unpack(ids))
     redis.call('INCRBY', V, #ids)
@@ -26,11 +27,13 @@ end
 
 local function take(id)
   redis.call('DECR', V)
-  redis.call('ZADD', H, NOW + LEASE, id)
+  redis.call('ZADD', H, now() + LEASE, id)
   return num(nextfence(F))
 end
 
+-- Hands free permits to the line; nothing to do (not even a sweep) when nobody waits or holds a ticket.
 local function pump()
+  if not busy(Q) then return end
   sweep(Q)
   reclaim()
   while free() > 0 do
@@ -43,36 +46,23 @@ end
 -- A claimed ticket, unless the permit lapsed before the claim (then the waiter goes back to the head).
 local function settle(id, t)
   if redis.call('ZSCORE', H, id) then return {1, t} end
-  redis.call('LPUSH', Q.w, id)
-  redis.call('ZADD', Q.d, NOW + WTTL, id)
-  pump()
-  local again = claim(Q, id)
-  if again then return settle(id, again) end
-  return {0}
+  return regrant(Q, id, nil, pump, settle)
 end
 
 if OP == 'acquire' then
   local id, blocking = A[3], A[4] == '1'
-  pump()
-  if free() > 0 and not head(Q) then return {1, take(id)} end
+  local waiting = busy(Q)
+  if waiting then pump() elseif free() <= 0 then reclaim() end
+  if free() > 0 and not (waiting and head(Q)) then return {1, take(id)} end
   if blocking then
     enqueue(Q, id)
     return {0}
   end
   return {-1}
 elseif OP == 'claim' then
-  local id = A[3]
-  pump()
-  local t = claim(Q, id)
-  if t then return settle(id, t) end
-  if t == nil then return {0} end
-  return {-2}
+  return recheck(Q, A[3], pump, settle)
 elseif OP == 'cancel' then
-  local id = A[3]
-  if redis.call('HGET', Q.t, id) then return settle(id, claim(Q, id)) end
-  leave(Q, id)
-  pump()
-  return {-1}
+  return quit(Q, A[3], pump, settle)
 elseif OP == 'release' then
   -- A[3] = n, A[4] = '1' to give back only the caller's own grants, A[5..] = the caller's grants, its own first.
   local n, strict = tonumber(A[3]), A[4] == '1'
@@ -92,11 +82,23 @@ elseif OP == 'release' then
   redis.call('INCRBY', V, n)
   pump()
   return {n}
+elseif OP == 'ack' then
+  -- The waiter returned holding the permit its wake-up carried (A[4]; its grant id is the waiter's). Had the
+  -- line taken it back after the permit lapsed, it leaves now (a permit handed to it since is the one it
+  -- holds). 1: it holds a permit (its lease starts again), 0: it lapsed (the holder's lease is lost).
+  local id = A[3]
+  local again = done(Q, id, A[4])
+  if again then pump() end
+  if redis.call('ZSCORE', H, id) then
+    redis.call('ZADD', H, now() + LEASE, id)
+    return 1
+  end
+  return 0
 elseif OP == 'renew' then
   local alive = {}
   for i = 3, #A do
     if redis.call('ZSCORE', H, A[i]) then
-      redis.call('ZADD', H, NOW + LEASE, A[i])
+      redis.call('ZADD', H, now() + LEASE, A[i])
       alive[#alive + 1] = 1
     else
       alive[#alive + 1] = 0
@@ -104,6 +106,7 @@ elseif OP == 'renew' then
   end
   return alive
 elseif OP == 'value' then
+  reclaim()
   pump()
   return free()
 end
