@@ -2,6 +2,7 @@ import { BrokenBarrierError } from "../api/errors.ts";
 import type { BarrierOptions, WaitOptions } from "../api/options.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { currentCall, point, probe, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { timing } from "./config.ts";
 import { Named, type RedisOptions } from "./named.ts";
 import { Script } from "./script.ts";
@@ -63,11 +64,15 @@ export class Barrier extends Named {
   }
 
   reset(): Promise<void> {
-    return this.op("reset", []).then(() => {});
+    return this.op("reset", []).then(() => {
+      if (probe.on) point(this._traced("barrier"), "reset");
+    });
   }
 
   abort(): Promise<void> {
-    return this.op("abort", []).then(() => {});
+    return this.op("abort", []).then(() => {
+      if (probe.on) point(this._traced("barrier"), "broken");
+    });
   }
 
   /**
@@ -79,13 +84,23 @@ export class Barrier extends Named {
    * ```
    */
   async wait(opts?: WaitOptions): Promise<number> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(
+        this,
+        this._traced("barrier"),
+        "wait",
+        timeoutOf(opts, this.timeout),
+        this.wait,
+        opts,
+      );
+    const call = probe.on ? currentCall() : undefined;
     const ms = admit(opts, this.timeout);
     if (typeof ms !== "number") return ms;
     const signal = opts?.signal;
     const end = now() + ms;
     if (!this._waker.listening) await this._waker.ready();
     for (;;) {
-      const waiter = this._waker.begin();
+      const waiter = this._waker.begin(call);
       let acting: Reply | undefined;
       try {
         const r = (await this.op("wait", [waiter.id, end > now() ? 1 : 0, this.action ? 1 : 0])) as Reply;

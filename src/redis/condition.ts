@@ -1,6 +1,7 @@
 import type { WaitOptions } from "../api/options.ts";
 import { admit, checkCount } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
+import { currentCall, point, probe, traceAsync } from "../internal/probe.ts";
 import type { Held } from "./guard.ts";
 import type { LockBase } from "./lock-like.ts";
 import { LockBase as LockClass } from "./lock-like.ts";
@@ -130,7 +131,9 @@ export class Condition extends Named {
   /** Wakes exactly min(n, waiting) waiters, the longest first. RuntimeError without the lock. */
   notify(n = 1): Promise<void> {
     checkCount(n, "n", 0);
-    return this.call("notify", [this.chain(), this.lock._reentrant ? 1 : 0, n]).then(() => {});
+    return this.call("notify", [this.chain(), this.lock._reentrant ? 1 : 0, n]).then(() => {
+      if (probe.on) point(this._traced("condition"), "notify", n);
+    });
   }
 
   notifyAll(): Promise<void> {
@@ -142,8 +145,12 @@ export class Condition extends Named {
   }
 
   private async waitFor1(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    // Traced here, where wait and each round of waitFor come.
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this._traced("condition"), "wait", ms, this.waitFor1, ms, signal);
+    const call = probe.on ? currentCall() : undefined;
     if (!this._waker.listening) await this._waker.ready();
-    const waiter = this._waker.begin();
+    const waiter = this._waker.begin(call);
     try {
       const first = (await this.call("cwait", [
         waiter.id,

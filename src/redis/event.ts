@@ -1,5 +1,6 @@
 import type { WaitOptions } from "../api/options.ts";
 import { admit } from "../internal/checks.ts";
+import { currentCall, point, probe, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { Named, type RedisOptions } from "./named.ts";
 import { Script } from "./script.ts";
 import { EVENT } from "./scripts/event.ts";
@@ -22,11 +23,15 @@ export class Event extends Named {
   }
 
   set(): Promise<void> {
-    return this.call("set", []).then(() => {});
+    return this.call("set", []).then(() => {
+      if (probe.on) point(this._traced("event"), "set");
+    });
   }
 
   clear(): Promise<void> {
-    return this.call("clear", []).then(() => {});
+    return this.call("clear", []).then(() => {
+      if (probe.on) point(this._traced("event"), "clear");
+    });
   }
 
   /**
@@ -38,11 +43,14 @@ export class Event extends Named {
    * ```
    */
   async wait(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this._traced("event"), "wait", timeoutOf(opts), this.wait, opts);
+    const call = probe.on ? currentCall() : undefined;
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     const signal = opts?.signal;
     if (ms > 0 && !this._waker.listening) await this._waker.ready();
-    const waiter = this._waker.begin();
+    const waiter = this._waker.begin(call);
     const ask = () => this.call("wait", [waiter.id, ms > 0 ? 1 : 0]) as Promise<number[]>;
     try {
       const first = await this._waker.first(ask, ms);

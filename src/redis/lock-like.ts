@@ -5,6 +5,7 @@
  */
 import type { WaitOptions } from "../api/options.ts";
 import { admit } from "../internal/checks.ts";
+import { currentCall, point, probe, traceAsync } from "../internal/probe.ts";
 import { Held, type Holdable, hold, run } from "./guard.ts";
 import { type Lease, LeaseLostEvent } from "./lease.ts";
 import { Named } from "./named.ts";
@@ -95,22 +96,38 @@ export abstract class LockBase extends Named implements Holdable {
   protected giveBack(chain: string, fence: string): Promise<void> {
     return this.call("release", [chain, this._reentrant ? 1 : 0, this._reentrant ? "" : fence]).then((r) => {
       const [left, released] = r as [number, string];
-      if (left === 0) this._leases.drop(this.keys[0]!, released);
+      if (left === 0) {
+        this._leases.drop(this.keys[0]!, released);
+        if (probe.on) this._released();
+      }
     });
+  }
+
+  /** Reports a release (an RLock's last level) to the probe. */
+  private _released(): void {
+    point(this._traced(this.kindName()), "release");
+  }
+
+  private kindName(): "lock" | "rlock" {
+    return this._reentrant ? "rlock" : "lock";
   }
 
   /** Acquires for the current owner: resolves the grant's fence, or null when refused or timed out. */
   private async take(ms: number, signal: AbortSignal | undefined): Promise<string | null> {
+    // Traced here, where acquire, tryAcquire, hold and run all come.
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this._traced(this.kindName()), "acquire", ms, this.take, ms, signal);
+    const call = probe.on ? currentCall() : undefined;
     const reentrant = this._reentrant;
     const chain = reentrant ? ownerChain() : "";
     if (ms > 0 && !this._waker.listening) await this._waker.ready();
-    const waiter = this._waker.begin();
+    const waiter = this._waker.begin(call);
     const owner = reentrant ? ownerId() : waiter.id;
     const ask = () => this.call("acquire", [waiter.id, owner, chain, ms > 0 ? 1 : 0, reentrant ? 1 : 0]);
     try {
       const first = (await this._waker.first(ask, ms)) as Reply;
       if (first[0] === 1) return this._granted(first[1]!);
-      if (first[0] === -1) return null;
+      if (first[0] === -1) return this._waker.refused(waiter, null);
       return await this._waker.park(waiter, ms, signal, {
         claim: async () => {
           const r = (await this.call("claim", [waiter.id])) as Reply;

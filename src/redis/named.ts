@@ -3,6 +3,8 @@
  * client it talks through, its keys under one hash tag, and its script. Options are checked before anything
  * is sent.
  */
+import type { ResourceKind, ResourceRef } from "../internal/channels.ts";
+import { nameResource, resourceOf } from "../internal/probe.ts";
 import { type Driver, driverOf, type RedisClient } from "./client.ts";
 import { timing } from "./config.ts";
 import { Leases } from "./lease.ts";
@@ -71,6 +73,17 @@ export abstract class Named extends EventTarget {
     this._leases = leases;
     this.leaseMs = checked.lease ?? timing.lease;
     this.tag = `tk:{${tagName ?? checked.name}}`;
+  }
+
+  /**
+   * @internal Its ResourceRef for the probe, made the first time it is traced: its name is its id (the same
+   * on every process that uses it) and, unless `traceName` gave another, its name.
+   */
+  _traced(kind: ResourceKind): ResourceRef {
+    const r = resourceOf(this, kind, () => this.name);
+    if (r.name !== undefined) return r;
+    nameResource(this, this.name);
+    return resourceOf(this, kind);
   }
 
   /** Runs the primitive's script: operation `op` with `args`, over `keys` (its own by default). */

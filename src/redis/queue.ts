@@ -1,6 +1,7 @@
 import { QueueEmpty, QueueFull, QueueShutDown } from "../api/errors.ts";
 import type { PriorityQueueOptions, WaitOptions } from "../api/options.ts";
 import { admit } from "../internal/checks.ts";
+import { currentCall, point, probe, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { decodeItem, encodeItem, sortKey } from "./codec.ts";
 import { Named, type RedisOptions } from "./named.ts";
 import { Script } from "./script.ts";
@@ -116,6 +117,8 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
    * ```
    */
   async join(opts?: WaitOptions): Promise<boolean> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this._traced("queue"), "join", timeoutOf(opts), this.join, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
     const signal = opts?.signal;
@@ -125,7 +128,9 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
 
   /** Python 3.13's shutdown: puts fail, gets drain then fail; `immediate` drops the items left. */
   shutdown(immediate = false): Promise<void> {
-    return this.op("shutdown", [immediate ? 1 : 0]).then(() => {});
+    return this.op("shutdown", [immediate ? 1 : 0]).then(() => {
+      if (probe.on) point(this._traced("queue"), "shutdown");
+    });
   }
 
   /** Gets items until the queue is shut down and drained, marking each done when the loop moves on. */
@@ -147,6 +152,13 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
   }
 
   private async putMs(encoded: [string, string, string], ms: number, signal: AbortSignal | undefined) {
+    if (probe.on && probe.self !== this) {
+      const traced = traceAsync(this, this._traced("queue"), "put", ms, this.putTraced, encoded, [
+        ms,
+        signal,
+      ]);
+      return traced as Promise<void>;
+    }
     const got = await this.waitOn(
       "put",
       [encoded[0], ms > 0 ? 1 : 0, encoded[1], encoded[2]],
@@ -157,7 +169,17 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
     if (got === null) throw new QueueFull();
   }
 
+  /** putMs with its timeout and signal in one argument, for traceAsync's two. */
+  private putTraced(
+    encoded: [string, string, string],
+    rest: [number, AbortSignal | undefined],
+  ): Promise<void> {
+    return this.putMs(encoded, rest[0], rest[1]);
+  }
+
   private async getMs(ms: number, signal: AbortSignal | undefined): Promise<T> {
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this._traced("queue"), "get", ms, this.getMs, ms, signal) as Promise<T>;
     const got = await this.waitOn("get", [ms > 0 ? 1 : 0], "g", ms, signal);
     if (got === null) throw new QueueEmpty();
     return decodeItem<T>(got);
@@ -171,15 +193,16 @@ export class Queue<T> extends Named implements AsyncIterable<T> {
     ms: number,
     signal: AbortSignal | undefined,
   ): Promise<string | null> {
+    const call = probe.on ? currentCall() : undefined;
     if (ms > 0 && !this._waker.listening) await this._waker.ready();
-    const waiter = this._waker.begin();
+    const waiter = this._waker.begin(call);
     const ask = () =>
       this.op(op, [waiter.id, ...(op === "join" ? [ms > 0 ? 1 : 0] : args)]) as Promise<Reply>;
     const ticket = (r: Reply): string | Pending => (r[0] === 1 ? (r[1] ?? "") : PENDING);
     try {
       const first = await this._waker.first(ask, ms);
       if (first[0] === 1) return first[1] ?? "";
-      if (first[0] === -1) return null;
+      if (first[0] === -1) return this._waker.refused(waiter, null);
       return await this._waker.park(waiter, ms, signal, {
         claim: async () => {
           const r = (await this.op("claim", [waiter.id, which])) as Reply;

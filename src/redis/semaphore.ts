@@ -1,5 +1,6 @@
 import type { WaitOptions } from "../api/options.ts";
 import { admit, checkCount } from "../internal/checks.ts";
+import { currentCall, point, probe, traceAsync } from "../internal/probe.ts";
 import { Held, type Holdable, hold, run } from "./guard.ts";
 import { type Lease, LeaseLostEvent } from "./lease.ts";
 import { Named, type RedisOptions } from "./named.ts";
@@ -73,6 +74,7 @@ export class Semaphore extends Named implements Holdable {
     const own = this._leases.held(this.keys[0]!).reverse().slice(0, n);
     return this.op("release", [n, 0, ...own]).then(() => {
       for (const id of own) this._leases.drop(this.keys[0]!, id);
+      if (probe.on) point(this._traced("semaphore"), "release", n);
     });
   }
 
@@ -107,6 +109,7 @@ export class Semaphore extends Named implements Holdable {
     return new Held(() =>
       this.op("release", [1, 1, id]).then(() => {
         this._leases.drop(this.keys[0]!, id);
+        if (probe.on) point(this._traced("semaphore"), "release");
       }),
     );
   }
@@ -117,15 +120,19 @@ export class Semaphore extends Named implements Holdable {
 
   /** Resolves the id of the permit granted, or null when refused or timed out. */
   private async take(ms: number, signal: AbortSignal | undefined): Promise<string | null> {
+    // Traced here, where acquire, tryAcquire, hold and run all come.
+    if (probe.on && probe.self !== this)
+      return traceAsync(this, this._traced("semaphore"), "acquire", ms, this.take, ms, signal);
+    const call = probe.on ? currentCall() : undefined;
     if (ms > 0 && !this._waker.listening) await this._waker.ready();
-    const waiter = this._waker.begin();
+    const waiter = this._waker.begin(call);
     const id = waiter.id;
     const ask = () => this.op("acquire", [id, ms > 0 ? 1 : 0]);
     const ticket = (r: Reply): string | Pending => (r[0] === 1 ? this.granted(id, r[1]!) : PENDING);
     try {
       const first = (await this._waker.first(ask, ms)) as Reply;
       if (first[0] === 1) return this.granted(id, first[1]!);
-      if (first[0] === -1) return null;
+      if (first[0] === -1) return this._waker.refused(waiter, null);
       return await this._waker.park(waiter, ms, signal, {
         claim: async () => {
           const r = (await this.op("claim", [id])) as Reply;

@@ -21,12 +21,17 @@
  *   process died lapses after `timing.waiterTtl`, and a ticket it never claimed is taken back.
  * - Timeout and abort run the primitive's cancel script, which either takes a ticket that came in the
  *   meantime (the waiter returns as granted) or leaves the line: nothing handed over is ever dropped.
+ * - Tracing (../internal/probe.ts): a traced call's waiter carries its message; parking is its queued phase,
+ *   a result got by a wake-up or claim its hand-off, and a settled timeout or abort that resolves null or
+ *   false (took nothing) sets its outcome.
  * - A parked waiter keeps the process alive (its re-check timer is ref'd); nothing else does (a Barrier's
  *   standing offer to run its action does not either).
  */
 import { randomBytes } from "node:crypto";
 import { ThreadingError } from "../api/errors.ts";
+import type { CallMessage } from "../internal/channels.ts";
 import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
+import { handoff, leftEarly, queued } from "../internal/probe.ts";
 import type { Driver } from "./client.ts";
 import { timing } from "./config.ts";
 import { isAnswer } from "./script.ts";
@@ -59,6 +64,8 @@ export interface Waiter {
   tickets: string[];
   /** A claim or cancel of it is in flight: a ticket coming now is left to that script's reply. */
   asking: boolean;
+  /** The traced call that waits, while the probe is on. */
+  readonly call: CallMessage | undefined;
 }
 
 let active = 0;
@@ -133,18 +140,25 @@ export class Waker {
     }
   }
 
-  /** Registers a waiter; `end()` it in a finally. */
-  begin(): Waiter {
+  /** Registers a waiter (of traced call `call`, if any); `end()` it in a finally. */
+  begin(call?: CallMessage): Waiter {
     const waiter: Waiter = {
       id: `${this.tag}.${++this.seq}`,
       rung: false,
       wake: null,
       tickets: [],
       asking: false,
+      call,
     };
     this.parked.set(waiter.id, waiter);
     active++;
     return waiter;
+  }
+
+  /** A try (or a call whose first script found no room to wait) refused at once: `value`, traced as such. */
+  refused<T>(waiter: Waiter, value: T): T {
+    if (waiter.call !== undefined) leftEarly(waiter.call, "timeout");
+    return value;
   }
 
   end(waiter: Waiter): void {
@@ -187,6 +201,8 @@ export class Waker {
     let settledAbort = false;
     let failing = false;
     let failingSince = 0;
+    const call = waiter.call;
+    if (call !== undefined && !call.queued) queued(call);
     for (;;) {
       const due = (timedOut && !settledTimeout) || (aborted && !settledAbort);
       if (!waiter.rung && (!due || failing)) {
@@ -229,17 +245,23 @@ export class Waker {
       const ticket = aborted && !settledAbort ? undefined : waiter.tickets.shift();
       if (ticket !== undefined && ops.receive) {
         const result = ops.receive(ticket);
-        if (result !== PENDING) return result;
+        if (result !== PENDING) {
+          if (call !== undefined) handoff(call, call);
+          return result;
+        }
       }
       let result: T | Pending;
+      let settling: "timeout" | "abort" | undefined;
       // A ticket that came before this script is sent is one the script finds on the server.
       waiter.tickets.length = 0;
       waiter.asking = true;
       try {
         if (aborted && !settledAbort) {
+          settling = "abort";
           result = await ops.abort();
           settledAbort = true;
         } else if (timedOut && !settledTimeout) {
+          settling = "timeout";
           result = await ops.timeout();
           settledTimeout = true;
         } else {
@@ -248,7 +270,11 @@ export class Waker {
         }
         failing = false;
       } catch (error) {
-        if (isAnswer(error) || (aborted && error === signal?.reason)) throw error;
+        if (aborted && error === signal?.reason) {
+          if (call !== undefined) leftEarly(call, "abort");
+          throw error;
+        }
+        if (isAnswer(error)) throw error;
         // The connection failed: the server still has the waiter (for a waiter TTL); look again at the
         // next re-check, and give up only once the server has surely forgotten it.
         if (!failing) failingSince = now();
@@ -262,7 +288,13 @@ export class Waker {
       } finally {
         waiter.asking = false;
       }
-      if (result !== PENDING) return result;
+      if (result !== PENDING) {
+        if (call !== undefined) {
+          if (settling !== undefined && (result === null || result === false)) leftEarly(call, settling);
+          else handoff(call, call);
+        }
+        return result;
+      }
     }
   }
 }
