@@ -2,7 +2,9 @@
  * The main process of a Redis example: a redis-server (REDIS_URL, or one of its own on a loopback port,
  * stopped at the end), this process's client, and the child processes it starts, which are killed however
  * the program ends (it fails, a child fails, it is interrupted), so that none outlives it. A child gets the
- * server's address as REDIS_URL (see ./child.ts).
+ * server's address as REDIS_URL (see ./child.ts). When this process records its timeline (the recorder on, as
+ * `npm run example` and `npx threadkit trace` run it), each child records its own beside it:
+ * `NAME.timeline.html` becomes `NAME.<child>.timeline.html`, one page per process.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { createClient } from "redis";
@@ -11,6 +13,17 @@ import { redisFromEnv } from "../../tools/redis-server.ts";
 
 /** Starts a child process running `module`; resolves once it has exited with code 0, else rejects. */
 export type Start = (name: string, module: URL, args: string[]) => Promise<void>;
+
+/** This process's timeline (THREADKIT_TRACE_OUT, set while the recorder is on), or undefined. */
+const timeline = process.env.THREADKIT_TRACE_OUT || undefined;
+/** The recorder's entry for `--import`, as the one this process was started with. */
+const register = new URL("./register.js", import.meta.resolve("threadkit/trace")).href;
+
+/** Where child `name` writes its timeline: beside this process's, named after it. */
+function timelineOf(name: string): string {
+  const base = (timeline as string).replace(/(\.timeline)?\.html$/, "");
+  return `${base}.${name.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}.timeline.html`;
+}
 
 /**
  * Runs `main` with a server and a connected client, set as the default one of threadkit/redis; `start` forks
@@ -33,10 +46,18 @@ export async function withRedis(main: (start: Start) => Promise<void>): Promise<
 
   let failed: (error: Error) => void = () => {};
   const failure = new Promise<never>((_, reject) => (failed = reject));
+  const written: string[] = [];
   const start: Start = (name, module, args) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: server.url };
+    if (timeline !== undefined) {
+      env.THREADKIT_TRACE_OUT = timelineOf(name);
+      env.THREADKIT_TRACE_TITLE = `${process.env.THREADKIT_TRACE_TITLE || "threadkit timeline"}, ${name}`;
+      written.push(env.THREADKIT_TRACE_OUT);
+    }
     const child = fork(module, args, {
-      execArgv: [], // compiled JavaScript: no loader, and no recorder (this process's timeline is the one kept)
-      env: { ...process.env, REDIS_URL: server.url },
+      // Compiled JavaScript: no loader; the recorder only while this process records (a timeline each).
+      execArgv: timeline === undefined ? [] : ["--import", register],
+      env,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     children.add(child);
@@ -55,6 +76,7 @@ export async function withRedis(main: (start: Start) => Promise<void>): Promise<
     await client.connect();
     setDefaultClient(client);
     await Promise.race([main(start), failure]);
+    if (written.length > 0) console.log(`the child processes' timelines: ${written.join(", ")}`);
   } finally {
     killAll();
     if (client.isOpen) await client.close();
