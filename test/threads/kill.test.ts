@@ -183,7 +183,9 @@ describe(`threads: workers killed at random (KILLS=${KILLS} per primitive, SEED=
       const items = words(ITEMS);
       const log = words(4);
       const run = await churn(kind, p, seed, items, log);
-      t.diagnostic(`${run.kills} kills, ${run.terminated} workers terminated (those left at the end included), ${run.ops} operations`);
+      t.diagnostic(
+        `${run.kills} kills, ${run.terminated} workers terminated (those left at the end included), ${run.ops} operations`,
+      );
       assert.equal(Atomics.load(log, ERRORS), 0, `seed ${seed}: invariant violations seen by the workers`);
       if (p instanceof Lock || p instanceof RLock) {
         assert.equal(await acquired(p), true, `seed ${seed}: a newcomer gets it`);
