@@ -388,9 +388,14 @@ export function conditionContract(tier: Tier): void {
 
       it("a waiter that timed out cannot return before it has the lock back, at its old depth (3 -> 3)", async () => {
         const s = setup();
-        const done = agents.spawn(conditionWaitAtDepth, s.cond, 3, s.ready, 20);
+        const go = tier.Semaphore(0);
+        const done = agents.spawn(conditionWaitAtDepth, s.cond, 3, s.ready, 20, go);
         await within(s.ready.acquire());
-        await within(s.cond.acquire());
+        // In line for the lock before its wait starts: its wait hands us the lock, so its 20 ms cannot run
+        // out before we hold it, however slow this side is.
+        const ours = s.cond.acquire();
+        await go.release();
+        await within(ours);
         await sleep(50); // let its timeout pass while we hold the lock
         assert.equal(await isPending(done, agents.settle), true, "it must re-acquire the lock first");
         await s.cond.release();

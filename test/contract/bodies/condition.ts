@@ -33,17 +33,20 @@ export async function conditionWaitAndLog(
 }
 
 /**
- * Acquires `cond` `depth` times, announces itself on `ready`, waits (for `timeout` ms, if given), then counts
- * the levels it holds by releasing them all. Returns what `wait()` resolved and that depth.
+ * Acquires `cond` `depth` times, announces itself on `ready`, (if `go` is given) waits for a permit of `go`,
+ * waits (for `timeout` ms, if given), then counts the levels it holds by releasing them all. Returns what
+ * `wait()` resolved and that depth.
  */
 export async function conditionWaitAtDepth(
   cond: api.Condition,
   depth: number,
   ready: api.Semaphore,
   timeout?: number,
+  go?: api.Semaphore,
 ): Promise<{ notified: boolean; depth: number }> {
   for (let i = 0; i < depth; i++) await cond.acquire();
   await ready.release();
+  if (go !== undefined) await go.acquire();
   const notified = await cond.wait(timeout === undefined ? undefined : { timeout });
   return { notified, depth: await rlockReleaseLevels(cond) };
 }
