@@ -28,10 +28,13 @@ import {
 import { waitTime } from "./checks.ts";
 import { osThread } from "./runtime.ts";
 
-/** Receives every event while attached (the recorder). Called synchronously: keep it short. */
+/**
+ * Receives every event while attached (the recorder). Called synchronously: keep it short. `at`: when a
+ * point happened (performance.now() of this thread) if it is told later than that (a threads hand-off).
+ */
 export interface Sink {
   call(phase: "start" | "queued" | "end", message: CallMessage): void;
-  point(message: PointMessage): void;
+  point(message: PointMessage, at?: number): void;
 }
 
 /**
@@ -279,8 +282,8 @@ export function leftEarly(m: CallMessage, outcome: Outcome): void {
 
 // ---- points ---------------------------------------------------------------------------------------------
 
-function publish(m: PointMessage): void {
-  for (const s of sinks) s.point(m);
+function publish(m: PointMessage, at?: number): void {
+  for (const s of sinks) s.point(m, at);
   publisher?.point(m);
 }
 
@@ -289,8 +292,15 @@ export function point(r: ResourceRef, event: Exclude<PointEvent, "handoff">, n =
   publish({ kind: r.kind, id: r.id, name: r.name, event, thread: whoami(), n });
 }
 
-/** `r` handed what a queued waiter waited for to it: its call (same OS thread), or thread and cell. */
-export function handoff(r: ResourceRef, to: CallMessage | { thread: number; cell: number }): void {
+/**
+ * `r` handed what a queued waiter waited for to it: its call (same OS thread), or thread and cell; `at`:
+ * when (performance.now()), if that was before now.
+ */
+export function handoff(
+  r: ResourceRef,
+  to: CallMessage | { thread: number; cell: number },
+  at?: number,
+): void {
   const target =
     "call" in to
       ? { thread: to.thread.id, call: to.call, cell: to.cell }
@@ -304,7 +314,7 @@ export function handoff(r: ResourceRef, to: CallMessage | { thread: number; cell
     n: 1,
     to: target,
   };
-  publish(m);
+  publish(m, at);
 }
 
 /** The timeout a call's options give, for its message (bad options: the fallback; the call rejects them). */

@@ -395,7 +395,7 @@ export class Futex {
   grant(cell: number, value: number): void {
     const i32 = this.i32;
     i32[cell + CELL_VALUE] = value; // published by the exchange
-    if (probe.on) handed.push(i32, cell, i32[cell + CELL_OWNER] as number);
+    if (probe.on) handed.push(i32, cell, i32[cell + CELL_OWNER] as number, now());
     if (Atomics.exchange(i32, cell, GRANTED) === SLEEPING) Atomics.notify(i32, cell, 1);
   }
 
@@ -774,16 +774,18 @@ export class Futex {
 }
 
 /**
- * Hand-offs made under GUARD while the probe is on (words, cell, owner word, ...), told once GUARD is let
- * go: a subscriber's code never runs inside it.
+ * Hand-offs made under GUARD while the probe is on (words, cell, owner word, when, ...), told once GUARD is
+ * let go: a subscriber's code never runs inside it. Told with when they were made: the waiter may have
+ * woken and gone on before this thread gets to tell (a loaded machine deschedules it in between).
  */
 const handed: (Int32Array | number)[] = [];
 
 function tellHanded(): void {
   const batch = handed.splice(0);
-  for (let i = 0; i < batch.length; i += 3) {
+  for (let i = 0; i < batch.length; i += 4) {
     const cell = batch[i + 1] as number;
-    handoff(resourceOfWords(batch[i] as Int32Array), { thread: (batch[i + 2] as number) - 1, cell });
+    const to = { thread: (batch[i + 2] as number) - 1, cell };
+    handoff(resourceOfWords(batch[i] as Int32Array), to, batch[i + 3] as number);
   }
 }
 
