@@ -201,8 +201,27 @@ function atExit(): void {
     lines,
     cycle?.map(([r, c]) => lineOf(r, c)),
   );
-  for (const [, q, w] of told) {
+  const errors = told.map(() => new DeadlockError(message));
+  for (const e of errors) batches.set(e, errors);
+  told.forEach(([, q, w], i) => {
     q.unlink(w);
-    w.reject(new DeadlockError(message));
+    w.reject(errors[i]);
+  });
+}
+
+/** The errors that one check at exit told, each to its batch, until one of them is printed. */
+const batches = new WeakMap<object, DeadlockError[]>();
+
+/**
+ * A Thread printed `error` as its uncaught error (./thread.ts): if it is one of a batch told at exit, the
+ * report is out, and the others (another Thread's, the main thread's, which Node prints when it ends the
+ * process) now print as a pointer to it, so that the report is printed once. Their messages stay whole.
+ */
+export function reported(error: unknown, thread: string): void {
+  const batch = typeof error === "object" && error !== null ? batches.get(error) : undefined;
+  if (batch === undefined) return;
+  for (const e of batch) {
+    batches.delete(e);
+    if (e !== error) e.stack = `DeadlockError: the deadlock reported above for thread ${thread}`;
   }
 }

@@ -5,7 +5,7 @@ import { admit } from "../internal/checks.ts";
 import { taskResolver } from "../internal/probe.ts";
 import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
-import { threadsAlive } from "./deadlock.ts";
+import { reported, threadsAlive } from "./deadlock.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
@@ -134,6 +134,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
     } catch (error) {
       this.uncaught = error;
       reportError(`Exception in thread ${this.threadName}:\n${describeError(error)}`);
+      reported(error, this.threadName);
     } finally {
       this.done = true;
       alive.delete(this);
