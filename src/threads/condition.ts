@@ -243,7 +243,13 @@ export class Condition implements ConditionApi {
       return notified;
     }
     this.releaseOrWithdraw(cell);
-    const got = this._core.parkSync(cell, deadline);
+    let got: number;
+    try {
+      got = this._core.parkSync(cell, deadline);
+    } catch (error) {
+      this.restoreSync(depth); // a DeadlockError: it left the FIFO, and holds the lock again
+      throw error;
+    }
     if (got >= HEADER) {
       const handed = this._lock._core.parkSync(got, Number.POSITIVE_INFINITY);
       lock._restored(depth);

@@ -700,7 +700,8 @@ export class Futex {
         // In slices: a death can leave this waiter to be recovered by someone, maybe itself (see `watch`).
         if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") {
           seen = this.watch(seen);
-          // A blocking wait with no timeout also looks for a cycle of holders (./deadlock.ts).
+          // A blocking wait with no timeout is published on the deadlock board, which finds a cycle of
+          // holders or every live thread stuck (./deadlock.ts).
           if (deadline === Number.POSITIVE_INFINITY && detection.on) {
             cycles ??= new Watch(this.i32);
             const error = cycles.slice();
@@ -784,12 +785,20 @@ export class Futex {
   parkWordSync<T>(index: number, w: WordWait<T>, deadline: number): T {
     if (probe.on) tellWaiting();
     let seen = 0;
-    for (;;) {
-      const outcome = w.look(now() >= deadline);
-      if (outcome !== undefined) return outcome;
-      if (Atomics.wait(this.i32, index, w.word, Math.min(deadline - now(), SLICE)) === "timed-out") {
-        seen = this.watch(seen);
+    let stuck: Watch | undefined;
+    try {
+      for (;;) {
+        const outcome = w.look(now() >= deadline);
+        if (outcome !== undefined) return outcome;
+        if (Atomics.wait(this.i32, index, w.word, Math.min(deadline - now(), SLICE)) === "timed-out") {
+          seen = this.watch(seen);
+          // Published for the deadlock board (./deadlock.ts), never told: it has no FIFO cell to leave.
+          if (deadline === Number.POSITIVE_INFINITY && detection.on)
+            (stuck ??= new Watch(this.i32, false)).slice();
+        }
       }
+    } finally {
+      stuck?.done();
     }
   }
 
