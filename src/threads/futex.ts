@@ -701,8 +701,8 @@ export class Futex {
         if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") {
           seen = this.watch(seen);
           // A blocking wait with no timeout is published on the deadlock board, which finds a cycle of
-          // holders or every live thread stuck (./deadlock.ts).
-          if (deadline === Number.POSITIVE_INFINITY && detection.on) {
+          // holders or every live thread stuck (./deadlock.ts); not once granted (its beat says it waits).
+          if (deadline === Number.POSITIVE_INFINITY && detection.on && !this.granted(cell)) {
             cycles ??= new Watch(this.i32);
             const error = cycles.slice();
             if (error !== undefined) {
