@@ -137,6 +137,11 @@ export class Watch {
    * as a cycle.
    */
   private stuck(b: Int32Array, what: ResourceRef): DeadlockError | undefined {
+    // The main thread is always live: while it does not wait forever, nobody reads the registries.
+    if (read(b, 1) === undefined) {
+      this.stuckSeen = "";
+      return undefined;
+    }
     const owners = liveOwners();
     // And every Thread still running: its parent lists it before its worker starts, while liveness may
     // not know it yet (a worker booting, whose parent blocks before its event loop hears of it).
