@@ -58,8 +58,9 @@ function sink(keep: (e: RecordedEvent) => void): Sink {
     call(phase, m) {
       keep({ t: clock(), type: "call", phase, m: copyCall(m) });
     },
-    point(m) {
-      keep({ t: clock(), type: "point", m: { ...m, thread: { ...m.thread } } });
+    point(m, at) {
+      const t = at === undefined ? clock() : performance.timeOrigin + at;
+      keep({ t, type: "point", m: { ...m, thread: { ...m.thread } } });
     },
   };
 }

@@ -28,10 +28,13 @@ import {
 import { waitTime } from "./checks.ts";
 import { osThread } from "./runtime.ts";
 
-/** Receives every event while attached (the recorder). Called synchronously: keep it short. */
+/**
+ * Receives every event while attached (the recorder). Called synchronously: keep it short. `at`: when a
+ * point happened (performance.now() of this thread) if it is told later than that (a threads hand-off).
+ */
 export interface Sink {
   call(phase: "start" | "queued" | "end", message: CallMessage): void;
-  point(message: PointMessage): void;
+  point(message: PointMessage, at?: number): void;
 }
 
 /**
@@ -266,16 +269,29 @@ export function leftEarly(m: CallMessage, outcome: Outcome): void {
 
 // ---- points ---------------------------------------------------------------------------------------------
 
-/** A release, notify, set, clear, broken, reset or shutdown of `r`. */
-export function point(r: ResourceRef, event: PointEvent, n = 1, to?: HandoffMessage["to"]): void {
+/** A release, notify, set, clear, broken, reset, shutdown or hand-off of `r`; `at`: when, if before now. */
+export function point(
+  r: ResourceRef,
+  event: PointEvent,
+  n = 1,
+  to?: HandoffMessage["to"],
+  at?: number,
+): void {
   const m: PointMessage = { kind: r.kind, id: r.id, name: r.name, event, thread: whoami(), n };
   if (to !== undefined) (m as { to?: unknown }).to = to;
-  for (const s of sinks) s.point(m);
+  for (const s of sinks) s.point(m, at);
   publisher?.point(m);
 }
 
-/** `r` handed what a queued waiter waited for to it: its call (same OS thread), or thread and cell. */
-export function handoff(r: ResourceRef, to: CallMessage | { thread: number; cell: number }): void {
+/**
+ * `r` handed what a queued waiter waited for to it: its call (same OS thread), or thread and cell; `at`:
+ * when (performance.now()), if that was before now.
+ */
+export function handoff(
+  r: ResourceRef,
+  to: CallMessage | { thread: number; cell: number },
+  at?: number,
+): void {
   point(
     r,
     "handoff",
@@ -283,6 +299,7 @@ export function handoff(r: ResourceRef, to: CallMessage | { thread: number; cell
     "call" in to
       ? { thread: to.thread.id, call: to.call, cell: to.cell }
       : { thread: to.thread, call: -1, cell: to.cell },
+    at,
   );
 }
 

@@ -172,8 +172,13 @@ function atExit(): void {
     lines,
     cycle?.map(([r, c]) => lineOf(r, c)),
   );
-  for (const [, q, w] of told) {
+  const errors = told.map(() => new host.DeadlockError(message));
+  // One report per deadlock: the errors told together share a batch, which ./thread.ts reads (by a
+  // registered symbol: it does not import this module, loaded on demand) once a Thread printed one of them.
+  for (const e of errors)
+    Object.defineProperty(e, Symbol.for("threadkit.deadlock.batch"), { value: errors, configurable: true });
+  told.forEach(([, q, w], i) => {
     q.unlink(w);
-    w.reject(new host.DeadlockError(message));
-  }
+    w.reject(errors[i]);
+  });
 }

@@ -134,6 +134,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
     } catch (error) {
       this.uncaught = error;
       reportError(`Exception in thread ${this.threadName}:\n${describeError(error)}`);
+      reported(error, this.threadName);
     } finally {
       this.done = true;
       alive.delete(this);
@@ -171,6 +172,22 @@ export function currentThread(): Thread {
 }
 
 // The deadlock detector names the threads alive.
+/**
+ * A Thread printed `error` as its uncaught error: if it is one of the errors that one check at exit told
+ * together (./deadlock.ts marks them with a batch), the report is out, and the others (another Thread's,
+ * the main thread's, which Node prints when it ends the process) now print as a pointer to it, so that the
+ * report is printed once. Their messages stay whole.
+ */
+function reported(error: unknown, thread: string): void {
+  const key = Symbol.for("threadkit.deadlock.batch");
+  const batch = typeof error === "object" && error !== null ? (error as { [key]?: Error[] })[key] : undefined;
+  if (batch === undefined) return;
+  for (const e of batch) {
+    delete (e as { [key]?: Error[] })[key];
+    if (e !== error) e.stack = `DeadlockError: the deadlock reported above for thread ${thread}`;
+  }
+}
+
 threadsAlive(() => alive);
 
 // Traced events name the Thread that runs them (outside any: the OS thread's name).

@@ -6,7 +6,7 @@ import { arm, disarm, now, type Timed } from "../internal/deadline.ts";
 import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
 import { claim, deposit } from "./exchange.ts";
-import { FULL, Futex, type Orphans, SLICE, SPIN_SYNC, type Taker } from "./futex.ts";
+import { FULL, Futex, type Orphans, type Taker, type WordWait } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -27,7 +27,7 @@ import {
   STATE,
 } from "./layout.ts";
 import { deaths, isDead } from "./liveness.ts";
-import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
+import { keepAlive, letGo, ME } from "./runtime.ts";
 import { callAsync, callSync, pointOf } from "./trace.ts";
 import { rebuild, type WireError, wireError } from "./wire-error.ts";
 
@@ -333,17 +333,10 @@ export class Barrier implements BarrierApi, Orphans {
   /** Parks on a ticket, blocking, until granted; the timeout breaks the barrier (under GUARD). */
   private parkSync(cell: number, deadline: number): number {
     const core = this._core;
-    if (core.spinGranted(cell, SPIN_SYNC)) return core.collect(cell);
-    let seen = 0;
-    for (;;) {
-      if (core.granted(cell)) return core.collect(cell);
-      const rest = deadline - now();
-      if (rest <= 0) {
-        this.spoil(cell);
-        return core.collect(cell);
-      }
-      if (core.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") seen = core.watch(seen); // see `recover`
-    }
+    return core.parkSync(cell, deadline, (late) => {
+      this.spoil(late);
+      return core.collect(late);
+    });
   }
 
   /**
@@ -433,37 +426,13 @@ export class Barrier implements BarrierApi, Orphans {
     if ((grant & G_PENDING) === 0) return index;
     let outcome: Outcome | undefined;
     if ((grant & G_RUN) !== 0) outcome = this.runSync(index);
-    else {
-      const i32 = this._core.i32;
-      let seen = 0;
-      for (
-        let v = Atomics.load(i32, BARRIER_ROUND);
-        (v & PENDING) !== 0;
-        v = Atomics.load(i32, BARRIER_ROUND)
-      ) {
-        if (Atomics.wait(i32, BARRIER_ROUND, v, SLICE) === "timed-out") seen = this._core.watch(seen);
-      }
-    }
+    else this._core.parkWordSync(BARRIER_ROUND, roundOver(this._core.i32), Number.POSITIVE_INFINITY);
     return this.checkOut(index, outcome);
   }
 
   /** Waits (keeping the process alive) until the round's action has finished (or its runner died). */
   private async outcomeAsync(): Promise<void> {
-    const i32 = this._core.i32;
-    keepAlive();
-    let seen = 0;
-    try {
-      for (
-        let v = Atomics.load(i32, BARRIER_ROUND);
-        (v & PENDING) !== 0;
-        v = Atomics.load(i32, BARRIER_ROUND)
-      ) {
-        const r = waitAsync(i32, BARRIER_ROUND, v, SLICE);
-        if (r.async && (await r.value) === "timed-out") seen = this._core.watch(seen);
-      }
-    } finally {
-      letGo();
-    }
+    await this._core.parkWordAsync(BARRIER_ROUND, roundOver(this._core.i32), Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -625,20 +594,37 @@ const homes = new FinalizationRegistry<Int32Array>((i32) =>
  * home object (only a WeakRef to it), so a dropped Barrier is collected; `_homeGone` then wakes it to end.
  */
 function listen(home: WeakRef<Barrier>, i32: Int32Array): void {
-  for (;;) {
-    const barrier = home.deref();
-    if (barrier === undefined) return;
-    const v = Atomics.load(i32, BARRIER_ROUND);
-    if ((v & REQUEST) !== 0) {
-      if (Atomics.compareExchange(i32, BARRIER_ROUND, v, v & ~REQUEST) === v) barrier._serve();
-      continue;
-    }
-    const r = waitAsync(i32, BARRIER_ROUND, v);
-    if (r.async) {
-      r.value.then(() => listen(home, i32));
-      return;
-    }
-  }
+  const w: WordWait<true> = {
+    word: 0,
+    look() {
+      for (;;) {
+        const barrier = home.deref();
+        if (barrier === undefined) return true;
+        const v = Atomics.load(i32, BARRIER_ROUND);
+        if ((v & REQUEST) === 0) {
+          w.word = v;
+          return undefined;
+        }
+        if (Atomics.compareExchange(i32, BARRIER_ROUND, v, v & ~REQUEST) === v) barrier._serve();
+      }
+    },
+  };
+  // A core of its own, without the barrier as its orphans: the wait must not keep the barrier alive.
+  void new Futex(i32).parkWordAsync(BARRIER_ROUND, w, Number.POSITIVE_INFINITY, undefined, true);
+}
+
+/** A party's wait for its round's outcome: over once the round is no longer PENDING. */
+function roundOver(i32: Int32Array): WordWait<true> {
+  const w: WordWait<true> = {
+    word: 0,
+    look() {
+      const v = Atomics.load(i32, BARRIER_ROUND);
+      if ((v & PENDING) === 0) return true;
+      w.word = v;
+      return undefined;
+    },
+  };
+  return w;
 }
 
 function init(barrier: Barrier, core: Futex, action: (() => unknown) | undefined): void {

@@ -6,7 +6,7 @@ import { now } from "../internal/deadline.ts";
 import { probe } from "../internal/probe.ts";
 import { waitFor } from "../internal/wait-for.ts";
 import { admitSync } from "./admit.ts";
-import { FINISH, FULL, Futex, SLICE, TAKEN, type Taker } from "./futex.ts";
+import { FINISH, FULL, Futex, TAKEN, type Taker, type WordWait } from "./futex.ts";
 import {
   allocate,
   attach,
@@ -24,7 +24,7 @@ import {
 import { Lock } from "./lock.ts";
 import type { ConditionLock } from "./lock-like.ts";
 import { RLock } from "./rlock.ts";
-import { keepAlive, letGo, ME, waitAsync } from "./runtime.ts";
+import { ME } from "./runtime.ts";
 import { callAsync, callSync, pointOf } from "./trace.ts";
 
 /** A Condition waiter never takes without queueing: every wait is a ticket in the FIFO. */
@@ -243,7 +243,13 @@ export class Condition implements ConditionApi {
       return notified;
     }
     this.releaseOrWithdraw(cell);
-    const got = this._core.parkSync(cell, deadline);
+    let got: number;
+    try {
+      got = this._core.parkSync(cell, deadline);
+    } catch (error) {
+      this.restoreSync(depth); // a DeadlockError: it left the FIFO, and holds the lock again
+      throw error;
+    }
     if (got >= HEADER) {
       const handed = this._lock._core.parkSync(got, Number.POSITIVE_INFINITY);
       lock._restored(depth);
@@ -296,10 +302,10 @@ export class Condition implements ConditionApi {
 
   /**
    * Under GUARD: takes one owed notify if there is one this waiter (number `number`) came before (true),
-   * or, if `leave`, stops being counted without one (false); null if neither (keep waiting; `seq` then holds
-   * COND_SEQ as read under GUARD).
+   * or, if `leave`, stops being counted without one (false); null if neither (keep waiting; `seq.word` then
+   * holds COND_SEQ as read under GUARD).
    */
-  private settleOverflow(number: number, leave: boolean, seq: { value: number }): boolean | null {
+  private settleOverflow(number: number, leave: boolean, seq: { word: number }): boolean | null {
     const core = this._core;
     const i32 = core.i32;
     core.lock();
@@ -311,72 +317,32 @@ export class Condition implements ConditionApi {
     } else if (leave) {
       Atomics.sub(i32, OVERFLOW, 1);
       outcome = false;
-    } else seq.value = Atomics.load(i32, COND_SEQ);
+    } else seq.word = Atomics.load(i32, COND_SEQ);
     core.unlock();
     return outcome;
   }
 
-  /** A waiter without a cell waits, blocking, for an owed notify (true) or its deadline (false). */
-  private overflowSync(number: number, deadline: number): boolean {
-    const i32 = this._core.i32;
-    const seq = { value: 0 };
-    let seen = 0;
-    for (;;) {
-      const outcome = this.settleOverflow(number, now() >= deadline, seq);
-      if (outcome !== null) return outcome;
-      // In slices, as every wait of the core (see Futex.watch).
-      if (Atomics.wait(i32, COND_SEQ, seq.value, Math.min(deadline - now(), SLICE)) === "timed-out") {
-        seen = this._core.watch(seen);
-      }
-    }
+  /**
+   * A waiter without a cell, on COND_SEQ: an owed notify (true) or its deadline (false); on abort it stops
+   * being counted, unless a notify was owed to it first (then it keeps it: true).
+   */
+  private overflowWait(number: number): WordWait<boolean> {
+    const w: WordWait<boolean> = {
+      word: 0,
+      look: (late) => this.settleOverflow(number, late, w) ?? undefined,
+      abort: () => this.settleOverflow(number, true, w) || undefined,
+    };
+    return w;
   }
 
-  /**
-   * The async twin of overflowSync; on abort, it stops being counted and rejects with `signal.reason`,
-   * unless a notify was owed to it first (then it keeps it and resolves true).
-   */
+  /** A waiter without a cell waits, blocking, for an owed notify (true) or its deadline (false). */
+  private overflowSync(number: number, deadline: number): boolean {
+    return this._core.parkWordSync(COND_SEQ, this.overflowWait(number), deadline);
+  }
+
+  /** The async twin of overflowSync; an abort rejects with `signal.reason` (see overflowWait). */
   private overflowAsync(number: number, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const i32 = this._core.i32;
-    const seq = { value: 0 };
-    return new Promise<boolean>((resolve, reject) => {
-      let done = false;
-      const finish = (outcome: boolean | null): boolean => {
-        if (outcome === null) return false;
-        done = true;
-        letGo();
-        signal?.removeEventListener("abort", onAbort);
-        resolve(outcome);
-        return true;
-      };
-      const onAbort = (): void => {
-        if (done) return;
-        if (this.settleOverflow(number, true, seq)) finish(true);
-        else {
-          done = true;
-          letGo();
-          // Flush this wait's abandoned waitAsync (the others on COND_SEQ look again and sleep on).
-          Atomics.notify(i32, COND_SEQ);
-          reject(signal!.reason);
-        }
-      };
-      let seen = 0;
-      const step = (): void => {
-        if (done || finish(this.settleOverflow(number, now() >= deadline, seq))) return;
-        const r = waitAsync(i32, COND_SEQ, seq.value, Math.min(deadline - now(), SLICE));
-        if (r.async) r.value.then(slice);
-        else step();
-      };
-      const slice = (result: "ok" | "timed-out"): void => {
-        if (result === "timed-out" && !done) seen = this._core.watch(seen); // see Futex.watch
-        step();
-      };
-      keepAlive();
-      if (signal?.aborted) onAbort();
-      else {
-        signal?.addEventListener("abort", onAbort, { once: true });
-        step();
-      }
-    });
+    return this._core.parkWordAsync(COND_SEQ, this.overflowWait(number), deadline, signal);
   }
 
   /** `_releaseSave` for a waiter without a cell: if it throws (misuse race), the waiter is uncounted first. */
@@ -384,7 +350,7 @@ export class Condition implements ConditionApi {
     try {
       this._lock._releaseSave();
     } catch (error) {
-      this.settleOverflow(number, true, { value: 0 });
+      this.settleOverflow(number, true, { word: 0 });
       throw error;
     }
   }

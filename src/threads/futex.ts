@@ -405,7 +405,7 @@ export class Futex {
   grant(cell: number, value: number): void {
     const i32 = this.i32;
     i32[cell + CELL_VALUE] = value; // published by the exchange
-    if (probe.on) handed.push(i32, cell, i32[cell + CELL_OWNER] as number);
+    if (probe.on) handed.push(i32, cell, i32[cell + CELL_OWNER] as number, now());
     if (Atomics.exchange(i32, cell, GRANTED) === SLEEPING) Atomics.notify(i32, cell, 1);
   }
 
@@ -696,9 +696,10 @@ export class Futex {
 
   /**
    * Waits on a queued cell, blocking: the grant's value (negative: inherited from a dead thread), or 0 if
-   * `deadline` passed first. With orphans it wakes every SLICE to recover from a holder that died.
+   * `deadline` passed first (or what `expire` makes of it: a Barrier breaks). With orphans it wakes every
+   * SLICE to recover from a holder that died.
    */
-  parkSync(cell: number, deadline: number): number {
+  parkSync(cell: number, deadline: number, expire?: (cell: number) => number): number {
     if (probe.on) tell(cell);
     if (this.spinGranted(cell, SPIN_SYNC)) return this.collect(cell);
     let seen = 0;
@@ -707,12 +708,13 @@ export class Futex {
       for (;;) {
         if (this.granted(cell)) return this.collect(cell);
         const rest = deadline - now();
-        if (rest <= 0) return this.leave(cell);
+        if (rest <= 0) return expire === undefined ? this.leave(cell) : expire(cell);
         // In slices: a death can leave this waiter to be recovered by someone, maybe itself (see `watch`).
         if (this.sleepOn(cell, Math.min(rest, SLICE)) === "timed-out") {
           seen = this.watch(seen);
-          // A blocking wait with no timeout also looks for a cycle of holders (./deadlock.ts).
-          if (deadline === Number.POSITIVE_INFINITY && detection.on) {
+          // A blocking wait with no timeout is published on the deadlock board, which finds a cycle of
+          // holders or every live thread stuck (./deadlock.ts); not once granted (its beat says it waits).
+          if (deadline === Number.POSITIVE_INFINITY && detection.on && !this.granted(cell)) {
             cycles ??= new Watch(this.i32);
             const error = cycles.slice();
             if (error !== undefined) {
@@ -783,19 +785,122 @@ export class Futex {
     Atomics.wait(this.i32, index, value, rest);
     return true;
   }
+
+  // ---- waits on a word ----------------------------------------------------------------------------------
+
+  /**
+   * Parks this thread on the word `i32[index]`, not on a cell of the FIFO (a Condition's waiter beyond
+   * CAPACITY, a Barrier's party waiting for its round's action): blocking, until `w.look` gives an outcome.
+   * The one park of the tier off the cells, so that such waits are sliced, told to the probe and watched as
+   * every other (see `watch`).
+   */
+  parkWordSync<T>(index: number, w: WordWait<T>, deadline: number): T {
+    if (probe.on) tellWaiting();
+    let seen = 0;
+    let stuck: Watch | undefined;
+    try {
+      for (;;) {
+        const outcome = w.look(now() >= deadline);
+        if (outcome !== undefined) return outcome;
+        if (Atomics.wait(this.i32, index, w.word, Math.min(deadline - now(), SLICE)) === "timed-out") {
+          seen = this.watch(seen);
+          // Published for the deadlock board (./deadlock.ts), never told: it has no FIFO cell to leave.
+          if (deadline === Number.POSITIVE_INFINITY && detection.on)
+            (stuck ??= new Watch(this.i32, false)).slice();
+        }
+      }
+    } finally {
+      stuck?.done();
+    }
+  }
+
+  /**
+   * The async twin of parkWordSync: holds a share of the keep-alive while pending; on abort it keeps what
+   * `w.abort` says came first, else rejects with `signal.reason`. `idle`: a listener that may wait forever
+   * (a Barrier's home), which keeps nobody alive and sleeps without slices.
+   */
+  parkWordAsync<T>(
+    index: number,
+    w: WordWait<T>,
+    deadline: number,
+    signal?: AbortSignal,
+    idle = false,
+  ): Promise<T> {
+    if (probe.on) tellWaiting();
+    const i32 = this.i32;
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const finish = (outcome: T): void => {
+        done = true;
+        if (!idle) letGo();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(outcome);
+      };
+      const onAbort = (): void => {
+        if (done) return;
+        const kept = w.abort?.();
+        if (kept !== undefined) {
+          finish(kept);
+          return;
+        }
+        done = true;
+        if (!idle) letGo();
+        // Flushes this wait's abandoned waitAsync (the others on the word look again and sleep on).
+        Atomics.notify(i32, index);
+        reject(signal!.reason);
+      };
+      let seen = 0;
+      const step = (): void => {
+        if (done) return;
+        const outcome = w.look(now() >= deadline);
+        if (outcome !== undefined) {
+          finish(outcome);
+          return;
+        }
+        const rest = deadline - now();
+        const r = idle ? waitAsync(i32, index, w.word) : waitAsync(i32, index, w.word, Math.min(rest, SLICE));
+        if (r.async) r.value.then(slice);
+        else step();
+      };
+      const slice = (result: "ok" | "timed-out"): void => {
+        if (result === "timed-out" && !done) seen = this.watch(seen);
+        step();
+      };
+      if (!idle) keepAlive();
+      if (signal?.aborted) onAbort();
+      else {
+        signal?.addEventListener("abort", onAbort, { once: true });
+        step();
+      }
+    });
+  }
 }
 
 /**
- * Hand-offs made under GUARD while the probe is on (words, cell, owner word, ...), told once GUARD is let
- * go: a subscriber's code never runs inside it.
+ * A wait on a word (see Futex.parkWordSync): `look` runs before each sleep and returns the outcome once the
+ * wait is over (`late`: its deadline has passed, so it must give one), else undefined, with `word` set to
+ * the value to sleep against (read where the outcome was decided, so that no wake-up is missed).
+ */
+export interface WordWait<T> {
+  word: number;
+  look(late: boolean): T | undefined;
+  /** On abort: the outcome if one came first (then kept), else undefined. */
+  abort?(): T | undefined;
+}
+
+/**
+ * Hand-offs made under GUARD while the probe is on (words, cell, owner word, when, ...), told once GUARD is
+ * let go: a subscriber's code never runs inside it. Told with when they were made: the waiter may have
+ * woken and gone on before this thread gets to tell (a loaded machine deschedules it in between).
  */
 const handed: (Int32Array | number)[] = [];
 
 function tellHanded(): void {
   const batch = handed.splice(0);
-  for (let i = 0; i < batch.length; i += 3) {
+  for (let i = 0; i < batch.length; i += 4) {
     const cell = batch[i + 1] as number;
-    handoff(resourceOfWords(batch[i] as Int32Array), { thread: (batch[i + 2] as number) - 1, cell });
+    const to = { thread: (batch[i + 2] as number) - 1, cell };
+    handoff(resourceOfWords(batch[i] as Int32Array), to, batch[i + 3] as number);
   }
 }
 
@@ -803,6 +908,12 @@ function tellHanded(): void {
 function tell(cell: number): void {
   const call = currentCall();
   if (call !== undefined) queued(call, cell);
+}
+
+/** Tells the probe that the traced call running now (if any) waits, on a word, unless it queued already. */
+function tellWaiting(): void {
+  const call = currentCall();
+  if (call !== undefined && !call.queued) queued(call);
 }
 
 /**

@@ -127,6 +127,23 @@ export function fateOf(owner: number): number {
   return ALIVE;
 }
 
+/**
+ * The owner words (thread id + 1) of every thread alive by the registry: the main thread's (1) and each
+ * worker's whose entry says ALIVE and whose ancestors live. Undefined without a registry. Reads every entry:
+ * only for a wait that has lasted a while (./deadlock.ts).
+ */
+export function liveOwners(): number[] | undefined {
+  if (registry === undefined) return undefined;
+  const owners = [1];
+  for (let k = 0; k < SLOTS; k++) {
+    const entry = Atomics.load(registry.entries, k);
+    if (entry === 0n || Number(entry & 3n) !== ALIVE) continue;
+    const owner = Number(entry >> 32n);
+    if (owner > 1 && fateOf(owner) === ALIVE) owners.push(owner);
+  }
+  return owners;
+}
+
 /** Whether `owner` died (terminated, `process.exit()`, an uncaught error), or also ended if `ended`. */
 export function isDead(owner: number, ended = true): boolean {
   const fate = fateOf(owner);

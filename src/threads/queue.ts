@@ -221,7 +221,14 @@ export class Queue<T> implements QueueApi<T>, Brought {
         continue;
       }
       const hand = this.pending;
-      this.putDone(this._puts.parkSync(got, deadline), hand);
+      let granted: number;
+      try {
+        granted = this._puts.parkSync(got, deadline);
+      } catch (error) {
+        this.drop(hand); // a DeadlockError: it left the FIFO, its item with it
+        throw error;
+      }
+      this.putDone(granted, hand);
       return;
     }
   }

@@ -66,4 +66,28 @@ describe("threads: more waiters than cells", () => {
     assert.deepEqual(await withinBooted(Promise.all(waiters)), [true, true, true], "all three notified");
     assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 0);
   });
+
+  it("a 2-cell Condition: a waiter without a cell times out blocking, and leaves when aborted", async () => {
+    const lock = new Lock();
+    const cond = Condition._attach(allocate(Kind.Condition, 2).buffer as SharedArrayBuffer, lock);
+    const waiters: Promise<boolean>[] = [];
+    for (let i = 0; i < 2; i++) {
+      await lock.acquire();
+      waiters.push(cond.wait().finally(() => lock.release()));
+    }
+    lock.acquireSync();
+    assert.equal(cond.waitSync({ timeout: 50 }), false, "no cell, no notify: its deadline");
+    assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 0, "no longer counted");
+    const abort = new AbortController();
+    const aborted = cond.wait({ signal: abort.signal }).finally(() => lock.release());
+    assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 1, "counted without a cell");
+    abort.abort(new Error("stop"));
+    await assert.rejects(withinBooted(aborted), /stop/);
+    assert.equal(Atomics.load(cond._core.i32, OVERFLOW), 0, "left when aborted");
+    await lock.acquire();
+    cond.notify(3);
+    lock.release();
+    assert.deepEqual(await withinBooted(Promise.all(waiters)), [true, true], "the two with cells notified");
+    assert.equal(lock.locked(), false);
+  });
 });

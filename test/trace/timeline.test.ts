@@ -101,11 +101,8 @@ describe("threadkit trace, rendered in Chromium", () => {
         .locator(".arrow")
         .evaluateAll((as) => as.map((a) => a.getAttribute("data-detail")));
       assert.ok(arrows.length >= 2, `arrows: ${arrows.join(" | ")}`);
-      // Known gap: on a loaded machine some of the worker's last events can be missing from the recording
-      // (seen: the consumer's acquire of the lock, so main's hand-off of it had no waiter to point at), so
-      // the lock's arrow is not required here; the condition's is.
       assert.ok(
-        arrows.some((a) => /main hands .* to consumer \(its (acquire|wait)\)/.test(a ?? "")),
+        arrows.some((a) => /main hands lock .* to consumer \(its acquire\)/.test(a ?? "")),
         arrows.join(" | "),
       );
       assert.ok(
