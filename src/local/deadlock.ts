@@ -59,8 +59,13 @@ export function init(from: Host): void {
 
 /** Lists `q` for the check at exit; checks for a cycle if `root`'s wait `w` is still there and forever. */
 export function watch(root: Root, q: Q, w: W): void {
-  if (!q.listed) list(q);
+  track(q);
   if (forever(q, w)) cycleCheck(root, q, w, false);
+}
+
+/** Has the check at exit look at `q`'s waiters. */
+export function track(q: Q): void {
+  if (!q.listed) list(q);
 }
 
 function list(q: Q): void {

@@ -71,7 +71,12 @@ export interface Host {
 
 let waits = 0;
 let detector: typeof import("./deadlock.ts") | undefined;
-let early: [Root, Q, W][] | undefined;
+/**
+ * While the detector loads: the queues waited on and the threads that waited (each thread's last wait is
+ * on itself). Sets, not a list of every wait: a program that runs long before its event loop turns (the
+ * import's) would otherwise keep every waiter it ever made.
+ */
+let early: { queues: Set<Q>; roots: Set<Root> } | undefined;
 
 /** Records that the current thread waits as `w` in `q`, and has the detector look at it. */
 export function watched(q: Q, w: W): void {
@@ -84,13 +89,17 @@ export function watched(q: Q, w: W): void {
     return;
   }
   if (early === undefined) {
-    early = [];
+    const seen = (early = { queues: new Set<Q>(), roots: new Set<Root>() });
     import("./deadlock.ts").then(
       (m) => {
         m.init({ main: MAIN, detection, DeadlockError, rootOf, rootWaiting, resourceOf });
         detector = m;
-        for (const [r, eq, ew] of early!) m.watch(r, eq, ew);
-        early = [];
+        for (const eq of seen.queues) m.track(eq);
+        for (const r of seen.roots) {
+          const [rq, rw] = [r.deadlockQueue, r.deadlockWait];
+          if (rq !== undefined && rw !== undefined) m.watch(r, rq, rw);
+        }
+        early = undefined;
       },
       () => {
         // Cannot happen in a whole package; if it does, waits are not looked at (switching detection on
@@ -100,5 +109,6 @@ export function watched(q: Q, w: W): void {
       },
     );
   }
-  early.push([root, q, w]);
+  early.queues.add(q);
+  early.roots.add(root);
 }
