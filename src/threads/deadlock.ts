@@ -46,7 +46,7 @@ import { KIND, Kind, STATE, TRACE_ID, VALUE_MASK } from "./layout.ts";
 import { deaths, isDead, liveOwners } from "./liveness.ts";
 import { entries } from "./registry.ts";
 import { ME, workerThreads } from "./runtime.ts";
-import { resourceOfWords } from "./trace.ts";
+import { KINDS, resourceOfWords } from "./trace.ts";
 
 const KEY = "threadkit/threads:waits:2";
 const SLOTS = 1024;
@@ -240,23 +240,9 @@ function nameOf(who: number): string {
   return entries().find((e) => e.ident === id)?.name ?? (id === 0 ? "main" : `worker ${id}`);
 }
 
-const KIND_NAMES: Record<number, string> = {
-  [Kind.Lock]: "lock",
-  [Kind.RLock]: "rlock",
-  [Kind.Semaphore]: "semaphore",
-  [Kind.BoundedSemaphore]: "semaphore",
-  [Kind.Event]: "event",
-  [Kind.Condition]: "condition",
-  [Kind.Barrier]: "barrier",
-  [Kind.Queue]: "queue",
-  [Kind.LifoQueue]: "queue",
-  [Kind.PriorityQueue]: "queue",
-  [Kind.SimpleQueue]: "queue",
-};
-
 /** How a wait on a primitive of `kind` reads: "to acquire", "for a notify of"... */
 function opOf(kind: number): string {
-  const name = KIND_NAMES[kind];
+  const name = KINDS[kind];
   if (name === "lock" || name === "rlock" || name === "semaphore") return "to acquire";
   if (name === "condition") return "for a notify of";
   if (name === "event") return "for";
@@ -269,7 +255,7 @@ function lineOf(s: Step, mineIs: ResourceRef, daemon = false): WaitLine {
     thread: nameOf(s.who),
     daemon,
     resource: s.who === ME ? mineIs : undefined,
-    what: s.who === ME ? undefined : `${KIND_NAMES[s.kind] ?? "lock"} T${s.what >>> 16}.${s.what & 0xffff}`,
+    what: s.who === ME ? undefined : `${KINDS[s.kind] ?? "lock"} T${s.what >>> 16}.${s.what & 0xffff}`,
     op: opOf(s.kind),
     holder: s.holder === 0 ? undefined : nameOf(s.holder),
   };

@@ -13,7 +13,8 @@ import { type Holder, point, resourceOf, timeoutOf, traceAsync, traceSync } from
 import { KIND, Kind, STATE, TRACE_ID, VALUE_MASK } from "./layout.ts";
 import { ME } from "./runtime.ts";
 
-const KINDS: Record<number, ResourceKind> = {
+/** The resource kind of each primitive kind word (./layout.ts). */
+export const KINDS: Record<number, ResourceKind> = {
   [Kind.Lock]: "lock",
   [Kind.RLock]: "rlock",
   [Kind.Semaphore]: "semaphore",

@@ -6,38 +6,21 @@
  * claim, a wake-up twice. Whatever the order: never held by two, nothing left behind in the line.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, it } from "node:test";
-import { createClient } from "redis";
+import { afterEach, before, describe, it } from "node:test";
 import { type Driver, driverOf } from "../../src/redis/client.ts";
 import { timing } from "../../src/redis/config.ts";
 import * as tk from "../../src/redis/index.ts";
-import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
 import { isPending, within } from "../helpers.ts";
+import { type NodeRedis, serverPerFile } from "./clients.ts";
 
-type NodeRedis = ReturnType<typeof createClient>;
-
-let server: RedisServer;
 let client: NodeRedis;
-const opened: NodeRedis[] = [];
 const saved = { ...timing };
+const { connect } = serverPerFile();
 
 before(async () => {
-  server = await startRedis();
   client = await connect();
 });
 afterEach(() => tk.configure({ recheck: saved.recheck, waiterTtl: saved.waiterTtl }));
-after(async () => {
-  for (const c of opened) c.destroy();
-  await server.stop();
-});
-
-async function connect(): Promise<NodeRedis> {
-  const c = createClient({ url: server.url });
-  c.on("error", () => {});
-  await c.connect();
-  opened.push(c);
-  return c;
-}
 
 let seq = 0;
 const name = (what: string) => `handoff-${what}-${++seq}`;

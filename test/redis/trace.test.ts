@@ -6,34 +6,15 @@
  */
 import assert from "node:assert/strict";
 import dc from "node:diagnostics_channel";
-import { after, afterEach, before, describe, it } from "node:test";
-import { createClient } from "redis";
+import { afterEach, describe, it } from "node:test";
 import type { CallMessage, PointMessage } from "../../src/internal/channels.ts";
 import { attach, probe } from "../../src/internal/probe.ts";
 import * as tk from "../../src/redis/index.ts";
-import { type RedisServer, startRedis } from "../../tools/redis-server.ts";
+import { serverPerFile } from "./clients.ts";
 
-type NodeRedis = ReturnType<typeof createClient>;
 type Entry = { ch: string; m: CallMessage | PointMessage };
 
-let server: RedisServer;
-const opened: NodeRedis[] = [];
-
-before(async () => {
-  server = await startRedis();
-});
-after(async () => {
-  for (const c of opened) c.destroy();
-  await server.stop();
-});
-
-async function connect(): Promise<NodeRedis> {
-  const c = createClient({ url: server.url });
-  c.on("error", () => {});
-  await c.connect();
-  opened.push(c);
-  return c;
-}
+const { connect } = serverPerFile();
 
 let seq = 0;
 const name = (what: string) => `trace-${what}-${++seq}`;
