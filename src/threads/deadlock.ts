@@ -2,7 +2,7 @@
  * Deadlock detection across threads, seen from the waiters' slices (see ../internal/deadlock.ts for the
  * switch and the report).
  *
- * Every parked waiter already wakes each SLICE ms (./futex.ts). A blocking wait (`...Sync`) with no timeout
+ * Every parked waiter already wakes each SLICE ms (./futex-park.ts). A blocking wait (`...Sync`) with no timeout
  * then publishes, in a process-wide board in shared memory, what it waits for: the primitive's shared id
  * and kind, its holder for a Lock or RLock (the owner word of its STATE), a number for the wait, and a beat
  * that it bumps on each slice (it looked again and still waits). Two rules read the board:

@@ -5,7 +5,9 @@
  *
  * A tour of the code:
  * - ./futex.ts: the one core: park and wake on shared words, a FIFO of waiter cells in shared memory,
- *   direct hand-off, spinning before sleeping, cancel on timeout/abort with nothing lost.
+ *   direct hand-off, spinning before sleeping, cancel on timeout/abort with nothing lost. Its parts:
+ *   ./futex-word.ts (the word mutex), ./futex-fifo.ts (the waiter FIFO), ./futex-park.ts (spin, sleep,
+ *   slices, async waits), ./futex-recovery.ts (what a thread that died held is handed on).
  * - ./layout.ts: which Int32 slot means what, for every primitive.
  * - ./handle.ts: toHandle()/fromHandle(), how a primitive crosses postMessage.
  * - ./thread.ts, ./worker-entry.ts: Thread and Timer, a module function run on a worker with primitives live;

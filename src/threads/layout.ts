@@ -10,7 +10,7 @@
  */
 import { sharedBuffer } from "./runtime.ts";
 
-/** Core words, the same in every primitive (read and written by ./futex.ts only, except STATE). */
+/** Core words, the same in every primitive (read and written by the core, ./futex*.ts, only, except STATE). */
 export const STATE = 0; // the primitive's state and the QUEUED bit: see below and each primitive
 export const GUARD = 1; // the internal guard of the waiter FIFO: 0 free, else the holder (thread id + 1) << 1 | sleepers bit
 export const HEAD = 2; // first waiting cell (its base index), or NONE
@@ -43,7 +43,7 @@ export const HEADER = 16;
 
 /** A waiter cell: the waiter parks on its STATE word, so a release wakes exactly that waiter. */
 export const CELL = 5;
-export const CELL_STATE = 0; // FREE -> WAITING (-> SLEEPING) -> GRANTED -> FREE (see ./futex.ts)
+export const CELL_STATE = 0; // FREE -> WAITING (-> SLEEPING) -> GRANTED -> FREE (see ./futex-fifo.ts)
 export const CELL_NEXT = 1; // next cell in FIFO order, or NONE
 export const CELL_PREV = 2; // previous cell, or NONE
 export const CELL_OWNER = 3; // who waits: thread id + 1 (RLock and Lock hand ownership to it)
@@ -118,7 +118,7 @@ export const Q_KEY_KIND = 8; // PRIORITY: the kind of the queued keys (KEY_*), 0
 export const Q_SEQ = 9; // PRIORITY: the next put's sequence number (ties keep put order)
 export const Q_ARENA_GEN = 10; // how many times ARENA was replaced by a smaller buffer (after a drain)
 export const Q_ARENA_TICKET = 11; // words 11, 12: the ticket of the ARENA buffer now (./exchange.ts)
-export const Q_PUT_MUTEX = 16; // a mutex word of ./futex.ts (0 free, else the holder << 1 | sleepers bit)
+export const Q_PUT_MUTEX = 16; // a mutex word of ./futex-word.ts (0 free, else the holder << 1 | sleepers bit)
 export const Q_HANDED = 17; // items ever handed straight to a waiting getter (mod 2^32)
 export const Q_ARENA_TOP = 18; // ARENA is allocated below this offset
 export const Q_ARENA_ALLOC = 19; // bytes of ARENA ever allocated (mod 2^32)

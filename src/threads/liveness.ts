@@ -1,5 +1,5 @@
 /**
- * Which threads have died: the process-wide registry behind owner-died recovery (see ./futex.ts).
+ * Which threads have died: the process-wide registry behind owner-died recovery (see ./futex-recovery.ts).
  *
  * A worker that dies runs no code of ours when it is terminated, so its death is observed by the thread that
  * created it: Node emits `process.on("worker")` in the creating thread, and that thread's listener marks the
