@@ -95,7 +95,7 @@ export class Watch {
   private beats: Step[] = [];
   private readonly seq = ++waits;
 
-  /** `tellable`: whether this wait can fail with DeadlockError (a wait on a word cannot: see ./futex.ts). */
+  /** `tellable`: whether this wait can fail with DeadlockError (a wait on a word cannot: see ./futex-park.ts). */
   constructor(
     private readonly i32: Int32Array,
     private readonly tellable = true,

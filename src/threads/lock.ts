@@ -232,7 +232,7 @@ export function recoverOwner(
 
 /**
  * A Lock's or RLock's hand-off to the waiter of `cell` that a releaser (or a recoverer) left half done when
- * it died inside GUARD (see Futex.repair): the cell was taken off the FIFO, so the lock was going to it.
+ * it died inside GUARD (see `repair` in ./futex-recovery.ts): the cell was taken off the FIFO, so the lock was going to it.
  * STATE is made to name it (with the depth it brought, for an RLock) if the releaser died before that store,
  * and it is granted. While QUEUED was set nobody changed STATE without GUARD, so it still names the dead
  * releaser's choice or the state before it. (A recoverer's hand-off is finished as a plain one: the heir then
