@@ -7,7 +7,7 @@ import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
-import { WaiterQueue } from "./waiter-queue.ts";
+import { WaiterQueue, wakeAll } from "./waiter-queue.ts";
 import { threadsAlive } from "./waits.ts";
 
 let names = 0;
@@ -138,7 +138,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
     } finally {
       this.done = true;
       alive.delete(this);
-      this.joiners.wakeAll(true);
+      wakeAll(this.joiners, true);
     }
   }
 

@@ -145,11 +145,6 @@ export class WaiterQueue<T> {
     return this;
   }
 
-  /** The payload of the longest waiter, or undefined. */
-  peek(): unknown {
-    return this.list.head?.extra?.payload;
-  }
-
   /**
    * Waits at the back of the queue until woken, for at most `timeout` ms. An already-aborted signal or a
    * timeout of 0 settles at once without queueing. Cancel-safe: on timeout or abort the waiter leaves at once.
@@ -226,27 +221,6 @@ export class WaiterQueue<T> {
     return true;
   }
 
-  /** Wakes every waiter present now with `value`; returns how many. */
-  wakeAll(value: T): number {
-    let n = 0;
-    while (this.wake(value)) n++;
-    return n;
-  }
-
-  /** Rejects the longest waiter with `reason`; false if nobody waits. */
-  fail(reason: unknown): boolean {
-    const w = this.list.shift();
-    if (w === null) return false;
-    this.drop(w);
-    w.reject(reason);
-    return true;
-  }
-
-  /** Rejects every waiter present now, each with a fresh error. */
-  failAll(makeError: () => unknown): void {
-    while (this.size > 0) this.fail(makeError());
-  }
-
   /** Takes `w` out of the queue and drops its timer and listener; false if it had already left. */
   unlink(w: Waiter<T>): boolean {
     if (!this.list.remove(w)) return false;
@@ -264,4 +238,35 @@ export class WaiterQueue<T> {
       c.signal = undefined;
     }
   }
+}
+
+/*
+ * What only some primitives do with a queue, as functions rather than methods, so that a bundle of the
+ * others (a lone Lock) leaves them out.
+ */
+
+/** The payload of the longest waiter of `q`, or undefined. */
+export function peek<T>(q: WaiterQueue<T>): unknown {
+  return q.list.head?.extra?.payload;
+}
+
+/** Wakes every waiter of `q` present now with `value`; returns how many. */
+export function wakeAll<T>(q: WaiterQueue<T>, value: T): number {
+  let n = 0;
+  while (q.wake(value)) n++;
+  return n;
+}
+
+/** Rejects the longest waiter of `q` with `reason`; false if nobody waits. */
+export function fail<T>(q: WaiterQueue<T>, reason: unknown): boolean {
+  const w = q.list.head;
+  if (w === null) return false;
+  q.unlink(w);
+  w.reject(reason);
+  return true;
+}
+
+/** Rejects every waiter of `q` present now, each with a fresh error. */
+export function failAll<T>(q: WaiterQueue<T>, makeError: () => unknown): void {
+  while (q.size > 0) fail(q, makeError());
 }
