@@ -21,10 +21,11 @@ export const resourceOf: typeof On.resourceOf = (_key, kind) => ({ kind, id: "L0
 export const holdersOf: typeof On.holdersOf = none;
 export const nameResource: typeof On.nameResource = none;
 export const currentCall: typeof On.currentCall = none;
-export const traceAsync: typeof On.traceAsync = (key, _r, _op, _t, method, a, b) =>
+/** A call run as it is, untraced (never reached while `probe.on` is false). */
+const untraced: typeof On.traceSync = (key, _r, _op, _t, method, a, b) =>
   (method as (this: object, a: unknown, b: unknown) => ReturnType<typeof method>).call(key, a, b);
-export const traceSync: typeof On.traceSync = (key, _r, _op, _t, method, a, b) =>
-  (method as (this: object, a: unknown, b: unknown) => ReturnType<typeof method>).call(key, a, b);
+export const traceAsync: typeof On.traceAsync = untraced;
+export const traceSync: typeof On.traceSync = untraced;
 export const queued: typeof On.queued = none;
 export const leftEarly: typeof On.leftEarly = none;
 export const point: typeof On.point = none;

@@ -39,12 +39,13 @@ export class Waiter<T> implements ListNode {
 
   /**
    * Settles the waiter's promise rejected with `reason`. Without its reject function (which only a misuse
-   * of the queue's `rejects` would need) through resolve, with a thenable that rejects: a microtask later.
+   * of the queue's `rejects` would need) through resolve, with a rejected promise that it adopts (so that
+   * promise is handled): a few microtasks later.
    */
   reject(reason: unknown): void {
     const rejectFn = this.extra?.rejectFn;
     if (rejectFn !== undefined) rejectFn(reason);
-    else this.resolve(new Rejection(reason) as unknown as PromiseLike<T>);
+    else this.resolve(Promise.reject(reason));
   }
 }
 
@@ -77,15 +78,6 @@ class Extra<T> implements Timed {
     if (!this.queue.unlink(this.waiter)) return;
     if (this.call !== undefined) leftEarly(this.call, "abort");
     this.waiter.reject(signal.reason);
-  }
-}
-
-/** A thenable that rejects whatever adopts it: how a waiter that keeps only `resolve` is rejected. */
-class Rejection {
-  constructor(private readonly reason: unknown) {}
-  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, adopted by the waiter's promise
-  then(_resolve: unknown, reject: (reason: unknown) => void): void {
-    reject(this.reason);
   }
 }
 

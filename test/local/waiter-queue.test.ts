@@ -52,7 +52,7 @@ describe("local WaiterQueue: rejections", () => {
     assert.deepEqual(order, ["a rejected a gave up", "b resolved true"]);
   });
 
-  it("failing a waiter of a queue said not to reject still rejects it, with the reason (a microtask later)", async () => {
+  it("failing a waiter of a queue said not to reject still rejects it, with the reason (a few microtasks later)", async () => {
     const q = new WaiterQueue<boolean>(() => false);
     const order = watch({ a: q.wait(Infinity), b: q.wait(Infinity) });
     assert.ok(fail(q, new Error("a failed")));
