@@ -20,3 +20,5 @@ export const rootOf: typeof On.rootOf = (owner) => {
 export const rootWaiting: typeof On.rootWaiting = none;
 export const headRoot: typeof On.headRoot = none;
 export const watched: typeof On.watched = none;
+/** No deadlock is ever told, so no error of a Thread is one of a batch. */
+export const reported: typeof On.reported = none;
