@@ -262,6 +262,56 @@ await once.acquire();`;
     assert.match(failed.stderr, /"MainThread" waits to acquire lock L\d+, held by "MainThread"/);
   });
 
+  it("gives bundlers that target browsers the browser build (no tracing, no deadlock detection), others all", async () => {
+    const { build } = await import("esbuild");
+    const code = `import { Lock, setDeadlockDetection } from "threadkit";
+const lock = new Lock();
+await lock.acquire();
+const second = lock.acquire();
+lock.release();
+let refused = "";
+try { setDeadlockDetection(true); } catch (e) { refused = e.name; }
+console.log(JSON.stringify({ handed: await second, refused }));`;
+    writeFileSync(join(app, "page.mjs"), code);
+    const bundled = async (platform: "browser" | "node") => {
+      const result = await build({
+        entryPoints: [join(app, "page.mjs")],
+        absWorkingDir: app,
+        outdir: join(app, `bundle-${platform}`),
+        bundle: true,
+        splitting: true,
+        format: "esm",
+        platform,
+        target: "es2022",
+        metafile: true,
+        logLevel: "silent",
+      });
+      const inputs = Object.keys(result.metafile.inputs).map((i) =>
+        i.replace(/^node_modules\/threadkit\//, ""),
+      );
+      return { inputs, chunks: Object.keys(result.metafile.outputs).length };
+    };
+    const browser = await bundled("browser");
+    for (const f of [
+      "dist/internal/probe-off.js",
+      "dist/internal/deadlock-off.js",
+      "dist/local/waits-off.js",
+    ])
+      assert.ok(browser.inputs.includes(f), `the browser bundle has ${f}`);
+    for (const f of ["dist/internal/probe.js", "dist/internal/channels.js", "dist/local/deadlock.js"])
+      assert.ok(!browser.inputs.includes(f), `the browser bundle leaves out ${f}`);
+    assert.equal(browser.chunks, 1, "nothing to load on demand");
+    const node = await bundled("node");
+    assert.ok(
+      node.inputs.includes("dist/internal/probe.js") && node.inputs.includes("dist/local/deadlock.js"),
+    );
+    assert.ok(!node.inputs.some((i) => i.includes("-off.")), "the Node bundle has the full build");
+    const out = execFileSync(process.execPath, [join(app, "bundle-browser", "page.js")], {
+      encoding: "utf8",
+    });
+    assert.deepEqual(JSON.parse(out), { handed: true, refused: "RuntimeError" });
+  });
+
   it("runs in plain Node, imported by name", () => {
     const out = execFileSync(process.execPath, [join(app, "main.js")], { cwd: app, encoding: "utf8" });
     assert.deepEqual(JSON.parse(out), { got: 7, seen: "worker", locked: false });

@@ -1,7 +1,7 @@
 /**
  * Every error the contract names. Each class has a stable `code` (for errors that cross threads or Redis as
- * `{ code, message }`) and an explicit `name` (so minifiers cannot rename it). A fresh instance is thrown each
- * time; messages are Python's where Python has one.
+ * `{ code, message }`, rebuilt by ../internal/error-record.ts) and an explicit `name` (so minifiers cannot
+ * rename it). A fresh instance is thrown each time; messages are Python's where Python has one.
  */
 
 export type ErrorCode =
@@ -89,30 +89,4 @@ export class OwnerDiedError extends ThreadingError {
 export class DeadlockError extends ThreadingError {
   override readonly code = "ERR_DEADLOCK";
   override name = "DeadlockError";
-}
-
-const byCode = {
-  ERR_THREADING: ThreadingError,
-  ERR_RUNTIME: RuntimeError,
-  ERR_VALUE: ValueError,
-  ERR_BROKEN_BARRIER: BrokenBarrierError,
-  ERR_QUEUE_EMPTY: QueueEmpty,
-  ERR_QUEUE_FULL: QueueFull,
-  ERR_QUEUE_SHUT_DOWN: QueueShutDown,
-  ERR_TIMEOUT: TimeoutError,
-  ERR_OWNER_DIED: OwnerDiedError,
-  ERR_DEADLOCK: DeadlockError,
-} satisfies Record<ErrorCode, new (message?: string) => ThreadingError>;
-
-/** What an error looks like when it crosses a thread or a Redis server. */
-export interface ErrorRecord {
-  code: string;
-  message: string;
-}
-
-/** Rebuilds an error sent as `{ code, message }`; an unknown code becomes a plain `ThreadingError`. */
-export function errorFromRecord(record: ErrorRecord): ThreadingError {
-  const Class =
-    (byCode as Record<string, new (message?: string) => ThreadingError>)[record.code] ?? ThreadingError;
-  return new Class(record.message);
 }

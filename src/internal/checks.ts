@@ -4,8 +4,6 @@
  */
 import type { WaitOptions } from "../api/options.ts";
 
-const hasAbortSignal = typeof AbortSignal === "function";
-
 /**
  * Validates a wait's options and returns how long it may wait, in ms: `Infinity` (forever), `0` (try once)
  * or a positive number. `fallback` is the timeout used when none is given (a Barrier's default).
@@ -14,7 +12,7 @@ export function waitTime(opts: WaitOptions | undefined, fallback = Number.POSITI
   if (opts === undefined) return fallback;
   if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
   const { timeout, blocking, signal } = opts;
-  if (signal !== undefined && !(hasAbortSignal ? signal instanceof AbortSignal : isSignalLike(signal))) {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError("signal must be an AbortSignal");
   }
   let ms = fallback;
@@ -34,10 +32,6 @@ export function waitTime(opts: WaitOptions | undefined, fallback = Number.POSITI
     }
   }
   return ms;
-}
-
-function isSignalLike(value: unknown): boolean {
-  return typeof value === "object" && value !== null && "aborted" in value && "addEventListener" in value;
 }
 
 /** A whole number >= min, for semaphore values, release counts, notify counts and parties. */

@@ -109,7 +109,7 @@ export abstract class Scoped {
     let result: T | Promise<T>;
     try {
       result = fn();
-      if (isThenable(result)) return releaseAfter(this, result);
+      if (isThenable(result)) return runQueued(this, fn, undefined, result);
     } catch (error) {
       return this.releaseThen(error, true);
     }
@@ -138,36 +138,29 @@ export async function letGoRejecting(lock: Releasable, error: unknown): Promise<
   throw error;
 }
 
-/** `run` once the primitive was not free: wait, then run `fn` holding it (inlined: no extra turns). */
+/**
+ * `run` once the primitive was not free: wait, then run `fn` holding it (inlined: no extra turns). Given
+ * `pending` (what `fn` returned, holding the primitive already), it only holds on until that settles, then
+ * releases and settles as it did (fn's error first).
+ */
 export async function runQueued<T>(
   lock: Acquirable,
   fn: () => T | Promise<T>,
   opts?: WaitOptions,
+  pending?: PromiseLike<T>,
 ): Promise<T> {
-  let granted: boolean;
-  try {
-    granted = await lock.acquire(opts);
-  } catch (error) {
-    return letGoRejecting(lock, error);
+  if (pending === undefined) {
+    let granted: boolean;
+    try {
+      granted = await lock.acquire(opts);
+    } catch (error) {
+      return letGoRejecting(lock, error);
+    }
+    if (!granted) throw new TimeoutError();
   }
-  if (!granted) throw new TimeoutError();
   let value: T;
   try {
-    value = await fn();
-  } catch (error) {
-    await releaseQuietly(lock);
-    throw error;
-  }
-  const released = lock.release();
-  if (released !== undefined) await released;
-  return value;
-}
-
-/** Holds until `pending` settles, then releases and settles as it did (fn's error first). */
-async function releaseAfter<T>(lock: Releasable, pending: PromiseLike<T>): Promise<T> {
-  let value: T;
-  try {
-    value = await pending;
+    value = await (pending ?? fn());
   } catch (error) {
     await releaseQuietly(lock);
     throw error;

@@ -4,7 +4,7 @@ import type { Barrier as BarrierApi } from "../api/primitives.ts";
 import { admit, checkCount, waitTime } from "../internal/checks.ts";
 import { now } from "../internal/deadline.ts";
 import { point, probe, resourceOf, timeoutOf, traceAsync } from "../internal/probe.ts";
-import { WaiterQueue } from "./waiter-queue.ts";
+import { failAll, WaiterQueue, wakeAll } from "./waiter-queue.ts";
 
 /**
  * A cyclic barrier for `parties` tasks, as Python's `threading.Barrier`.
@@ -100,7 +100,7 @@ export class Barrier implements BarrierApi {
       if (left <= 0 || !(await this.entering.wait(left, signal))) {
         if (this.state === "draining") {
           this.state = "broken";
-          this.entering.wakeAll(true);
+          wakeAll(this.entering, true);
         }
         throw new BrokenBarrierError();
       }
@@ -113,7 +113,7 @@ export class Barrier implements BarrierApi {
   reset(): void {
     if (this.state === "draining") return; // the round has passed already; Python leaves draining alone
     if (probe.on) point(resourceOf(this, "barrier"), "reset");
-    this.arrived.failAll(() => new BrokenBarrierError());
+    failAll(this.arrived, () => new BrokenBarrierError());
     // After an abort() during an action, newcomers still wait for that action to end before a new round.
     this.state = this.acting ? "draining" : "filling";
   }
@@ -123,8 +123,8 @@ export class Barrier implements BarrierApi {
     this.aborts++;
     this.state = "broken";
     if (probe.on) point(resourceOf(this, "barrier"), "broken");
-    this.arrived.failAll(() => new BrokenBarrierError());
-    this.entering.wakeAll(true);
+    failAll(this.arrived, () => new BrokenBarrierError());
+    wakeAll(this.entering, true);
   }
 
   /** The last arrival: hand every waiting party its index, once the action has succeeded. */
@@ -160,7 +160,7 @@ export class Barrier implements BarrierApi {
     }
     if (this.state === "draining") {
       this.state = "filling";
-      this.entering.wakeAll(true);
+      wakeAll(this.entering, true);
     }
     if (this.aborts !== aborts) throw new BrokenBarrierError(); // aborted while the action ran
   }

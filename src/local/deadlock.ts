@@ -178,7 +178,7 @@ function atExit(): void {
     cycle?.map(([r, c]) => lineOf(r, c)),
   );
   const errors = told.map(() => new host.DeadlockError(message));
-  // One report per deadlock: the errors told together share a batch, which ./thread.ts reads (by a
+  // One report per deadlock: the errors told together share a batch, which ./waits.ts reads (by a
   // registered symbol: it does not import this module, loaded on demand) once a Thread printed one of them.
   for (const e of errors)
     Object.defineProperty(e, Symbol.for("threadkit.deadlock.batch"), { value: errors, configurable: true });

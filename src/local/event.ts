@@ -3,7 +3,7 @@ import type { Event as EventApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { point, probe, resourceOf, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
-import { WaiterQueue } from "./waiter-queue.ts";
+import { WaiterQueue, wakeAll } from "./waiter-queue.ts";
 
 /** A flag that tasks can wait for, as Python's `threading.Event`. */
 export class Event implements EventApi {
@@ -18,7 +18,7 @@ export class Event implements EventApi {
   set(): void {
     this.flag = true;
     if (probe.on) point(resourceOf(this, "event"), "set", this.waiters.size);
-    this.waiters.wakeAll(true);
+    wakeAll(this.waiters, true);
   }
 
   clear(): void {

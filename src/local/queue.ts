@@ -7,7 +7,7 @@ import { defaultCompare, StableHeap } from "../internal/heap.ts";
 import { point, probe, resourceOf, timeoutOf, traceAsync } from "../internal/probe.ts";
 import { Ring } from "../internal/ring.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
-import { WaiterQueue } from "./waiter-queue.ts";
+import { fail, failAll, peek, WaiterQueue, wakeAll } from "./waiter-queue.ts";
 
 /** Where a queue keeps its items; the order of `take()` is the queue's kind (FIFO, LIFO, priority). */
 export interface Store<T> {
@@ -141,7 +141,7 @@ export class Queue<T> implements QueueApi<T> {
   /** Marks one gotten item as handled; when none is left, `join()` resolves. */
   taskDone(): void {
     if (this.unfinished <= 0) throw new ValueError("taskDone() called too many times");
-    if (--this.unfinished === 0) this.joiners.wakeAll(true);
+    if (--this.unfinished === 0) wakeAll(this.joiners, true);
   }
 
   /**
@@ -171,10 +171,10 @@ export class Queue<T> implements QueueApi<T> {
     if (immediate) {
       this.unfinished = Math.max(0, this.unfinished - this.items.size);
       this.items.clear();
-      if (this.unfinished === 0) this.joiners.wakeAll(true);
+      if (this.unfinished === 0) wakeAll(this.joiners, true);
     }
-    this.putters.failAll(() => new QueueShutDown());
-    this.getters.failAll(() => new QueueShutDown());
+    failAll(this.putters, () => new QueueShutDown());
+    failAll(this.getters, () => new QueueShutDown());
   }
 
   /** Gets items until the queue is shut down and drained, calling `taskDone()` for each as the loop moves on. */
@@ -201,9 +201,9 @@ export class Queue<T> implements QueueApi<T> {
     const item = this.items.take();
     while (this.putters.size > 0) {
       try {
-        this.items.push(this.putters.peek() as T);
+        this.items.push(peek(this.putters) as T);
       } catch (error) {
-        this.putters.fail(error); // its item cannot be ordered: that putter fails, the next one gets the slot
+        fail(this.putters, error); // its item cannot be ordered: that putter fails, the next one gets the slot
         continue;
       }
       this.unfinished++;

@@ -16,7 +16,7 @@ import {
 import { NO_CONTEXT } from "../internal/runtime.ts";
 import { context, covers, currentOwner, inNewScope, type Owner } from "./context.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
-import { WaiterQueue } from "./waiter-queue.ts";
+import { peek, WaiterQueue } from "./waiter-queue.ts";
 
 /** Who takes the lock when a waiter is handed it, and at what depth (1, or a Condition waiter's saved count). */
 class Claim {
@@ -147,7 +147,7 @@ export class RLock extends LockLike implements RLockApi, ConditionLock {
   }
 
   private handOn(): void {
-    const next = this.waiters.peek() as Claim | undefined;
+    const next = peek(this.waiters) as Claim | undefined;
     if (next === undefined) {
       this.owner = null;
       this.count = 0;

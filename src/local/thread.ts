@@ -7,8 +7,8 @@ import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
-import { WaiterQueue } from "./waiter-queue.ts";
-import { threadsAlive } from "./waits.ts";
+import { WaiterQueue, wakeAll } from "./waiter-queue.ts";
+import { reported, threadsAlive } from "./waits.ts";
 
 let names = 0;
 let idents = 0;
@@ -138,7 +138,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
     } finally {
       this.done = true;
       alive.delete(this);
-      this.joiners.wakeAll(true);
+      wakeAll(this.joiners, true);
     }
   }
 
@@ -172,22 +172,6 @@ export function currentThread(): Thread {
 }
 
 // The deadlock detector names the threads alive.
-/**
- * A Thread printed `error` as its uncaught error: if it is one of the errors that one check at exit told
- * together (./deadlock.ts marks them with a batch), the report is out, and the others (another Thread's,
- * the main thread's, which Node prints when it ends the process) now print as a pointer to it, so that the
- * report is printed once. Their messages stay whole.
- */
-function reported(error: unknown, thread: string): void {
-  const key = Symbol.for("threadkit.deadlock.batch");
-  const batch = typeof error === "object" && error !== null ? (error as { [key]?: Error[] })[key] : undefined;
-  if (batch === undefined) return;
-  for (const e of batch) {
-    delete (e as { [key]?: Error[] })[key];
-    if (e !== error) e.stack = `DeadlockError: the deadlock reported above for thread ${thread}`;
-  }
-}
-
 threadsAlive(() => alive);
 
 // Traced events name the Thread that runs them (outside any: the OS thread's name).

@@ -39,12 +39,13 @@ export class Waiter<T> implements ListNode {
 
   /**
    * Settles the waiter's promise rejected with `reason`. Without its reject function (which only a misuse
-   * of the queue's `rejects` would need) through resolve, with a thenable that rejects: a microtask later.
+   * of the queue's `rejects` would need) through resolve, with a rejected promise that it adopts (so that
+   * promise is handled): a few microtasks later.
    */
   reject(reason: unknown): void {
     const rejectFn = this.extra?.rejectFn;
     if (rejectFn !== undefined) rejectFn(reason);
-    else this.resolve(new Rejection(reason) as unknown as PromiseLike<T>);
+    else this.resolve(Promise.reject(reason));
   }
 }
 
@@ -77,15 +78,6 @@ class Extra<T> implements Timed {
     if (!this.queue.unlink(this.waiter)) return;
     if (this.call !== undefined) leftEarly(this.call, "abort");
     this.waiter.reject(signal.reason);
-  }
-}
-
-/** A thenable that rejects whatever adopts it: how a waiter that keeps only `resolve` is rejected. */
-class Rejection {
-  constructor(private readonly reason: unknown) {}
-  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, adopted by the waiter's promise
-  then(_resolve: unknown, reject: (reason: unknown) => void): void {
-    reject(this.reason);
   }
 }
 
@@ -143,11 +135,6 @@ export class WaiterQueue<T> {
   of(subject: object, kind: ResourceKind | "thread", op: string): this {
     this.about = { subject, kind, op };
     return this;
-  }
-
-  /** The payload of the longest waiter, or undefined. */
-  peek(): unknown {
-    return this.list.head?.extra?.payload;
   }
 
   /**
@@ -226,27 +213,6 @@ export class WaiterQueue<T> {
     return true;
   }
 
-  /** Wakes every waiter present now with `value`; returns how many. */
-  wakeAll(value: T): number {
-    let n = 0;
-    while (this.wake(value)) n++;
-    return n;
-  }
-
-  /** Rejects the longest waiter with `reason`; false if nobody waits. */
-  fail(reason: unknown): boolean {
-    const w = this.list.shift();
-    if (w === null) return false;
-    this.drop(w);
-    w.reject(reason);
-    return true;
-  }
-
-  /** Rejects every waiter present now, each with a fresh error. */
-  failAll(makeError: () => unknown): void {
-    while (this.size > 0) this.fail(makeError());
-  }
-
   /** Takes `w` out of the queue and drops its timer and listener; false if it had already left. */
   unlink(w: Waiter<T>): boolean {
     if (!this.list.remove(w)) return false;
@@ -264,4 +230,35 @@ export class WaiterQueue<T> {
       c.signal = undefined;
     }
   }
+}
+
+/*
+ * What only some primitives do with a queue, as functions rather than methods, so that a bundle of the
+ * others (a lone Lock) leaves them out.
+ */
+
+/** The payload of the longest waiter of `q`, or undefined. */
+export function peek<T>(q: WaiterQueue<T>): unknown {
+  return q.list.head?.extra?.payload;
+}
+
+/** Wakes every waiter of `q` present now with `value`; returns how many. */
+export function wakeAll<T>(q: WaiterQueue<T>, value: T): number {
+  let n = 0;
+  while (q.wake(value)) n++;
+  return n;
+}
+
+/** Rejects the longest waiter of `q` with `reason`; false if nobody waits. */
+export function fail<T>(q: WaiterQueue<T>, reason: unknown): boolean {
+  const w = q.list.head;
+  if (w === null) return false;
+  q.unlink(w);
+  w.reject(reason);
+  return true;
+}
+
+/** Rejects every waiter of `q` present now, each with a fresh error. */
+export function failAll<T>(q: WaiterQueue<T>, makeError: () => unknown): void {
+  while (q.size > 0) fail(q, makeError());
 }

@@ -112,3 +112,19 @@ export function watched(q: Q, w: W): void {
   early.queues.add(q);
   early.roots.add(root);
 }
+
+/**
+ * A Thread printed `error` as its uncaught error: if it is one of the errors that one check at exit told
+ * together (./deadlock.ts marks them with a batch), the report is out, and the others (another Thread's,
+ * the main thread's, which Node prints when it ends the process) now print as a pointer to it, so that the
+ * report is printed once. Their messages stay whole.
+ */
+export function reported(error: unknown, thread: string): void {
+  const key = Symbol.for("threadkit.deadlock.batch");
+  const batch = typeof error === "object" && error !== null ? (error as { [key]?: Error[] })[key] : undefined;
+  if (batch === undefined) return;
+  for (const e of batch) {
+    delete (e as { [key]?: Error[] })[key];
+    if (e !== error) e.stack = `DeadlockError: the deadlock reported above for thread ${thread}`;
+  }
+}

@@ -4,7 +4,7 @@
  * a threadkit error of its class, a built-in of its class, or else an Error bearing that name; any other
  * thrown value as structured clone carries it (else its string).
  */
-import { errorFromRecord } from "../api/errors.ts";
+import { errorFromRecord } from "../internal/error-record.ts";
 
 /** An error as it crosses: an Error's parts (threadkit errors rebuilt from `code`), or a value. */
 export type WireError =

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { errorFromRecord } from "../../src/api/errors.ts";
 import * as tk from "../../src/index.ts";
+import { errorFromRecord } from "../../src/internal/error-record.ts";
 
 const table = [
   [tk.RuntimeError, "ERR_RUNTIME", "RuntimeError"],

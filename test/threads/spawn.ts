@@ -6,7 +6,7 @@
  */
 import * as workerThreads from "node:worker_threads";
 import { Worker } from "node:worker_threads";
-import { errorFromRecord } from "../../src/api/errors.ts";
+import { errorFromRecord } from "../../src/internal/error-record.ts";
 import { isPrimitive, toHandle } from "../../src/threads/handle.ts";
 import { sleep, within } from "../helpers.ts";
 import type * as tasks from "./tasks.ts";

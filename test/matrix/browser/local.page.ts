@@ -5,6 +5,7 @@ import "../../local/event.contract.test.ts";
 import "../../local/lock.contract.test.ts";
 import "../../local/queue.contract.test.ts";
 import "../../local/semaphore.contract.test.ts";
+import "./browser-build.spec.ts";
 import "./no-context.spec.ts";
 
 (globalThis as { __results?: unknown }).__results = await run();
