@@ -5,9 +5,9 @@ import { admit } from "../internal/checks.ts";
 import { detection } from "../internal/deadlock.ts";
 import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
-import { currentOwner, type Owner } from "./owner.ts";
+import { currentOwner, MAIN, type Owner, threaded } from "./owner.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
-import { headRoot } from "./waits.ts";
+import { rootWaiting } from "./waits.ts";
 
 /**
  * A mutual-exclusion lock, as Python's `threading.Lock`: not reentrant, and any task may release it.
@@ -16,8 +16,11 @@ import { headRoot } from "./waits.ts";
 export class Lock extends LockLike implements LockApi, ConditionLock {
   private isLocked = false;
   private readonly waiters = new WaiterQueue<boolean>(() => false).of(this, "lock", "to acquire");
-  /** Who took it (unknown: undefined), kept while deadlock detection is on; any task may still release it. */
-  private holder: Owner | undefined = undefined;
+  /**
+   * Who took it (unknown: undefined), kept while deadlock detection is on; any task may still release it.
+   * Until a Thread starts, whoever takes it belongs to MAIN: nothing is looked up nor written.
+   */
+  private holder: Owner | undefined = MAIN;
 
   /**
    * Resolves true once the lock is this caller's, false if `timeout` passed first or a try failed.
@@ -32,11 +35,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
       return traceAsync(this, resourceOf(this, "lock"), "acquire", timeoutOf(opts), this.acquire, opts);
     const ms = admit(opts);
     if (typeof ms !== "number") return ms;
-    if (!this.isLocked) {
-      this.isLocked = true;
-      if (detection.on) this.holder = currentOwner();
-      return TRUE;
-    }
+    if (this.tryAcquire()) return TRUE;
     return ms === 0 ? FALSE : this.waiters.wait(ms, opts?.signal);
   }
 
@@ -46,7 +45,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
       return traceSync(this, resourceOf(this, "lock"), "acquire", 0, this.tryAcquire);
     if (this.isLocked) return false;
     this.isLocked = true;
-    if (detection.on) this.holder = currentOwner();
+    if (threaded && detection.on) this.holder = currentOwner();
     return true;
   }
 
@@ -54,7 +53,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
   release(): void {
     if (!this.isLocked) throw new RuntimeError("release unlocked lock");
     if (probe.on) point(resourceOf(this, "lock"), "release");
-    if (detection.on) this.holder = headRoot(this.waiters);
+    if (threaded && detection.on) this.holder = rootWaiting(this.waiters.list.head);
     if (!this.waiters.wake(true)) this.isLocked = false;
   }
 

@@ -14,6 +14,18 @@ export const MAIN: Owner = { parent: null };
 
 let ask: () => Owner | undefined = () => undefined;
 
+/**
+ * Whether a Thread has started here. Until one has, whoever runs belongs to MAIN, so the deadlock
+ * bookkeeping need not ask who runs (an AsyncLocalStorage lookup): an uncontended Lock keeps its holder
+ * for free, a wait records itself on MAIN.
+ */
+export let threaded = false;
+
+/** Called by ./thread.ts as a Thread starts. */
+export function threadStarted(): void {
+  threaded = true;
+}
+
 /** How ./context.ts tells who is running. */
 export function askOwner(how: () => Owner | undefined): void {
   ask = how;

@@ -7,6 +7,7 @@ import { describeError, NO_CONTEXT, reportError } from "../internal/runtime.ts";
 import { context, type Owner } from "./context.ts";
 import { Event } from "./event.ts";
 import { FALSE, TRUE } from "./lock-like.ts";
+import { threadStarted } from "./owner.ts";
 import { WaiterQueue, wakeAll } from "./waiter-queue.ts";
 import { reported, threadsAlive } from "./waits.ts";
 
@@ -84,6 +85,7 @@ export class Thread<A extends unknown[] = unknown[]> implements ThreadApi, Owner
     this.started = true;
     this.id = ++idents;
     alive.add(this);
+    threadStarted();
     queueMicrotask(() => context.run(this, () => this.bootstrap()));
   }
 

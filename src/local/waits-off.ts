@@ -18,7 +18,6 @@ export const rootOf: typeof On.rootOf = (owner) => {
 };
 /** No wait is recorded: no thread's is `w`. */
 export const rootWaiting: typeof On.rootWaiting = none;
-export const headRoot: typeof On.headRoot = none;
 export const watched: typeof On.watched = none;
 /** No deadlock is ever told, so no error of a Thread is one of a batch. */
 export const reported: typeof On.reported = none;

@@ -11,7 +11,7 @@
 import { DeadlockError } from "../api/errors.ts";
 import { detection } from "../internal/deadlock.ts";
 import { resourceOf } from "../internal/probe.ts";
-import { currentOwner, MAIN, type Owner } from "./owner.ts";
+import { currentOwner, MAIN, type Owner, threaded } from "./owner.ts";
 import type { Waiter, WaiterQueue } from "./waiter-queue.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: queues of every item type
@@ -43,17 +43,11 @@ export function rootOf(owner: Owner | null | undefined): Root {
   return o as Root;
 }
 
-/** The thread whose recorded wait is `w`, if any. */
-export function rootWaiting(w: W): Root | undefined {
+/** The thread whose recorded wait is `w` (a Lock's next holder: its queue's head), if any. */
+export function rootWaiting(w: W | null): Root | undefined {
   if ((MAIN as Root).deadlockWait === w) return MAIN;
   for (const t of threads()) if ((t as Root).deadlockWait === w) return t as Root;
   return undefined;
-}
-
-/** The thread the longest waiter of `q` belongs to (a Lock's next holder), if known. */
-export function headRoot(q: Q): Owner | undefined {
-  const w = q.list.head;
-  return w === null ? undefined : rootWaiting(w);
 }
 
 /**
@@ -65,52 +59,60 @@ export interface Host {
   readonly detection: { readonly on: boolean };
   readonly DeadlockError: typeof DeadlockError;
   rootOf(owner: Owner | null | undefined): Root;
-  rootWaiting(w: W): Root | undefined;
+  rootWaiting(w: W | null): Root | undefined;
   resourceOf: typeof resourceOf;
 }
 
 let waits = 0;
 let detector: typeof import("./deadlock.ts") | undefined;
 /**
- * While the detector loads: the queues waited on and the threads that waited (each thread's last wait is
- * on itself). Sets, not a list of every wait: a program that runs long before its event loop turns (the
- * import's) would otherwise keep every waiter it ever made.
+ * While the detector loads: the queues waited on, each once (marked `listed` meanwhile), and the threads
+ * that waited since a Thread started (each thread's last wait is on itself; MAIN's before that cannot
+ * close a cycle). Not a list of every wait: a program that runs long before its event loop turns (the
+ * import's) would otherwise keep every waiter it ever made; nor a set lookup per wait, which a Semaphore
+ * hand-off paid until then (~500 instructions per hand-off, more than all the rest).
  */
-let early: { queues: Set<Q>; roots: Set<Root> } | undefined;
+let early: { queues: Q[]; roots: Set<Root> } | undefined;
 
 /** Records that the current thread waits as `w` in `q`, and has the detector look at it. */
 export function watched(q: Q, w: W): void {
-  const root = rootOf(currentOwner());
+  // Until a Thread starts, every wait is MAIN's (no need to ask), and no wait can close a cycle, which
+  // takes two threads: the check at exit is all there is to do.
+  const root = threaded ? rootOf(currentOwner()) : (MAIN as Root);
   root.deadlockWait = w;
   root.deadlockQueue = q;
   root.deadlockSeq = ++waits;
   if (detector !== undefined) {
-    detector.watch(root, q, w);
+    if (threaded) detector.watch(root, q, w);
+    else detector.track(q);
     return;
   }
   if (early === undefined) {
-    const seen = (early = { queues: new Set<Q>(), roots: new Set<Root>() });
+    const seen = (early = { queues: [] as Q[], roots: new Set<Root>() });
     import("./deadlock.ts").then(
       (m) => {
         m.init({ main: MAIN, detection, DeadlockError, rootOf, rootWaiting, resourceOf });
         detector = m;
-        for (const eq of seen.queues) m.track(eq);
-        for (const r of seen.roots) {
-          const [rq, rw] = [r.deadlockQueue, r.deadlockWait];
-          if (rq !== undefined && rw !== undefined) m.watch(r, rq, rw);
+        for (const eq of seen.queues) {
+          eq.listed = false;
+          m.track(eq);
         }
+        for (const r of seen.roots) m.watch(r, r.deadlockQueue!, r.deadlockWait!);
         early = undefined;
       },
       () => {
         // Cannot happen in a whole package; if it does, waits are not looked at (switching detection on
-        // again tries the import again).
+        // again tries the import again, without the queues kept meanwhile).
         detection.on = false;
         early = undefined;
       },
     );
   }
-  early.queues.add(q);
-  early.roots.add(root);
+  if (!q.listed) {
+    q.listed = true;
+    early.queues.push(q);
+  }
+  if (threaded) early.roots.add(root);
 }
 
 /**

@@ -60,6 +60,14 @@ describe("deadlock detection on one event loop, when nothing is left that could 
   });
   it("raises nothing when the task releases it first", () => clean("self"));
 
+  it("names who holds each Lock: the main thread that took it before any Thread started, the Thread handed it", async () => {
+    await deadlocked("holders", [
+      `"MainThread" waits to acquire lock "baton" (L1), held by "runner"`,
+      `"runner" waits to acquire lock "gate" (L2), held by "MainThread"`,
+    ]);
+  });
+  it("raises nothing when the main thread lets go of the Lock first", () => clean("holders"));
+
   it("reports a Condition that nobody will notify", async () => {
     await deadlocked("condition", [
       `"waiter" waits for a notify of condition "ready" (L1)`,

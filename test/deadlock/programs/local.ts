@@ -71,6 +71,36 @@ async function self(): Promise<void> {
   lock.release();
 }
 
+/**
+ * Who holds a Lock: taken by the main thread before any Thread started (when nothing is looked up), and
+ * handed by a release to a Thread's waiter. The main thread then waits for the one, the Thread for the other.
+ */
+async function holders(): Promise<void> {
+  const gate = new Lock();
+  const baton = new Lock();
+  traceName(gate, "gate");
+  traceName(baton, "baton");
+  await gate.acquire();
+  await baton.acquire();
+  const runner = new Thread({
+    name: "runner",
+    target: async () => {
+      await baton.acquire();
+      await gate.acquire();
+      gate.release();
+      baton.release();
+    },
+  });
+  runner.start();
+  await tick(); // the runner waits for the baton
+  baton.release(); // and is handed it
+  await tick(); // and waits for the gate
+  if (!bug) gate.release();
+  await baton.acquire();
+  baton.release();
+  await runner.join();
+}
+
 async function condition(): Promise<void> {
   const cond = new Condition();
   traceName(cond, "ready");
@@ -159,6 +189,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   "busy-lock": () => busy("lock"),
   "busy-rlock": () => busy("rlock"),
   self,
+  holders,
   condition,
   queue,
   "rlock-condition": rlockCondition,
