@@ -76,7 +76,7 @@ async function bundled(code: string, platform: "browser" | "node" = "browser"): 
   return size;
 }
 
-const LIMITS = { all: 7_610, lock: 2_330 };
+const LIMITS = { all: 7_640, lock: 2_340 };
 
 const show = (s: Size): string =>
   `${s.gzip} B gzipped, ${s.minified} B minified${s.lazy.length > 0 ? `; lazy: ${s.lazy.join(", ")} B` : ""}`;

@@ -3,11 +3,24 @@ import type { WaitOptions } from "../api/options.ts";
 import type { Lock as LockApi } from "../api/primitives.ts";
 import { admit } from "../internal/checks.ts";
 import { detection } from "../internal/deadlock.ts";
-import { point, probe, resourceOf, timeoutOf, traceAsync, traceSync } from "../internal/probe.ts";
+import {
+  point,
+  probe as probeImport,
+  resourceOf,
+  timeoutOf,
+  traceAsync,
+  traceSync,
+} from "../internal/probe.ts";
 import { type ConditionLock, FALSE, LockLike, TRUE } from "./lock-like.ts";
-import { currentOwner, MAIN, type Owner, threaded } from "./owner.ts";
+import { currentOwner, MAIN, type Owner, threads as threadsImport } from "./owner.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 import { rootWaiting } from "./waits.ts";
+
+// Module consts of the imported switches: V8 folds a const's object, and a field that has never changed,
+// into the compiled code (an import binding is reloaded and checked on every read), so while nobody listens
+// and no Thread has started, the checks below cost nothing; the first change deoptimizes once.
+const probe = probeImport;
+const threads = threadsImport;
 
 /**
  * A mutual-exclusion lock, as Python's `threading.Lock`: not reentrant, and any task may release it.
@@ -45,7 +58,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
       return traceSync(this, resourceOf(this, "lock"), "acquire", 0, this.tryAcquire);
     if (this.isLocked) return false;
     this.isLocked = true;
-    if (threaded && detection.on) this.holder = currentOwner();
+    if (threads.started && detection.on) this.holder = currentOwner();
     return true;
   }
 
@@ -53,7 +66,7 @@ export class Lock extends LockLike implements LockApi, ConditionLock {
   release(): void {
     if (!this.isLocked) throw new RuntimeError("release unlocked lock");
     if (probe.on) point(resourceOf(this, "lock"), "release");
-    if (threaded && detection.on) this.holder = rootWaiting(this.waiters.list.head);
+    if (threads.started && detection.on) this.holder = rootWaiting(this.waiters.list.head);
     if (!this.waiters.wake(true)) this.isLocked = false;
   }
 

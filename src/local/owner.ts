@@ -19,11 +19,11 @@ let ask: () => Owner | undefined = () => undefined;
  * bookkeeping need not ask who runs (an AsyncLocalStorage lookup): an uncontended Lock keeps its holder
  * for free, a wait records itself on MAIN.
  */
-export let threaded = false;
+export const threads = { started: false };
 
 /** Called by ./thread.ts as a Thread starts. */
 export function threadStarted(): void {
-  threaded = true;
+  threads.started = true;
 }
 
 /** How ./context.ts tells who is running. */

@@ -11,7 +11,7 @@
 import { DeadlockError } from "../api/errors.ts";
 import { detection } from "../internal/deadlock.ts";
 import { resourceOf } from "../internal/probe.ts";
-import { currentOwner, MAIN, type Owner, threaded } from "./owner.ts";
+import { currentOwner, MAIN, type Owner, threads as running } from "./owner.ts";
 import type { Waiter, WaiterQueue } from "./waiter-queue.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: queues of every item type
@@ -78,12 +78,12 @@ let early: { queues: Q[]; roots: Set<Root> } | undefined;
 export function watched(q: Q, w: W): void {
   // Until a Thread starts, every wait is MAIN's (no need to ask), and no wait can close a cycle, which
   // takes two threads: the check at exit is all there is to do.
-  const root = threaded ? rootOf(currentOwner()) : (MAIN as Root);
+  const root = running.started ? rootOf(currentOwner()) : (MAIN as Root);
   root.deadlockWait = w;
   root.deadlockQueue = q;
   root.deadlockSeq = ++waits;
   if (detector !== undefined) {
-    if (threaded) detector.watch(root, q, w);
+    if (running.started) detector.watch(root, q, w);
     else detector.track(q);
     return;
   }
@@ -112,7 +112,7 @@ export function watched(q: Q, w: W): void {
     q.listed = true;
     early.queues.push(q);
   }
-  if (threaded) early.roots.add(root);
+  if (running.started) early.roots.add(root);
 }
 
 /**
