@@ -2,7 +2,7 @@
  * ARENA, where a threads-tier queue keeps the bytes of its items that are not inline (./store.ts): blocks
  * are bump-allocated below Q_ARENA_TOP, 8-byte aligned. It starts again from the bottom when nothing is
  * live; a LIFO or a PriorityQueue takes back a freed block at its top (so a stack of items stays compact);
- * when the top reaches the end it either grows (to twice what is live) or compacts (moves the live blocks
+ * when the top reaches the end it either grows (to four times what is live) or compacts (moves the live blocks
  * down, oldest position first). A large ARENA drained of everything is replaced by a small one (`reset`),
  * since a growable buffer never shrinks. Which mutex guards which word is said in ./store.ts.
  */
@@ -90,9 +90,12 @@ export class Arena {
       const need = live + size;
       if (need > MAX_ARENA)
         throw new RangeError("threadkit/threads queue: the items queued would take more than 2 GiB");
-      // Twice what is live, so that compactions stay rare, as far as the limit allows; then compaction.
-      if (need * 2 > this.cap && this.cap < MAX_ARENA) {
-        this.grow(Math.min(Math.max(this.cap * 2, need * 2), MAX_ARENA));
+      // Four times what is live, as far as the limit allows; then compaction. A compaction (both mutexes,
+      // every live block moved) then comes after three times what it moves was allocated: with twice,
+      // a bounded FIFO kept full compacted once per bound's worth of puts (Queue(100) of small objects
+      // between two workers: 3,488 compactions in 500,000 puts; now 1,057).
+      if (need * 4 > this.cap && this.cap < MAX_ARENA) {
+        this.grow(Math.min(Math.max(this.cap * 2, need * 4), MAX_ARENA));
       }
       if ((m[Q_ARENA_TOP] as number) + size > this.cap) this.compact();
     }
