@@ -11,7 +11,10 @@
  * - ./layout.ts: which Int32 slot means what, for every primitive.
  * - ./handle.ts: toHandle()/fromHandle(), how a primitive crosses postMessage.
  * - ./thread.ts, ./worker-entry.ts: Thread and Timer, a module function run on a worker with primitives live;
+ *   ./loader.ts, how the worker finds and loads the target; ./args-wire.ts, how its args cross;
  *   ./registry.ts, the process's running Threads (enumerate()); ./wire-error.ts, how an error crosses.
+ * - ./queue.ts on ./store.ts: the queues and their shared storage; ./order.ts (the ring, stack and heap
+ *   orders of the items) and ./arena.ts (where the items' bytes live); ./codec.ts, how an item is encoded.
  * - ./exchange.ts: what shared memory cannot hold (an error, a SharedArrayBuffer) passed to other threads by
  *   ticket, over a process-wide BroadcastChannel.
  * - ./lock.ts, ./rlock.ts, ./condition.ts, ./semaphore.ts, ./event.ts, ./barrier.ts: thin shells on the core.

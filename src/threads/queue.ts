@@ -51,7 +51,7 @@ import {
   STATE,
 } from "./layout.ts";
 import { ME } from "./runtime.ts";
-import { decodeTaken, key, Store, type StoreBuffers } from "./store.ts";
+import { type Key, Store, type StoreBuffers } from "./store.ts";
 import { callAsync, callSync, pointOf } from "./trace.ts";
 
 const DONE = 1;
@@ -255,7 +255,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
     try {
       this.timed = ms !== Infinity;
       got = this.tryGet(ms !== 0, SPIN_ASYNC);
-      if (got === OK) return Promise.resolve(decodeTaken() as T);
+      if (got === OK) return Promise.resolve(this._store.decodeTaken() as T);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -279,10 +279,10 @@ export class Queue<T> implements QueueApi<T>, Brought {
     const ms = admitSync(opts);
     this.timed = ms !== Infinity;
     let got = this.tryGet(ms !== 0, SPIN_SYNC);
-    if (got === OK) return decodeTaken() as T;
+    if (got === OK) return this._store.decodeTaken() as T;
     const deadline = this.began + ms;
     for (; ; got = this.tryGet(true)) {
-      if (got === OK) return decodeTaken() as T;
+      if (got === OK) return this._store.decodeTaken() as T;
       if (got === NO) throw new QueueEmpty();
       if (got === ENDED) throw new QueueShutDown();
       if (got === NO_CELL) {
@@ -295,7 +295,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   getNowait(): T {
     const got = this.tryGet(false);
-    if (got === OK) return decodeTaken() as T;
+    if (got === OK) return this._store.decodeTaken() as T;
     throw got === ENDED ? new QueueShutDown() : new QueueEmpty();
   }
 
@@ -395,7 +395,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
   private tryPutOnce(item: T, wait: boolean, spin: number): number {
     encode(item); // TypeError before anything changes
     const store = this._store;
-    if (store.order === PRIORITY) setKey(item);
+    const key = store.order === PRIORITY ? keyOf(item) : 0;
     const m = store.meta;
     if (store.order === FIFO) {
       store.lockPut();
@@ -427,12 +427,12 @@ export class Queue<T> implements QueueApi<T>, Brought {
     } else store.lock();
     try {
       if (store.closed) throw new QueueShutDown();
-      if (store.order === PRIORITY && store.count > 0 && store.keyKind !== key.kind) throw unordered();
+      if (store.order === PRIORITY && store.count > 0 && store.keyKind !== kindOf(key)) throw unordered();
       const gets = this._gets;
       if ((Atomics.load(gets.i32, STATE) & QUEUED) !== 0) {
         // The item is placed first (that may throw, or be cut short by a terminate()), so that a getter
         // taken off its FIFO is granted a few instructions later, never left waiting.
-        const hand = store.hand();
+        const hand = store.hand(key);
         gets.lock();
         const cell = gets.shift();
         if (cell !== NONE) {
@@ -448,7 +448,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
       }
       const capacity = store.capacity;
       if (capacity === 0 || store.count < capacity) {
-        store.push(); // counts it unfinished too
+        store.push(key); // counts it unfinished too
         return OK;
       }
       if (!wait) return NO;
@@ -459,7 +459,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
         store.lock();
         if (store.count < capacity || store.closed) return RETRY;
       }
-      const hand = store.hand();
+      const hand = store.hand(key);
       const cell = this.queueUp(this._puts, hand + 1);
       if (cell === NO_CELL) store.dropHand(hand);
       else this.pending = hand;
@@ -637,7 +637,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
     store.takeHand(granted - 1);
     store.unlockGet();
     store.shrink();
-    return decodeTaken() as T;
+    return this._store.decodeTaken() as T;
   }
 
   private async putAsync(item: T, got: number, deadline: number, signal?: AbortSignal): Promise<void> {
@@ -662,7 +662,7 @@ export class Queue<T> implements QueueApi<T>, Brought {
 
   private async getAsync(got: number, deadline: number, signal?: AbortSignal): Promise<T> {
     for (;;) {
-      if (got === OK) return decodeTaken() as T;
+      if (got === OK) return this._store.decodeTaken() as T;
       if (got === ENDED) throw new QueueShutDown();
       if (got === NO_CELL) {
         if ((await this._gets.roomAsync(this.seq, deadline, signal)) === 0) throw new QueueEmpty();
@@ -719,20 +719,15 @@ function grantAll(core: Futex, value: number, brought?: Brought, ifDone?: Store)
  * A PriorityQueue's key: the item itself if it is a number or a string, else the first element of an
  * array (`[priority, job]`). TypeError for anything else: the order cannot be a function across threads.
  */
-function setKey(item: unknown): void {
+function keyOf(item: unknown): Key {
   const k = Array.isArray(item) ? item[0] : item;
-  if (typeof k === "number" && !Number.isNaN(k)) {
-    key.kind = KEY_NUMBER;
-    key.number = k;
-  } else if (typeof k === "string") {
-    key.kind = KEY_STRING;
-    key.string = k;
-  } else {
-    throw new TypeError(
-      "a threadkit/threads PriorityQueue orders by a number or string: put a number, a string, or a [priority, item] array",
-    );
-  }
+  if ((typeof k === "number" && !Number.isNaN(k)) || typeof k === "string") return k;
+  throw new TypeError(
+    "a threadkit/threads PriorityQueue orders by a number or string: put a number, a string, or a [priority, item] array",
+  );
 }
+
+const kindOf = (key: Key): number => (typeof key === "string" ? KEY_STRING : KEY_NUMBER);
 
 function unordered(): TypeError {
   return new TypeError(

@@ -2,15 +2,12 @@
  * The shared storage of a threads-tier queue: every thread that holds the queue has a Store over the same
  * buffers (slots named in ./layout.ts).
  *
- * - ENTRIES holds the items in the queue's order: a ring (FIFO), a stack (LIFO) or a binary min-heap on
- *   (key, sequence number) (PRIORITY, stable). An entry is a few words: the codec's tag, an inline number,
- *   or where the item's bytes are in ARENA. Q_PUTS - Q_TAKES entries are queued; in the ring the entry of
- *   the item put `c`-th is at `c & (capacity - 1)`.
+ * - ENTRIES holds the items in the queue's order (./order.ts): a ring (FIFO), a stack (LIFO) or a binary
+ *   min-heap on (key, sequence number) (PRIORITY, stable). An entry is a few words: the codec's tag, an
+ *   inline number, or where the item's bytes are in ARENA. Q_PUTS - Q_TAKES entries are queued.
  * - HANDS holds entries outside that order, each owned by one waiter: a waiting putter's item (moved into
  *   ENTRIES when a slot frees) and an item handed straight to a waiting getter (it takes the bytes out).
- * - ARENA holds the bytes, bump-allocated. It starts again from the bottom when nothing is live, a LIFO
- *   or a PriorityQueue reclaims a freed block at its top, and when the top reaches the end it either
- *   compacts (moves the live blocks down, oldest position first) or grows.
+ * - ARENA holds the bytes (./arena.ts: bump allocation, reclaiming, growth, compaction).
  *
  * Two mutexes (mutex words of ./futex.ts), PUT before GET when both are taken, each held for a few dozen
  * instructions and never while waiting (in a LIFO or PRIORITY queue, which has no one-sided calls, the two
@@ -38,6 +35,16 @@
  * other threads through ./exchange.ts (its ticket in META, Q_ARENA_GEN counting the replacements), and
  * each takes it at its next lock, as after a growth.
  */
+import {
+  Arena,
+  type ArenaHost,
+  type Block,
+  FIRST_ARENA,
+  growable,
+  MAX_BYTES,
+  round8,
+  type SharedArrayBufferGrowable,
+} from "./arena.ts";
 import { decode, encoded, reserve, scratch, scratch32, TAG_NUMBER, TAG_SHARED } from "./codec.ts";
 import { deposit, depositItem, dropItem, fetch } from "./exchange.ts";
 import { lockWord, unlockWord } from "./futex.ts";
@@ -49,20 +56,17 @@ import {
   ENTRY_NEXT,
   ENTRY_NUMBER,
   ENTRY_OFFSET,
-  ENTRY_SEQ,
   ENTRY_TAG,
   FIFO,
   KEY_NUMBER,
   KEY_STRING,
+  LIFO,
   NONE,
   PRIORITY,
   PRIORITY_ENTRY,
-  Q_ARENA_ALLOC,
   Q_ARENA_CAP,
-  Q_ARENA_FREED,
   Q_ARENA_GEN,
   Q_ARENA_TICKET,
-  Q_ARENA_TOP,
   Q_CAPACITY,
   Q_DONE,
   Q_ENTRY_CAP,
@@ -78,46 +82,40 @@ import {
   Q_PUT_VIEWS,
   Q_PUTS,
   Q_PUTS_BESIDE,
-  Q_SEQ,
   Q_SHUTDOWN,
   Q_TAKES,
   Q_TAKES_BESIDE,
 } from "./layout.ts";
+import type { Order } from "./order.ts";
+import { Heap } from "./order-heap.ts";
+import { Ring } from "./order-ring.ts";
+import { Stack } from "./order-stack.ts";
 import { sharedBuffer } from "./runtime.ts";
 
-const MAX_BYTES = 2 ** 31;
-/** ARENA's size is kept in an Int32 (Q_ARENA_CAP): at most this many bytes, a multiple of 8. */
-const MAX_ARENA = MAX_BYTES - 8;
 const FIRST_ENTRIES = 64;
 const FIRST_HANDS = 16;
-const FIRST_ARENA = 4096;
-/**
- * An ARENA larger than this is replaced by a FIRST_ARENA one once nothing in it is live (a growable buffer
- * never shrinks): a queue that once held a flood gives the memory back after the drain.
- */
-const SHRINK_ABOVE = 1 << 20;
 /** Items up to this many bytes are copied a word at a time (cheaper than a subarray and a set). */
 const WORD_COPY_MAX = 256;
 
-/** What a PriorityQueue's next put is ordered by (set by the queue before `push`/`hand`). */
-export const key = { kind: 0, number: 0, string: "" };
+/**
+ * What a PriorityQueue's put is ordered by: a number (not NaN) or a string (`keyOf` in ./queue.ts). Other
+ * orders are given 0 and ignore it.
+ */
+export type Key = number | string;
 
-/** What `take`/`takeHand` read: the entry's tag and inline number (the bytes are in the codec's scratch). */
-const out = { tag: 0, number: 0, length: 0, off: 0, size: 0 };
-
-interface SharedArrayBufferGrowable extends SharedArrayBuffer {
-  grow(bytes: number): void;
+/**
+ * What `take`/`takeHand` read, to decode once the mutex is let go (`decodeTaken`): the entry's tag and
+ * inline number; the bytes are in the codec's scratch. Kept in a field rather than returned: a get that
+ * returned a fresh record would allocate per item on the path that moves nearly every item, and the
+ * bytes it describes sit in the codec's one scratch buffer anyway, valid until the next take or encode.
+ */
+interface Taken {
+  tag: number;
+  number: number;
+  length: number;
+  off: number;
+  size: number;
 }
-
-function growable(bytes: number): SharedArrayBufferGrowable {
-  const Ctor = SharedArrayBuffer as unknown as new (
-    n: number,
-    o: { maxByteLength: number },
-  ) => SharedArrayBufferGrowable;
-  return new Ctor(bytes, { maxByteLength: MAX_BYTES });
-}
-
-const round8 = (n: number): number => (n + 7) & ~7;
 
 const WRAP = 2 ** 32;
 
@@ -146,22 +144,20 @@ export interface StoreBuffers {
  * joins see the count).
  */
 
-export class Store {
+export class Store implements ArenaHost {
   readonly meta: Int32Array;
+  /** FIFO, LIFO or PRIORITY. */
   readonly order: number;
+  /** The items' order in ENTRIES (its views too), and ARENA. */
+  private readonly ord: Order;
+  private readonly arena: Arena;
   /** Words per entry. */
   private readonly ew: number;
-  private entryCap = 0;
-  private entries!: Int32Array;
-  private entriesF64!: Float64Array;
   private handCap = 0;
   private hands!: Int32Array;
   private handsF64!: Float64Array;
-  private arenaCap = 0;
-  private arena!: Uint8Array;
-  private arenaU16!: Uint16Array;
-  private arena32!: Int32Array;
-  private readonly tmp = new Int32Array(PRIORITY_ENTRY);
+  /** What the last take read (see `Taken`). */
+  private readonly out: Taken = { tag: 0, number: 0, length: 0, off: 0, size: 0 };
   /**
    * The count of items taken as this thread's puts last read it, in full (`takes()`): read again only when
    * it says full. A count only grows and never wraps in full, so however long this thread was idle, the
@@ -221,6 +217,9 @@ export class Store {
     this.meta = new Int32Array(buffers.meta);
     this.order = Atomics.load(this.meta, Q_ORDER);
     this.ew = this.order === PRIORITY ? PRIORITY_ENTRY : ENTRY;
+    this.arena = new Arena(this.meta, this.order !== FIFO, this);
+    this.ord =
+      this.order === FIFO ? new Ring() : this.order === LIFO ? new Stack() : new Heap(this.meta, this.arena);
     this.get = this.order === FIFO ? Q_GET_MUTEX : Q_PUT_MUTEX;
     this.putsAt = this.order === FIFO ? Q_PUTS : Q_PUTS_BESIDE;
     this.takesAt = this.order === FIFO ? Q_TAKES : Q_TAKES_BESIDE;
@@ -302,7 +301,7 @@ export class Store {
   }
 
   /** Both held, after a growth or shutdown: every thread's next lock makes new views (`refresh`). */
-  private viewsChanged(): void {
+  viewsChanged(): void {
     const m = this.meta;
     m[Q_PUT_VIEWS] = ((m[Q_PUT_VIEWS] as number) + 1) | 0;
     m[Q_GET_VIEWS] = ((m[Q_GET_VIEWS] as number) + 1) | 0;
@@ -323,31 +322,22 @@ export class Store {
       b.arena = arena;
       this.arenaGen = m[Q_ARENA_GEN] as number;
       b.arenaGen = this.arenaGen; // what a handle made from here carries
-      this.arenaCap = -1; // new views below
+      this.arena.cap = -1; // new views below
     }
     this.putViews = m[Q_PUT_VIEWS] as number;
     this.getViews = m[Q_GET_VIEWS] as number;
     this.closed = m[Q_SHUTDOWN] !== 0;
-    if (m[Q_ENTRY_CAP] !== this.entryCap) {
-      this.entryCap = m[Q_ENTRY_CAP] as number;
-      this.entries = new Int32Array(b.entries, 0, this.entryCap * this.ew);
-      this.entriesF64 = new Float64Array(b.entries, 0, (this.entryCap * this.ew) >> 1);
-    }
+    if (m[Q_ENTRY_CAP] !== this.ord.cap) this.ord.view(b.entries, m[Q_ENTRY_CAP] as number);
     if (m[Q_HAND_CAP] !== this.handCap) {
       this.handCap = m[Q_HAND_CAP] as number;
       this.hands = new Int32Array(b.hands, 0, this.handCap * this.ew);
       this.handsF64 = new Float64Array(b.hands, 0, (this.handCap * this.ew) >> 1);
     }
-    if (m[Q_ARENA_CAP] !== this.arenaCap) {
-      this.arenaCap = m[Q_ARENA_CAP] as number;
-      this.arena = new Uint8Array(b.arena, 0, this.arenaCap);
-      this.arenaU16 = new Uint16Array(b.arena, 0, this.arenaCap >> 1);
-      this.arena32 = new Int32Array(b.arena, 0, this.arenaCap >> 2);
-    }
+    if (m[Q_ARENA_CAP] !== this.arena.cap) this.arena.view(b.arena, m[Q_ARENA_CAP] as number);
     return true;
   }
 
-  // ---- the queue's order ---------------------------------------------------------------------------------
+  // ---- the counts ---------------------------------------------------------------------------------------
 
   /*
    * In a FIFO, Q_PUTS and Q_TAKES are written with Atomics.store by their own side's mutex holder, so that
@@ -385,67 +375,6 @@ export class Store {
     return capacity > 0 && n > capacity ? capacity : n;
   }
 
-  /**
-   * PUT held (FIFO, open, no getter waiting): pushes the last encoded item with PUT alone, if the ring has
-   * room (within the bound, without growing) and ARENA room for its bytes (without compacting or growing).
-   * False if not, and nothing changed. One function for the path that moves nearly every item.
-   */
-  pushAlone(): boolean {
-    const m = this.meta;
-    const low = m[Q_PUTS] as number;
-    const puts = (m[Q_PUTS + 1] as number) * WRAP + (low >>> 0);
-    const capacity = this.capacity;
-    const limit = capacity > 0 && capacity < this.entryCap ? capacity : this.entryCap;
-    if (puts - this.takesSeen >= limit) {
-      this.seeTakes(puts);
-      if (puts - this.takesSeen >= limit) return false;
-    }
-    const size = round8(encoded.length);
-    if (size > 0 && (m[Q_ARENA_TOP] as number) + size > this.arenaCap) {
-      if (this.live() !== 0 || size > this.arenaCap) return false;
-      m[Q_ARENA_TOP] = 0; // nothing is live: start again from the bottom
-    }
-    const base = (low & (this.entryCap - 1)) * ENTRY;
-    this.write(this.entries, this.entriesF64, base);
-    this.pushed(base);
-    return true;
-  }
-
-  /** PUT held, after `pushAlone()`: whether the queue is at its bound. */
-  full(): boolean {
-    const capacity = this.capacity;
-    return capacity > 0 && this.puts() - this.takesSeen >= capacity;
-  }
-
-  /**
-   * GET held (FIFO, no putter waiting): takes the next item for decoding with GET alone (as `take`), if it
-   * has arrived, which its entry's ENTRY_SEQ says alone: its line is read to take the item anyway, while
-   * Q_PUTS's line, which the put side writes for every item, is left to it. False if not, and nothing
-   * changed. An item counted but not marked arrived (its producer died between the two) is for `take`.
-   */
-  takeAlone(): boolean {
-    const takes = this.meta[Q_TAKES] as number;
-    if (!this.arrived(takes)) return false;
-    this.read(this.entries, this.entriesF64, (takes & (this.entryCap - 1)) * ENTRY);
-    this.taken(takes, 0); // the commit, then the bytes are freed
-    this.freeRead();
-    return true;
-  }
-
-  /**
-   * No mutex (FIFO): whether the next item seems to have arrived, for a getter that watches. A hint (the
-   * views may be stale): the answer is found again under the mutex.
-   */
-  arriving(): boolean {
-    return this.arrived(Atomics.load(this.meta, Q_TAKES));
-  }
-
-  /** FIFO: whether the ring entry of the item taken `takes`-th (mod 2^32) is marked arrived. */
-  private arrived(takes: number): boolean {
-    const at = (takes & (this.entryCap - 1)) * ENTRY + ENTRY_SEQ;
-    return Atomics.load(this.entries, at) === ((takes + 1) | 0);
-  }
-
   /** Items put (into the order, or handed to a getter) and not yet marked done. No mutex needed. */
   unfinished(): number {
     const done = Atomics.load(this.meta, Q_DONE); // first: the counts of items put only grow
@@ -477,10 +406,70 @@ export class Store {
     return this.meta[Q_KEY_KIND] as number;
   }
 
-  /** Puts the last encoded item (and `key`) into the queue's order. PUT held; both if it may grow. */
-  push(): void {
+  // ---- one side alone (FIFO) ----------------------------------------------------------------------------
+
+  /**
+   * PUT held (FIFO, open, no getter waiting): pushes the last encoded item with PUT alone, if the ring has
+   * room (within the bound, without growing) and ARENA room for its bytes (without compacting or growing).
+   * False if not, and nothing changed. One function for the path that moves nearly every item.
+   */
+  pushAlone(): boolean {
+    const m = this.meta;
+    const low = m[Q_PUTS] as number;
+    const puts = (m[Q_PUTS + 1] as number) * WRAP + (low >>> 0);
+    const capacity = this.capacity;
+    const cap = this.ord.cap;
+    const limit = capacity > 0 && capacity < cap ? capacity : cap;
+    if (puts - this.takesSeen >= limit) {
+      this.seeTakes(puts);
+      if (puts - this.takesSeen >= limit) return false;
+    }
+    if (!this.arena.fits(round8(encoded.length))) return false;
+    const base = this.ord.tail(low, 0);
+    this.write(this.ord.e, this.ord.f, base, 0);
+    this.pushed(base);
+    return true;
+  }
+
+  /** PUT held, after `pushAlone()`: whether the queue is at its bound. */
+  full(): boolean {
+    const capacity = this.capacity;
+    return capacity > 0 && this.puts() - this.takesSeen >= capacity;
+  }
+
+  /**
+   * GET held (FIFO, no putter waiting): takes the next item for decoding with GET alone (as `take`), if it
+   * has arrived, which its entry's ENTRY_SEQ says alone: its line is read to take the item anyway, while
+   * Q_PUTS's line, which the put side writes for every item, is left to it. False if not, and nothing
+   * changed. An item counted but not marked arrived (its producer died between the two) is for `take`.
+   */
+  takeAlone(): boolean {
+    const takes = this.meta[Q_TAKES] as number;
+    const ring = this.ord as Ring;
+    if (!ring.has(takes)) return false;
+    this.read(ring.e, ring.f, ring.head(takes));
+    this.taken(takes, 0); // the commit, then the bytes are freed
+    this.freeRead();
+    return true;
+  }
+
+  /**
+   * No mutex (FIFO): whether the next item seems to have arrived, for a getter that watches. A hint (the
+   * views may be stale): the answer is found again under the mutex.
+   */
+  arriving(): boolean {
+    return (this.ord as Ring).has(Atomics.load(this.meta, Q_TAKES));
+  }
+
+  // ---- both held ----------------------------------------------------------------------------------------
+
+  /**
+   * Puts the last encoded item into the queue's order, ordered by `key` in a PriorityQueue. PUT held; both
+   * if it may grow.
+   */
+  push(key: Key = 0): void {
     const base = this.slotForPush();
-    this.write(this.entries, this.entriesF64, base);
+    this.write(this.ord.e, this.ord.f, base, key);
     this.pushed(base);
   }
 
@@ -488,7 +477,7 @@ export class Store {
   pushHand(h: number): void {
     const ew = this.ew;
     const base = this.slotForPush();
-    this.entries.set(this.hands.subarray(h * ew, h * ew + ew), base);
+    this.ord.e.set(this.hands.subarray(h * ew, h * ew + ew), base);
     this.freeHand(h);
     this.pushed(base);
   }
@@ -503,22 +492,26 @@ export class Store {
    * (with GET alone, a FIFO takes through `takeAlone`), an item queued.
    */
   take(): void {
-    const m = this.meta;
-    const takes = m[this.takesAt] as number;
+    const takes = this.meta[this.takesAt] as number;
     // A FIFO take never reads Q_PUTS here: the put side writes its line for every item.
     const count = this.order === FIFO ? 0 : this.count;
-    if (this.order === PRIORITY) this.swap(0, count - 1);
-    const base = (this.order === FIFO ? takes & (this.entryCap - 1) : count - 1) * this.ew;
-    this.read(this.entries, this.entriesF64, base);
+    const ord = this.ord;
+    this.read(ord.e, ord.f, ord.head(takes, count));
     this.taken(takes, count); // the commit (see `Dying` above), then the bytes are freed
     this.freeRead();
-    if (count > 1 && this.order === PRIORITY) this.siftDown(0, count - 1);
+    ord.left(count);
+  }
+
+  /** Decodes what the last `take`/`takeHand` read (after `unlock`: decoding never runs under the mutex). */
+  decodeTaken(): unknown {
+    const out = this.out;
+    return decode(out.tag, out.number, out.length);
   }
 
   /** Commits a take: the item leaves the order in these stores. */
   private taken(takes: number, count: number): void {
     const m = this.meta;
-    if (count === 1 && this.order === PRIORITY) m[Q_KEY_KIND] = 0;
+    this.ord.leaving(count);
     if (((takes + 1) | 0) === 0) m[this.takesAt + 1] = ((m[this.takesAt + 1] as number) + 1) | 0; // as in `pushed`
     if (this.order === FIFO)
       Atomics.store(m, this.takesAt, (takes + 1) | 0); // as in `pushed`
@@ -530,150 +523,67 @@ export class Store {
     const n = this.count;
     for (let i = 0; i < n; i++) {
       this.take();
-      if (out.tag === TAG_SHARED) dropItem(scratch32[0] as number); // dropped unread
+      if (this.out.tag === TAG_SHARED) dropItem(scratch32[0] as number); // dropped unread
     }
     return n;
   }
 
   private slotForPush(): number {
     const m = this.meta;
+    const cap = this.ord.cap;
     if (this.order !== FIFO) {
-      if (this.count === this.entryCap) this.growEntries();
-      return this.count * this.ew;
+      const count = this.count;
+      if (count === cap) this.growEntries();
+      return this.ord.tail(0, count);
     }
     // Through the cached count, so that a push never reads Q_TAKES, whose line the get side writes for
     // every item; when it says full, both are held: exact.
     const puts = this.puts();
-    if (puts - this.takesSeen >= this.entryCap) {
+    if (puts - this.takesSeen >= cap) {
       this.seeTakes(puts);
-      if (puts - this.takesSeen === this.entryCap) this.growEntries();
+      if (puts - this.takesSeen === cap) this.growEntries();
     }
-    return ((m[this.putsAt] as number) & (this.entryCap - 1)) * this.ew;
+    return this.ord.tail(m[this.putsAt] as number, 0);
   }
 
   /** Commits a push: the item at `base` joins the order and counts as unfinished (see `Dying` above). */
   private pushed(base: number): void {
     const m = this.meta;
-    if (this.order === PRIORITY) {
-      const e = this.entries;
-      e[base + ENTRY_SEQ] = m[Q_SEQ] as number;
-      m[Q_SEQ] = ((m[Q_SEQ] as number) + 1) | 0;
-      m[Q_KEY_KIND] = e[base + ENTRY_KEY_UNITS] === -1 ? KEY_NUMBER : KEY_STRING;
-      this.siftUp(this.count);
-    }
+    const ord = this.ord;
+    ord.joined(base);
     const puts = ((m[this.putsAt] as number) + 1) | 0;
     // The wrap first: a thread that dies between the two leaves the count in full 2^32 too high, which
     // only sends every cache of it to read it again (never the other way, which would make it look ahead).
     if (puts === 0) m[this.putsAt + 1] = ((m[this.putsAt + 1] as number) + 1) | 0;
-    if (this.order !== FIFO) {
-      m[this.putsAt] = puts; // everyone reads it under the one mutex, whose unlock publishes it
-      return;
-    }
-    // Counted (and so unfinished) before a get can see it, so that its taskDone never finds it missing:
-    // the mark's Atomics.store publishes both to a get, which reads the mark with Atomics.load.
+    // In a LIFO or PRIORITY queue everyone reads the count under the one mutex, whose unlock publishes it;
+    // in a FIFO, the mark's Atomics.store publishes both to a get, which reads the mark (./order-ring.ts).
     m[this.putsAt] = puts;
-    Atomics.store(this.entries, base + ENTRY_SEQ, puts);
+    ord.arrived(base, puts);
   }
 
   /** Both held. */
   private growEntries(): void {
     const ew = this.ew;
-    const old = this.entryCap;
+    const old = this.ord.cap;
     const next = old * 2;
     if (next * ew * 4 > MAX_BYTES) throw new RangeError("threadkit/threads queue: too many items");
     (this.buffers.entries as SharedArrayBufferGrowable).grow(next * ew * 4);
-    if (this.order === FIFO) {
-      // The item put c-th moves from c & (old - 1) to c & (next - 1): half of them to the new half, which
-      // is filled before the new capacity is published (see `Dying` above).
-      const e = new Int32Array(this.buffers.entries);
-      const puts = this.meta[this.putsAt] as number;
-      const takes = this.meta[this.takesAt] as number;
-      for (let c = takes; c !== puts; c = (c + 1) | 0) {
-        if ((c & old) !== 0)
-          e.copyWithin((c & (next - 1)) * ew, (c & (old - 1)) * ew, ((c & (old - 1)) + 1) * ew);
-      }
-      // Every other slot is marked free for the put that will fill it, so that no ENTRY_SEQ left there (0 in
-      // the new half, a moved entry's in the old) can pass for that put's.
-      for (let c = puts; c !== ((takes + next) | 0); c = (c + 1) | 0)
-        e[(c & (next - 1)) * ew + ENTRY_SEQ] = c;
-    }
-    this.meta[Q_ENTRY_CAP] = next;
+    const m = this.meta;
+    const e = new Int32Array(this.buffers.entries);
+    this.ord.grown(e, old, next, m[this.putsAt] as number, m[this.takesAt] as number);
+    m[Q_ENTRY_CAP] = next;
     this.viewsChanged();
-  }
-
-  // ---- the heap (PRIORITY) ------------------------------------------------------------------------------
-
-  private less(i: number, j: number): boolean {
-    const e = this.entries;
-    const a = i * PRIORITY_ENTRY;
-    const b = j * PRIORITY_ENTRY;
-    if (this.meta[Q_KEY_KIND] === KEY_NUMBER) {
-      const f = this.entriesF64;
-      const ka = f[(a >> 1) + ENTRY_KEY] as number;
-      const kb = f[(b >> 1) + ENTRY_KEY] as number;
-      if (ka !== kb) return ka < kb;
-    } else {
-      const c = this.compareStrings(a, b);
-      if (c !== 0) return c < 0;
-    }
-    return (((e[a + ENTRY_SEQ] as number) - (e[b + ENTRY_SEQ] as number)) | 0) < 0;
-  }
-
-  private compareStrings(a: number, b: number): number {
-    const e = this.entries;
-    const u = this.arenaU16;
-    const na = e[a + ENTRY_KEY_UNITS] as number;
-    const nb = e[b + ENTRY_KEY_UNITS] as number;
-    const pa = ((e[a + ENTRY_OFFSET] as number) + round8(e[a + ENTRY_LENGTH] as number)) >> 1;
-    const pb = ((e[b + ENTRY_OFFSET] as number) + round8(e[b + ENTRY_LENGTH] as number)) >> 1;
-    const n = Math.min(na, nb);
-    for (let k = 0; k < n; k++) {
-      const d = (u[pa + k] as number) - (u[pb + k] as number);
-      if (d !== 0) return d;
-    }
-    return na - nb;
-  }
-
-  private swap(i: number, j: number): void {
-    if (i === j) return;
-    const e = this.entries;
-    const t = this.tmp;
-    const a = i * PRIORITY_ENTRY;
-    const b = j * PRIORITY_ENTRY;
-    t.set(e.subarray(a, a + PRIORITY_ENTRY));
-    e.copyWithin(a, b, b + PRIORITY_ENTRY);
-    e.set(t, b);
-  }
-
-  private siftUp(i: number): void {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) return;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-
-  private siftDown(i: number, n: number): void {
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) return;
-      if (c + 1 < n && this.less(c + 1, c)) c++;
-      if (!this.less(c, i)) return;
-      this.swap(i, c);
-      i = c;
-    }
   }
 
   // ---- HANDS --------------------------------------------------------------------------------------------
 
-  /** Puts the last encoded item into a free HANDS entry and returns its index. Both held. */
-  hand(): number {
+  /** Puts the last encoded item (ordered by `key`) into a free HANDS entry and returns its index. Both held. */
+  hand(key: Key = 0): number {
     let h = this.meta[Q_HAND_FREE] as number;
     if (h === NONE) h = this.growHands();
     const base = h * this.ew;
     this.meta[Q_HAND_FREE] = this.hands[base + ENTRY_NEXT] as number;
-    this.write(this.hands, this.handsF64, base);
+    this.write(this.hands, this.handsF64, base, key);
     return h;
   }
 
@@ -691,9 +601,9 @@ export class Store {
   dropHand(h: number): void {
     const base = h * this.ew;
     if (this.hands[base + ENTRY_TAG] === TAG_SHARED)
-      dropItem(this.arena32[(this.hands[base + ENTRY_OFFSET] as number) >> 2] as number);
+      dropItem(this.arena.i32[(this.hands[base + ENTRY_OFFSET] as number) >> 2] as number);
     const size = this.blockSize(this.hands, base);
-    if (size > 0) this.release(this.hands[base + ENTRY_OFFSET] as number, size);
+    if (size > 0) this.arena.release(this.hands[base + ENTRY_OFFSET] as number, size);
     this.freeHand(h);
   }
 
@@ -719,14 +629,15 @@ export class Store {
     return old;
   }
 
-  // ---- entries and ARENA --------------------------------------------------------------------------------
+  // ---- entries and their bytes --------------------------------------------------------------------------
 
-  private write(e: Int32Array, f: Float64Array, base: number): void {
+  private write(e: Int32Array, f: Float64Array, base: number, key: Key): void {
     const { tag, length } = encoded;
     const priority = this.order === PRIORITY;
-    const units = priority && key.kind === KEY_STRING ? key.string.length : 0;
+    const units = priority && typeof key === "string" ? key.length : 0;
     if (length > 0 || units > 0) {
-      const off = this.alloc(round8(length) + round8(units * 2));
+      const arena = this.arena;
+      const off = arena.alloc(round8(length) + round8(units * 2));
       if (tag === TAG_SHARED) {
         // Posted now, at the commit (a put that fails earlier posts nothing): its bytes are the slot.
         scratch32[0] = depositItem(encoded.shared);
@@ -734,18 +645,18 @@ export class Store {
       }
       if (length <= WORD_COPY_MAX) {
         // Blocks are 8-byte aligned and rounded up, so whole words stay inside this block.
-        const a = this.arena32;
+        const a = arena.i32;
         const w = off >> 2;
         const src = scratch32;
         for (let k = 0, n = (length + 3) >> 2; k < n; k++) a[w + k] = src[k] as number;
       } else {
-        this.arena.set(scratch.subarray(0, length), off);
+        arena.bytes.set(scratch.subarray(0, length), off);
       }
       e[base + ENTRY_OFFSET] = off;
       if (units > 0) {
-        const u = this.arenaU16;
+        const u = arena.u16;
         const p = (off + round8(length)) >> 1;
-        const s = key.string;
+        const s = key as string;
         for (let k = 0; k < units; k++) u[p + k] = s.charCodeAt(k);
       }
     } else if (tag === TAG_NUMBER) {
@@ -753,13 +664,14 @@ export class Store {
     }
     if (tag !== TAG_NUMBER) e[base + ENTRY_LENGTH] = length; // a number's Float64 fills that word
     if (priority) {
-      e[base + ENTRY_KEY_UNITS] = key.kind === KEY_STRING ? units : -1;
-      if (key.kind === KEY_NUMBER) f[(base >> 1) + ENTRY_KEY] = key.number;
+      e[base + ENTRY_KEY_UNITS] = typeof key === "string" ? units : -1;
+      if (typeof key === "number") f[(base >> 1) + ENTRY_KEY] = key;
     }
     e[base + ENTRY_TAG] = tag; // last: an entry with a tag is live (compaction looks at HANDS by it)
   }
 
   private read(e: Int32Array, f: Float64Array, base: number): void {
+    const out = this.out;
     const tag = e[base + ENTRY_TAG] as number;
     out.tag = tag;
     if (tag === TAG_NUMBER) {
@@ -775,12 +687,12 @@ export class Store {
       const off = e[base + ENTRY_OFFSET] as number;
       const into = reserve(length);
       if (length <= WORD_COPY_MAX) {
-        const a = this.arena32;
+        const a = this.arena.i32;
         const w = off >> 2;
         const dst = scratch32;
         for (let k = 0, n = (length + 3) >> 2; k < n; k++) dst[k] = a[w + k] as number;
       } else {
-        into.set(this.arena.subarray(off, off + length));
+        into.set(this.arena.bytes.subarray(off, off + length));
       }
       out.off = off;
     }
@@ -789,7 +701,8 @@ export class Store {
 
   /** Frees the bytes of the item just read, once it has left the order or HANDS (the read copied them). */
   private freeRead(): void {
-    if (out.size > 0) this.release(out.off, out.size);
+    const out = this.out;
+    if (out.size > 0) this.arena.release(out.off, out.size);
   }
 
   private blockSize(e: Int32Array, base: number): number {
@@ -798,41 +711,21 @@ export class Store {
     return round8(length) + (units > 0 ? round8(units * 2) : 0);
   }
 
-  /** Bytes of ARENA that live entries hold (Q_ARENA_FREED is the get side's: read atomically). */
-  private live(): number {
-    return ((this.meta[Q_ARENA_ALLOC] as number) - Atomics.load(this.meta, Q_ARENA_FREED)) | 0;
-  }
-
-  /** PUT held; both unless `pushAlone()` found the block fits above the top. */
-  private alloc(size: number): number {
+  /** The live blocks of ARENA, for its compaction: every queued entry's and every HANDS entry's. Both held. */
+  blocks(into: Block[]): void {
+    const ew = this.ew;
     const m = this.meta;
-    if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) {
-      const live = this.live();
-      if (live === 0) m[Q_ARENA_TOP] = 0;
-      const need = live + size;
-      if (need > MAX_ARENA)
-        throw new RangeError("threadkit/threads queue: the items queued would take more than 2 GiB");
-      // Twice what is live, so that compactions stay rare, as far as the limit allows; then compaction.
-      if (need * 2 > this.arenaCap && this.arenaCap < MAX_ARENA) {
-        this.growArena(Math.min(Math.max(this.arenaCap * 2, need * 2), MAX_ARENA));
-      }
-      if ((m[Q_ARENA_TOP] as number) + size > this.arenaCap) this.compact();
+    const bases: number[] = [];
+    this.ord.bases(m[this.putsAt] as number, m[this.takesAt] as number, this.count, bases);
+    for (const base of bases) this.collectBlock(into, this.ord.e, base);
+    for (let h = 0; h < this.handCap; h++) {
+      if (this.hands[h * ew + ENTRY_TAG] !== 0) this.collectBlock(into, this.hands, h * ew);
     }
-    const at = m[Q_ARENA_TOP] as number;
-    m[Q_ARENA_TOP] = at + size;
-    m[Q_ARENA_ALLOC] = ((m[Q_ARENA_ALLOC] as number) + size) | 0;
-    return at;
   }
 
-  /**
-   * GET held. The block is counted freed; a LIFO or PriorityQueue also takes back a block at the top, so
-   * that a stack of items stays compact: Q_ARENA_TOP is the put side's, but every LIFO and PRIORITY put
-   * holds GET too, so GET alone keeps it still there.
-   */
-  private release(off: number, size: number): void {
-    const m = this.meta;
-    Atomics.store(m, Q_ARENA_FREED, ((m[Q_ARENA_FREED] as number) + size) | 0);
-    if (this.order !== FIFO && off + size === m[Q_ARENA_TOP]) m[Q_ARENA_TOP] = off;
+  private collectBlock(into: Block[], e: Int32Array, base: number): void {
+    const size = this.blockSize(e, base);
+    if (size > 0) into.push([e, base + ENTRY_OFFSET, e[base + ENTRY_OFFSET] as number, size]);
   }
 
   /**
@@ -840,20 +733,17 @@ export class Store {
    * buffer (see the top of this file). Costs one comparison unless ARENA is large.
    */
   shrink(): void {
-    if (this.arenaCap <= SHRINK_ABOVE || this.live() !== 0) return;
+    if (!this.arena.drained()) return;
     this.lock();
     try {
-      if (this.arenaCap <= SHRINK_ABOVE || this.live() !== 0) return;
+      if (!this.arena.drained()) return;
       const m = this.meta;
       const arena = growable(FIRST_ARENA);
       // Committed in this order: a thread that dies before the generation moves leaves the old buffer in use.
       deposit(arena, arena, m, Q_ARENA_TICKET);
       this.buffers.arena = arena;
       this.buffers.arenaGen = ((m[Q_ARENA_GEN] as number) + 1) | 0;
-      m[Q_ARENA_TOP] = 0;
-      m[Q_ARENA_ALLOC] = 0;
-      Atomics.store(m, Q_ARENA_FREED, 0);
-      m[Q_ARENA_CAP] = FIRST_ARENA;
+      this.arena.reset();
       m[Q_ARENA_GEN] = ((m[Q_ARENA_GEN] as number) + 1) | 0;
       this.arenaGen = m[Q_ARENA_GEN] as number;
       this.viewsChanged();
@@ -861,53 +751,4 @@ export class Store {
       this.unlock();
     }
   }
-
-  private growArena(bytes: number): void {
-    const next = round8(Math.min(bytes, MAX_ARENA)); // round8 works in 32 bits: clamped first
-    (this.buffers.arena as SharedArrayBufferGrowable).grow(next);
-    this.meta[Q_ARENA_CAP] = next;
-    this.viewsChanged();
-  }
-
-  /**
-   * Moves every live block down to the start of ARENA, in the order of their offsets (so none is
-   * overwritten). Both held.
-   */
-  private compact(): void {
-    const blocks: [Int32Array, number, number, number][] = [];
-    const ew = this.ew;
-    const m = this.meta;
-    if (this.order === FIFO) {
-      const puts = m[this.putsAt] as number;
-      for (let c = m[this.takesAt] as number; c !== puts; c = (c + 1) | 0) {
-        this.collectBlock(blocks, this.entries, (c & (this.entryCap - 1)) * ew);
-      }
-    } else {
-      for (let i = 0, n = this.count; i < n; i++) this.collectBlock(blocks, this.entries, i * ew);
-    }
-    for (let h = 0; h < this.handCap; h++) {
-      if (this.hands[h * ew + ENTRY_TAG] !== 0) this.collectBlock(blocks, this.hands, h * ew);
-    }
-    blocks.sort((x, y) => x[2] - y[2]);
-    let top = 0;
-    for (const [e, base, off, size] of blocks) {
-      if (off !== top) this.arena.copyWithin(top, off, off + size);
-      e[base + ENTRY_OFFSET] = top;
-      top += size;
-    }
-    // Exact again, also after a thread died between an allocation and its commit.
-    m[Q_ARENA_TOP] = top;
-    m[Q_ARENA_ALLOC] = top;
-    Atomics.store(m, Q_ARENA_FREED, 0);
-  }
-
-  private collectBlock(blocks: [Int32Array, number, number, number][], e: Int32Array, base: number): void {
-    const size = this.blockSize(e, base);
-    if (size > 0) blocks.push([e, base, e[base + ENTRY_OFFSET] as number, size]);
-  }
-}
-
-/** Decodes what the last `take`/`takeHand` read (after `unlock`: decoding never runs under the mutex). */
-export function decodeTaken(): unknown {
-  return decode(out.tag, out.number, out.length);
 }
