@@ -35,7 +35,7 @@ describe("threads core: no cell is lost to the dead", () => {
     const PERMITS = 20;
     const sem = new Semaphore(PERMITS);
     const handle = toHandle(sem);
-    const words = new Words(sem._core.i32);
+    const words = new Words(new Int32Array(handle.buffer));
     const main = Agent.main(sem);
     for (let i = 0; i < PERMITS; i++) assert.equal(sem.tryAcquire(), true);
     for (let round = 0; round < 5; round++) {
@@ -86,7 +86,8 @@ describe("threads core: no cell is lost to the dead", () => {
   it(`Lock: ${CAPACITY} queued cells of dead workers are freed by the next hand-off, ${3} times over`, async () => {
     const lock = new Lock();
     const handle = toHandle(lock);
-    const words = new Words(lock._core.i32);
+    const i32 = new Int32Array(handle.buffer);
+    const words = new Words(i32);
     assert.equal(lock.tryAcquire(), true);
     for (let round = 0; round < 3; round++) {
       const a = await Agent.worker(lock, handle);
@@ -103,7 +104,7 @@ describe("threads core: no cell is lost to the dead", () => {
       );
       // The release finds only dead waiters: it frees their cells and leaves the lock free.
       lock.release();
-      assert.equal(Atomics.load(lock._core.i32, STATE), 0, `round ${round}: the lock is free, nobody queued`);
+      assert.equal(Atomics.load(i32, STATE), 0, `round ${round}: the lock is free, nobody queued`);
       assert.equal(
         words.census(() => false),
         0,
@@ -122,7 +123,7 @@ describe("threads core: no cell is lost to the dead", () => {
         () => "main is granted",
       );
       assert.deepEqual(pm.outcome, { ok: true });
-      assert.equal(Atomics.load(lock._core.i32, STATE) & VALUE_MASK, 1);
+      assert.equal(Atomics.load(i32, STATE) & VALUE_MASK, 1);
       await c.done();
     }
     lock.release();

@@ -181,9 +181,9 @@ const subjects: Subject[] = [
 async function runSchedule(subject: Subject, schedule: Step[]): Promise<void> {
   const { primitive, permits } = subject.make();
   const isLock = primitive instanceof Lock;
-  const i32 = primitive._core.i32;
-  const words = new Words(i32);
   const handle = toHandle(primitive as Lock);
+  const i32 = new Int32Array(handle.buffer);
+  const words = new Words(i32);
   const agents: Agent[] = [Agent.main(primitive)];
 
   const model = new Model(permits, isLock);
