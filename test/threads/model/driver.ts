@@ -201,10 +201,16 @@ export class Agent {
     );
   }
 
-  /** The schedule is over: the worker is terminated (each schedule starts with fresh ones). */
+  /**
+   * The schedule is over: the worker is terminated (each schedule starts with fresh ones); the main
+   * thread's calls still waiting are aborted, since a pending async wait keeps the process alive.
+   */
   async done(): Promise<void> {
     const worker = this.worker;
-    if (worker === undefined) return;
+    if (worker === undefined) {
+      for (const controller of this.controllers.values()) controller.abort(new Error("the schedule is over"));
+      return;
+    }
     worker.off("message", this.onMessage);
     await worker.terminate();
   }
