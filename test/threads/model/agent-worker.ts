@@ -26,6 +26,8 @@ port.on("message", (call: Call) => {
     return;
   }
   if (call.op === "block") {
+    // Answered first: once the test has the answer, no grant can be collected by this thread any more.
+    port.postMessage({ id: call.id, outcome: { ok: "blocked" } });
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // until terminated
     return;
   }

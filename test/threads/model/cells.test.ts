@@ -41,7 +41,7 @@ describe("threads core: no cell is lost to the dead", () => {
     for (let round = 0; round < 5; round++) {
       const agent = await Agent.worker(sem, handle);
       await queueMany(agent, words, PERMITS, 0);
-      agent.send({ op: "block" });
+      await agent.settled(agent.send({ op: "block" }), "block");
       sem.release(PERMITS); // every grant lands on a cell its blocked waiter cannot collect
       await agent.kill();
       // The dead worker's 20 permits come back, each with OwnerDiedError, to whoever takes them.
@@ -94,8 +94,8 @@ describe("threads core: no cell is lost to the dead", () => {
       const b = await Agent.worker(lock, handle);
       await queueMany(a, words, CAPACITY / 2, 0);
       await queueMany(b, words, CAPACITY / 2, CAPACITY / 2);
-      a.send({ op: "block" });
-      b.send({ op: "block" });
+      await a.settled(a.send({ op: "block" }), "block");
+      await b.settled(b.send({ op: "block" }), "block");
       await Promise.all([a.kill(), b.kill()]);
       assert.equal(
         words.census(() => false),

@@ -178,7 +178,7 @@ export class Agent {
         this.settle(full.id, outcome);
       });
     }
-    if (full.op === "abort" || full.op === "block") this.calls.delete(full.id); // never answered
+    if (full.op === "abort") this.calls.delete(full.id); // never answered
     return p;
   }
 

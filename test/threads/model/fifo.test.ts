@@ -325,7 +325,7 @@ async function runSchedule(subject: Subject, schedule: Step[]): Promise<void> {
     }
     await queued(a, p);
     if (kind === "block") {
-      agents[a]!.send({ op: "block" });
+      await agents[a]!.settled(agents[a]!.send({ op: "block" }), "block");
       model.agents[a]!.blocked = true;
     }
   }
