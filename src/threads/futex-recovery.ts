@@ -58,6 +58,7 @@ import { deaths, isDead, reap } from "./liveness.ts";
 export function repair(core: Futex): void {
   const i32 = core.i32;
   const capacity = core.capacity;
+  core.handing?.rollback?.();
   const queued = new Uint8Array(capacity);
   let prev = NONE;
   let size = 0;
@@ -96,6 +97,7 @@ export function repair(core: Futex): void {
   }
   if ((i32[SIZE] as number) > 0) Atomics.or(i32, STATE, QUEUED);
   else Atomics.and(i32, STATE, ~QUEUED);
+  core.handing?.redo?.();
 }
 
 /**

@@ -58,6 +58,13 @@ export interface Taker {
    * throws or rejects with OwnerDiedError (the caller holds what it took).
    */
   took(value: number): number | undefined | void;
+  /**
+   * For a primitive whose take changes more than STATE (a Semaphore's owner table): takes by itself, under
+   * GUARD (`held`: the caller holds it already), if it may (nobody queued), instead of `take`'s
+   * compareExchange on STATE and `took`. As tryTake's result: 1, 0, or `-deadOwner`. `take` then only says
+   * whether a take from `state` may succeed.
+   */
+  grab?(value: number, held: boolean): number;
 }
 
 /**
@@ -82,6 +89,10 @@ export interface Orphans {
 export interface Handing {
   /** @internal GUARD held: the grant value to finish the hand-off with, or 0 to put the waiter back at the head. */
   resume(cell: number): number;
+  /** @internal GUARD taken over, before the FIFO is repaired: undoes the dead holder's unfinished step. */
+  rollback?(): void;
+  /** @internal GUARD taken over, after the FIFO is repaired: finishes what the dead holder had committed to. */
+  redo?(): void;
 }
 
 /** Finishes every half-done hand-off with a plain grant (1): an Event's set, a Condition's notify. */
@@ -140,7 +151,14 @@ export class Futex extends Fifo {
     let overflowing = false;
     for (;;) {
       const s = Atomics.load(i32, STATE);
-      if ((s & QUEUED) === 0) {
+      if ((s & QUEUED) === 0 && t.grab !== undefined) {
+        const got = t.grab(value, true);
+        if (got !== 0) {
+          if (overflowing) Atomics.sub(i32, OVERFLOW, 1);
+          this.unlock();
+          return got < 0 ? TAKEN + got : TAKEN;
+        }
+      } else if ((s & QUEUED) === 0) {
         const next = t.take(s);
         if (next >= 0) {
           if (Atomics.compareExchange(i32, STATE, s, next) !== s) continue;
@@ -212,6 +230,7 @@ export class Futex extends Fifo {
       if ((s & QUEUED) !== 0) return 0;
       const next = t.take(s);
       if (next < 0) return 0;
+      if (t.grab !== undefined) return t.grab(value, false);
       if (Atomics.compareExchange(i32, STATE, s, next) === s) {
         const died = t.took(value) || 0;
         return died === 0 ? 1 : -died;
@@ -226,6 +245,11 @@ export class Futex extends Fifo {
       const s = Atomics.load(i32, STATE);
       if ((s & QUEUED) !== 0) break; // someone already waits: it goes first
       const next = t.take(s);
+      if (next >= 0 && t.grab !== undefined) {
+        const got = t.grab(value, false);
+        if (got !== 0) return got;
+        continue;
+      }
       if (next >= 0 && Atomics.compareExchange(i32, STATE, s, next) === s) {
         const died = t.took(value) || 0;
         return died === 0 ? 1 : -died;

@@ -161,11 +161,34 @@ export const ENTRY_KEY_UNITS = 4; // PRIORITY: a string key's UTF-16 units (afte
 export const ENTRY_KEY = 3; // PRIORITY: Float64 index (words 6, 7): a number key (word 5 is unused)
 
 /**
- * A semaphore's owner table, after its cells (at `HEADER + capacity * CELL`): SEM_OWNERS entries of
- * [owner word (thread id + 1, 0 free), permits that thread acquired and has not released] (./semaphore.ts).
+ * A semaphore's trailer, after its cells (at `HEADER + capacity * CELL`): its journal, then its owner table
+ * (./semaphore.ts). Every word of both, and the semaphore's STATE, SEM_TRACKED, SEM_NOTICE and SEM_DEAD,
+ * are written only under GUARD. The journal: SEM_J_COUNT pairs [word index, old value] of the step in
+ * progress (0: none), then what a GUARD holder that died leaves for whoever takes GUARD over. The table:
+ * SEM_J_SIZE entries of [owner word (thread id + 1, 0 free), permits that thread acquired and has not
+ * released].
  */
-export const SEM_OWNERS = 64;
+export const SEM_J_COUNT = 0; // logged writes of the step in progress (0: none, or committed)
+export const SEM_J_GRANT = 1; // the grant value of the waiter a committed step took off the FIFO
+export const SEM_J_OWNER = 2; // the thread whose release is in progress (J_LEFT > 0)
+export const SEM_J_LEFT = 3; // permits that release has still to give back
+export const SEM_J_HIGH = 4; // table entries ever used: searches stop there
+export const SEM_J_SIZE = 5; // table entries (min(initial value, SEM_OWNERS))
+export const SEM_J_LOG = 6; // SEM_J_MAX pairs
+export const SEM_J_MAX = 16;
+export const SEM_J_WORDS = SEM_J_LOG + 2 * SEM_J_MAX;
+/**
+ * Table entries at most: as many threads as the liveness registry tells apart (./liveness.ts). A
+ * semaphore has one entry per permit of its initial value up to that, so its table never fills with
+ * holders: tracked permits never exceed the initial value, and each entry that counts holds one at least.
+ */
+export const SEM_OWNERS = 4096;
 export const SEM_ENTRY = 2;
+
+/** A semaphore's table entries for an initial value of `pool`. */
+export function semEntries(pool: number): number {
+  return Math.min(pool, SEM_OWNERS);
+}
 
 /**
  * A Barrier's drain, after its cells (at `HEADER + capacity * CELL`): who runs the round's action, the home
@@ -178,19 +201,20 @@ export const BARRIER_HOME = 1;
 export const BARRIER_ERROR = 2;
 export const BARRIER_PARTY = 4;
 
-/** Words a kind's buffer has after its `capacity` cells. */
-export function trailer(kind: number, capacity: number): number {
-  if (kind === Kind.Semaphore || kind === Kind.BoundedSemaphore) return SEM_OWNERS * SEM_ENTRY;
+/** Words a kind's buffer has after its `capacity` cells (`entries`: a semaphore's table entries). */
+export function trailer(kind: number, capacity: number, entries = 0): number {
+  if (kind === Kind.Semaphore || kind === Kind.BoundedSemaphore) return SEM_J_WORDS + entries * SEM_ENTRY;
   return kind === Kind.Barrier ? BARRIER_PARTY + capacity : 0;
 }
 
 /** A fresh, zeroed buffer for a primitive of `kind`, with every cell free and the FIFO empty. */
-export function allocate(kind: number, capacity = CAPACITY): Int32Array {
-  const i32 = new Int32Array(sharedBuffer((HEADER + capacity * CELL + trailer(kind, capacity)) * 4));
+export function allocate(kind: number, capacity = CAPACITY, entries = 0): Int32Array {
+  const i32 = new Int32Array(sharedBuffer((HEADER + capacity * CELL + trailer(kind, capacity, entries)) * 4));
   i32[HEAD] = NONE;
   i32[TAIL] = NONE;
   i32[KIND] = kind;
   i32[CAPACITY_WORD] = capacity;
+  if (entries > 0) i32[HEADER + capacity * CELL + SEM_J_SIZE] = entries;
   return i32;
 }
 
@@ -201,9 +225,12 @@ export function attach(buffer: unknown, kind: number): Int32Array {
   }
   const i32 = new Int32Array(buffer);
   const capacity = Atomics.load(i32, CAPACITY_WORD);
+  const sizeAt = HEADER + capacity * CELL + SEM_J_SIZE;
+  const semaphore = kind === Kind.Semaphore || kind === Kind.BoundedSemaphore;
+  const entries = semaphore && sizeAt < i32.length ? Atomics.load(i32, sizeAt) : 0;
   if (
     Atomics.load(i32, KIND) !== kind ||
-    buffer.byteLength !== (HEADER + capacity * CELL + trailer(kind, capacity)) * 4
+    buffer.byteLength !== (HEADER + capacity * CELL + trailer(kind, capacity, entries)) * 4
   ) {
     throw new TypeError("not a threadkit/threads handle of this kind");
   }

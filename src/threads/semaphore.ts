@@ -7,10 +7,11 @@ import type {
 import { admit, checkCount } from "../internal/checks.ts";
 import { probe } from "../internal/probe.ts";
 import { admitSync } from "./admit.ts";
-import { FINISH, Futex, type Orphans } from "./futex.ts";
+import { Futex, type Handing, type Orphans } from "./futex.ts";
 import {
   allocate,
   attach,
+  CAPACITY,
   CAPACITY_WORD,
   CELL,
   HEADER,
@@ -21,14 +22,23 @@ import {
   SEM_BOUND,
   SEM_DEAD,
   SEM_ENTRY,
+  SEM_J_COUNT,
+  SEM_J_GRANT,
+  SEM_J_HIGH,
+  SEM_J_LEFT,
+  SEM_J_LOG,
+  SEM_J_MAX,
+  SEM_J_OWNER,
+  SEM_J_SIZE,
+  SEM_J_WORDS,
   SEM_NOTICE,
-  SEM_OWNERS,
   SEM_POOL,
   SEM_TRACKED,
   STATE,
+  semEntries,
   VALUE_MASK,
 } from "./layout.ts";
-import { ALIVE, DIED, deaths, ENDED, fateOf, isDead } from "./liveness.ts";
+import { ALIVE, DIED, deaths, ENDED, fateOf } from "./liveness.ts";
 import { LockLike } from "./lock-like.ts";
 import { ME } from "./runtime.ts";
 import { callAsync, callSync, pointOf } from "./trace.ts";
@@ -52,37 +62,45 @@ import { callAsync, callSync, pointOf } from "./trace.ts";
  *   such a permit back and reject with OwnerDiedError. A thread whose code returned keeps what it took (its
  *   permits are consumed, as in Python): only dying gives permits back.
  * So a death never makes or loses a permit of the pool, and a consumer that dies does not give back what it
- * consumed. At most SEM_OWNERS (64) threads are counted at once: entries of dead threads are reused (a take
- * that finds none free first gives back what the dead held), but the permits of live threads beyond 64 are
- * not recovered when they die. A thread terminated inside `acquire` between taking a permit and counting it,
- * or inside `release` between counting it down and giving it back (a few instructions each), loses that
- * permit: recovery never creates one. (Closing these windows would take the count and the permit in one
- * step, which one compareExchange on STATE cannot: every take and release would hold GUARD with an undo
- * record.)
+ * consumed.
+ *
+ * Dying at any instruction. A permit moves (STATE) and is counted (the table) in two writes, which one
+ * compareExchange cannot join; so every take, release and recovery changes STATE and the table under GUARD
+ * only, in steps of one permit, and each step journals the old value of every word before it writes it
+ * (robust futexes' `list_op_pending`, as an undo log: see ./layout.ts). A step ends by emptying the
+ * journal, before any grant it makes. Whoever takes GUARD over from a holder that died (`rollback`, then
+ * `redo`, from Futex.repair) undoes the step it left unfinished, puts back at the head a waiter that step
+ * took off the FIFO, or grants one a finished step took off; and finishes a release it had started (J_LEFT
+ * permits were still to go back: a release happens whole). So a death at any instruction neither loses nor
+ * makes a permit. Uncontended, a take or a release is GUARD's compareExchange and exchange around plain
+ * loads and stores, no dearer than the atomics it replaces.
+ *
+ * The table has an entry per permit of the initial value (up to SEM_OWNERS = 4096, the threads the liveness
+ * registry tells apart): counted permits never exceed the initial value, so an entry that counts nothing
+ * is always there to reuse, and no holder goes uncounted for want of one.
  */
-export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
+export class Semaphore extends LockLike implements SemaphoreApi, Orphans, Handing {
   /** @internal */
   declare readonly _core: Futex;
-  /** Where the owner table starts in the buffer. */
+  declare private readonly i32: Int32Array;
+  /** Where the journal starts in the buffer, and the owner table. */
+  declare private readonly j: number;
   declare private readonly table: number;
   /** This thread's entry in the owner table, if it has one (checked before use). */
   declare private slot: number;
-  /** The deaths count at this object's last reap(). */
+  /** The deaths count at this object's last look for threads that ended holding permits. */
   declare private reaped: number;
-  /**
-   * What the last `untrack` took: holder, count, holder, count... in its first `untookLength` slots (put
-   * back if the release fails). Kept, not emptied: a release allocates nothing.
-   */
-  declare private readonly untook: number[];
-  declare private untookLength: number;
   /** SEM_POOL and SEM_BOUND, which never change: read once. */
   declare private readonly pool: number;
   declare private readonly bound: number;
+  /** Whether the last `rollback` undid a step (then a waiter it took off the FIFO goes back). */
+  declare private undone: boolean;
 
   constructor(value = 1) {
     super();
     checkPermits(value);
-    const i32 = allocate(new.target === BoundedSemaphore ? Kind.BoundedSemaphore : Kind.Semaphore);
+    const kind = new.target === BoundedSemaphore ? Kind.BoundedSemaphore : Kind.Semaphore;
+    const i32 = allocate(kind, CAPACITY, semEntries(value));
     i32[STATE] = value;
     i32[SEM_BOUND] = new.target === BoundedSemaphore ? value : -1;
     i32[SEM_POOL] = value;
@@ -96,7 +114,7 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
 
   /** Permits available now. */
   get value(): number {
-    return Atomics.load(this._core.i32, STATE) & VALUE_MASK;
+    return Atomics.load(this.i32, STATE) & VALUE_MASK;
   }
 
   /**
@@ -153,121 +171,138 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     if (probe.on) pointOf(this, "release", n);
     checkCount(n, "n", 1);
     const core = this._core;
-    const i32 = core.i32;
-    // Every check before anything changes (give() checks again, for a racing release).
-    this.check(Atomics.load(i32, STATE) & VALUE_MASK, n);
-    // Counted down before the permits go back: a death in between loses them rather than making two.
-    this.untrack(n);
-    try {
-      this.give(n);
-    } catch (e) {
-      // A racing release hit the bound: as if never called, each permit counted for its holder again.
-      const untook = this.untook;
-      for (let k = 0; k < this.untookLength; k += 2) this.track(untook[k] as number, untook[k + 1] as number);
-      throw e;
-    }
-  }
-
-  /** Throws if `n` more permits than the `permits` free now would pass the bound or MAX_PERMITS. */
-  private check(permits: number, n: number): void {
+    const i32 = this.i32;
+    core.lock();
+    const permits = i32[STATE]! & VALUE_MASK;
     const bound = this.bound;
-    if (bound >= 0 && permits + n > bound) throw new ValueError("Semaphore released too many times");
-    if (permits + n > MAX_PERMITS) throw new RangeError(`a semaphore holds at most ${MAX_PERMITS} permits`);
+    if ((bound >= 0 && permits + n > bound) || permits + n > MAX_PERMITS) {
+      core.unlock();
+      if (bound >= 0 && permits + n > bound) throw new ValueError("Semaphore released too many times");
+      throw new RangeError(`a semaphore holds at most ${MAX_PERMITS} permits`);
+    }
+    // Decided: from here a death of this thread is finished by whoever takes GUARD over (`redo`).
+    i32[this.j + SEM_J_OWNER] = ME;
+    i32[this.j + SEM_J_LEFT] = n;
+    this.giveBack(ME);
+    core.unlock();
   }
 
-  private give(n: number): void {
+  /**
+   * GUARD held: gives back the SEM_J_LEFT permits still to go of `owner`'s release, one journaled step
+   * each: uncounted (its own first), then to the longest live waiter (counted for it) or to STATE.
+   */
+  private giveBack(owner: number): void {
     const core = this._core;
-    const i32 = core.i32;
-    for (;;) {
-      const s = Atomics.load(i32, STATE);
-      const permits = s & VALUE_MASK;
-      this.check(permits, n);
-      if ((s & QUEUED) === 0) {
-        if (Atomics.compareExchange(i32, STATE, s, s + n) === s) return;
-        continue;
-      }
-      core.lock();
-      const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0; // then no permit is free
-      if (queued) {
-        let left = n;
-        for (let cell = core.shift(); cell >= 0; cell = left > 0 ? core.shift() : -1) {
-          this.track(core.owner(cell), 1); // counted for the waiter before it wakes: it may die any time
-          core.grant(cell, 1);
-          left--;
-        }
-        Atomics.store(i32, STATE, left | (core.size > 0 ? QUEUED : 0));
-      }
-      core.unlock();
-      if (queued) return;
+    const i32 = this.i32;
+    const left = this.j + SEM_J_LEFT;
+    for (let k = i32[left]!; k > 0; k--) {
+      this.set(left, k - 1);
+      this.untrack(owner);
+      const s = i32[STATE]!;
+      const cell = (s & QUEUED) !== 0 ? core.shift() : NONE;
+      if (cell === NONE) {
+        this.set(STATE, (s & VALUE_MASK) + 1); // QUEUED clear: a queued FIFO that shift() found empty had only the dead
+        this.commit();
+      } else this.hand(cell, 1);
     }
   }
 
-  /** @internal */
+  /** GUARD held, a step in progress: counts a permit for the waiter of `cell`, ends the step, grants it. */
+  private hand(cell: number, value: number): void {
+    const core = this._core;
+    this.track(core.owner(cell));
+    this.set(STATE, core.size > 0 ? QUEUED : 0);
+    this.i32[this.j + SEM_J_GRANT] = value; // for `resume`, should this thread die before the grant
+    this.commit();
+    core.grant(cell, value);
+  }
+
+  /** @internal Only says whether a take from `state` may succeed: the take itself is `grab`. */
   take(state: number): number {
     return state > 0 ? state - 1 : -1;
   }
 
-  /** @internal A permit taken without waiting: count it, and pass on a death notice if one is due. */
-  took(): number {
-    const i32 = this._core.i32;
-    this.track(ME, 1, true);
-    for (;;) {
-      const notices = Atomics.load(i32, SEM_NOTICE);
-      if (notices === 0) return 0;
-      if (Atomics.compareExchange(i32, SEM_NOTICE, notices, notices - 1) === notices) {
-        return Atomics.load(i32, SEM_DEAD);
+  /** @internal Never called: see `grab`. */
+  took(): void {}
+
+  /**
+   * @internal See Taker.grab in ./futex.ts: takes a permit and counts it in one journaled step, and passes
+   * on a death notice if one is due.
+   */
+  grab(_value: number, held: boolean): number {
+    const core = this._core;
+    const i32 = this.i32;
+    if (!held) core.lock();
+    const s = i32[STATE]!;
+    let got = 0;
+    if ((s & QUEUED) === 0 && (s & VALUE_MASK) > 0) {
+      this.set(STATE, s - 1);
+      this.track(ME);
+      got = 1;
+      const notices = i32[SEM_NOTICE]!;
+      if (notices > 0) {
+        this.set(SEM_NOTICE, notices - 1);
+        got = -i32[SEM_DEAD]!;
       }
+      this.commit();
     }
+    if (!held) core.unlock();
+    return got;
   }
 
   /** @internal See Orphans in ./futex.ts: gives back the permits of every dead thread in the table. */
   recover(claim: boolean, owner: number): number {
     const core = this._core;
-    const i32 = core.i32;
-    if (Atomics.load(i32, SEM_TRACKED) === 0) return 0;
-    let k = 0;
-    let dead = 0;
-    const end = this.table + SEM_OWNERS * SEM_ENTRY;
-    for (let e = this.table; e < end; e += SEM_ENTRY) {
-      const o = Atomics.load(i32, e);
-      if (o === 0) continue;
-      const fate = fateOf(o);
-      if (fate === DIED) {
-        const held = Atomics.exchange(i32, e + 1, 0); // exactly one recoverer gets them
-        Atomics.sub(i32, SEM_TRACKED, held);
-        if (held > 0) {
-          k += held;
-          dead = o;
-        }
-        Atomics.compareExchange(i32, e, o, 0);
-      } else if (fate !== ALIVE) this.forget(e, o);
-    }
-    if (k === 0) return 0;
-    Atomics.store(i32, SEM_DEAD, dead);
-    let left = k;
-    let took = 0;
+    const i32 = this.i32;
+    // Looked for without GUARD first: a waiter's slice must not wait on a GUARD whose holder lives.
+    if (Atomics.load(i32, SEM_TRACKED) === 0 || !this.anyGone()) return 0;
     core.lock();
-    const queued = (Atomics.load(i32, STATE) & QUEUED) !== 0; // then no permit is free
-    if (queued) {
-      while (left > 0) {
-        const cell = core.shift();
-        if (cell === NONE) break;
-        this.track(core.owner(cell), 1);
-        core.grant(cell, -dead);
-        left--;
+    let took = 0;
+    const end = this.table + i32[this.j + SEM_J_HIGH]! * SEM_ENTRY;
+    for (let e = this.table; e < end; e += SEM_ENTRY) {
+      const o = i32[e]!;
+      if (o === 0 || i32[e + 1] === 0) continue;
+      const fate = fateOf(o);
+      if (fate === ENDED) {
+        this.forget(e);
+        this.commit();
+        continue;
+      }
+      if (fate !== DIED) continue;
+      // One permit a step: the entry's count is the record of what is left to recover.
+      for (let held = i32[e + 1]!; held > 0; held--) {
+        this.set(e + 1, held - 1);
+        this.set(SEM_TRACKED, i32[SEM_TRACKED]! - 1);
+        const s = i32[STATE]!;
+        const cell = (s & QUEUED) !== 0 ? core.shift() : NONE;
+        if (cell !== NONE) this.hand(cell, -o);
+        else if (claim && took === 0) {
+          this.set(STATE, s & VALUE_MASK); // QUEUED clear: the FIFO held only the dead
+          this.track(owner);
+          this.commit();
+          took = o;
+        } else {
+          // Notices with the permits: whoever takes one of them finds its notice.
+          this.set(STATE, (s & VALUE_MASK) + 1);
+          this.set(SEM_NOTICE, i32[SEM_NOTICE]! + 1);
+          this.set(SEM_DEAD, o);
+          this.commit();
+        }
       }
     }
-    if (left > 0 && claim) {
-      this.track(owner, 1);
-      left--;
-      took = dead;
-    }
-    // Notices first, then the permits: whoever takes one of them finds its notice.
-    if (left > 0) Atomics.add(i32, SEM_NOTICE, left);
-    if (queued) Atomics.store(i32, STATE, left | (core.size > 0 ? QUEUED : 0));
-    else if (left > 0) Atomics.add(i32, STATE, left); // fast paths may take and release meanwhile
     core.unlock();
     return took;
+  }
+
+  /** Whether a thread that died or ended holds permits, by a read of the table without GUARD (a hint). */
+  private anyGone(): boolean {
+    const i32 = this.i32;
+    const end = this.table + Atomics.load(i32, this.j + SEM_J_HIGH) * SEM_ENTRY;
+    for (let e = this.table; e < end; e += SEM_ENTRY) {
+      const o = Atomics.load(i32, e);
+      if (o !== 0 && Atomics.load(i32, e + 1) > 0 && fateOf(o) !== ALIVE) return true;
+    }
+    return false;
   }
 
   /** @internal */
@@ -277,127 +312,136 @@ export class Semaphore extends LockLike implements SemaphoreApi, Orphans {
     );
   }
 
+  // ---- the journal (GUARD held) -------------------------------------------------------------------------
+
+  /** Writes `value` at `index`, its old value journaled first. */
+  private set(index: number, value: number): void {
+    const i32 = this.i32;
+    const count = this.j + SEM_J_COUNT;
+    const c = i32[count]!;
+    if (c === SEM_J_MAX) throw new Error("threadkit: a semaphore step outgrew its journal"); // never: a step writes at most 10
+    const at = this.j + SEM_J_LOG + 2 * c;
+    i32[at] = index;
+    i32[at + 1] = i32[index]!;
+    i32[count] = c + 1; // then the write: a death before this store leaves the word as it was
+    i32[index] = value;
+  }
+
+  /** Ends a step: nothing of it is undone any more. */
+  private commit(): void {
+    this.i32[this.j + SEM_J_COUNT] = 0;
+  }
+
+  /** @internal See Handing in ./futex.ts: undoes the step a GUARD holder died inside, newest write first. */
+  rollback(): void {
+    const i32 = this.i32;
+    const count = this.j + SEM_J_COUNT;
+    const c = i32[count]!;
+    this.undone = c > 0;
+    for (let k = c - 1; k >= 0; k--) {
+      const at = this.j + SEM_J_LOG + 2 * k;
+      i32[i32[at]!] = i32[at + 1]!;
+    }
+    i32[count] = 0;
+  }
+
+  /**
+   * @internal See Handing: a waiter the dead GUARD holder took off the FIFO goes back at the head if its
+   * step was undone, else gets the grant its finished step decided.
+   */
+  resume(): number {
+    return this.undone ? 0 : this.i32[this.j + SEM_J_GRANT]!;
+  }
+
+  /** @internal See Handing: finishes the release the dead GUARD holder had started. */
+  redo(): void {
+    const i32 = this.i32;
+    if (i32[this.j + SEM_J_LEFT]! > 0) this.giveBack(i32[this.j + SEM_J_OWNER]!);
+  }
+
+  // ---- the owner table (GUARD held, inside a step) ------------------------------------------------------
+
   /** A thread that ended (its code returned) keeps what it took: its permits are consumed, not held. */
-  private forget(e: number, o: number): void {
-    const i32 = this._core.i32;
-    Atomics.sub(i32, SEM_TRACKED, Atomics.exchange(i32, e + 1, 0));
-    Atomics.compareExchange(i32, e, o, 0);
+  private forget(e: number): void {
+    const i32 = this.i32;
+    this.set(SEM_TRACKED, i32[SEM_TRACKED]! - i32[e + 1]!);
+    this.set(e + 1, 0);
   }
 
-  /**
-   * Counts `n` permits as held by `owner`, as far as the pool allows (see the class comment). `unguarded`:
-   * the caller does not hold GUARD, so a full table can be emptied of dead holders first (`recover` takes
-   * GUARD): without it, a semaphore whose takes never fail would never look for them, and once SEM_OWNERS
-   * dead holders filled the table no later permit could be recovered.
-   */
-  private track(owner: number, n: number, unguarded = false): void {
-    const i32 = this._core.i32;
-    const pool = this.pool;
-    let k: number;
-    for (;;) {
-      const t = Atomics.load(i32, SEM_TRACKED);
-      k = Math.min(pool - t, n);
-      if (k <= 0 && this.reap()) continue;
-      if (k <= 0) return;
-      if (Atomics.compareExchange(i32, SEM_TRACKED, t, t + k) === t) break;
+  /** Counts a permit as held by `owner`, as far as the pool allows (see the class comment). */
+  private track(owner: number): void {
+    const i32 = this.i32;
+    if (i32[SEM_TRACKED]! >= this.pool) {
+      // The pool is all counted: the permits of a thread that ended since we last looked are consumed.
+      const e = this.ended();
+      if (e < 0) return;
+      this.forget(e);
     }
-    let e = this.entryOf(owner, true);
-    if (e < 0 && unguarded && deaths() !== 0) {
-      this.recover(false, 0);
-      e = this.entryOf(owner, true);
+    const e = this.entryOf(owner, true);
+    if (e < 0) return; // more than SEM_OWNERS threads hold permits at once
+    this.set(SEM_TRACKED, i32[SEM_TRACKED]! + 1);
+    this.set(e + 1, i32[e + 1]! + 1);
+  }
+
+  /** Stops counting one permit: `owner`'s if it holds any, else another thread's (a release on its behalf). */
+  private untrack(owner: number): void {
+    const i32 = this.i32;
+    if (i32[SEM_TRACKED] === 0) return;
+    let e = this.entryOf(owner, false);
+    if (e < 0 || i32[e + 1] === 0) {
+      const end = this.table + i32[this.j + SEM_J_HIGH]! * SEM_ENTRY;
+      for (e = this.table; e < end && i32[e + 1] === 0; e += SEM_ENTRY);
+      if (e === end) return;
     }
-    if (e < 0)
-      Atomics.sub(i32, SEM_TRACKED, k); // the table is full: not recoverable
-    else Atomics.add(i32, e + 1, k);
+    this.set(SEM_TRACKED, i32[SEM_TRACKED]! - 1);
+    this.set(e + 1, i32[e + 1]! - 1);
   }
 
-  /**
-   * Stops counting up to `n` permits: this thread's first, then other threads'. What it took is left in
-   * `untook`, holder by holder.
-   */
-  private untrack(n: number): void {
-    const i32 = this._core.i32;
-    this.untookLength = 0;
-    if (Atomics.load(i32, SEM_TRACKED) === 0) return;
-    let left = n;
-    const own = this.entryOf(ME, false);
-    if (own >= 0) left -= this.takeFrom(own, left);
-    const end = this.table + SEM_OWNERS * SEM_ENTRY;
-    for (let e = this.table; left > 0 && e < end; e += SEM_ENTRY) left -= this.takeFrom(e, left);
-    if (left < n) Atomics.sub(i32, SEM_TRACKED, n - left);
-  }
-
-  /** Takes up to `max` permits off table entry `e`'s count, noting them in `untook`; returns how many. */
-  private takeFrom(e: number, max: number): number {
-    const i32 = this._core.i32;
-    const owner = Atomics.load(i32, e);
-    for (;;) {
-      const c = Atomics.load(i32, e + 1);
-      if (c <= 0) return 0;
-      const k = Math.min(c, max);
-      if (Atomics.compareExchange(i32, e + 1, c, c - k) !== c) continue;
-      this.untook[this.untookLength++] = owner;
-      this.untook[this.untookLength++] = k;
-      return k;
-    }
-  }
-
-  /**
-   * The pool is all counted: forget the permits of threads that ended since this object last looked (they
-   * count against the pool until then). True if it forgot any. Scans only after a new end or death.
-   */
-  private reap(): boolean {
+  /** An entry of a thread that ended holding permits, or -1; scans only after a new end or death. */
+  private ended(): number {
     const d = deaths();
-    if (d === this.reaped) return false;
-    this.reaped = d;
-    const i32 = this._core.i32;
-    const end = this.table + SEM_OWNERS * SEM_ENTRY;
-    let any = false;
+    if (d === this.reaped) return -1;
+    const i32 = this.i32;
+    const end = this.table + i32[this.j + SEM_J_HIGH]! * SEM_ENTRY;
     for (let e = this.table; e < end; e += SEM_ENTRY) {
-      const o = Atomics.load(i32, e);
-      if (o !== 0 && Atomics.load(i32, e + 1) > 0 && fateOf(o) === ENDED) {
-        this.forget(e, o);
-        any = true;
-      }
+      const o = i32[e]!;
+      if (o !== 0 && i32[e + 1]! > 0 && fateOf(o) === ENDED) return e;
     }
-    return any;
+    this.reaped = d;
+    return -1;
   }
 
-  /** The table entry of `owner` (its base index), claiming a free one if `claim`; -1 if none. */
+  /**
+   * The table entry of `owner` (its base index), claiming one if `claim` (a free one, a new one, else one
+   * that counts nothing: its thread looks for its entry again); -1 if none.
+   */
   private entryOf(owner: number, claim: boolean): number {
-    const i32 = this._core.i32;
-    if (owner === ME && this.slot >= 0 && Atomics.load(i32, this.slot) === ME) return this.slot;
-    const base = this.table;
-    const end = base + SEM_OWNERS * SEM_ENTRY;
-    for (let e = base; e < end; e += SEM_ENTRY) {
-      if (Atomics.load(i32, e) === owner) {
+    const i32 = this.i32;
+    if (owner === ME && this.slot >= 0 && i32[this.slot] === ME) return this.slot;
+    const high = this.j + SEM_J_HIGH;
+    const end = this.table + i32[high]! * SEM_ENTRY;
+    let free = -1;
+    for (let e = this.table; e < end; e += SEM_ENTRY) {
+      const o = i32[e]!;
+      if (o === owner) {
         if (owner === ME) this.slot = e;
         return e;
       }
+      if (free < 0 && o === 0) free = e;
     }
     if (!claim) return -1;
-    for (let pass = 0; pass < 2; pass++) {
-      for (let e = base; e < end; e += SEM_ENTRY) {
-        if (Atomics.load(i32, e) === 0 && Atomics.compareExchange(i32, e, 0, owner) === 0) {
-          if (owner === ME) this.slot = e;
-          return e;
-        }
-      }
-      // Full: free the entries of dead threads that hold nothing (those that hold are for recover()).
-      let freed = false;
-      for (let e = base; e < end; e += SEM_ENTRY) {
-        const o = Atomics.load(i32, e);
-        if (o !== 0 && Atomics.load(i32, e + 1) === 0 && isDead(o, true)) {
-          freed = Atomics.compareExchange(i32, e, o, 0) === o || freed;
-        }
-      }
-      if (!freed) break;
+    if (free < 0 && i32[high]! < i32[this.j + SEM_J_SIZE]!) {
+      free = end;
+      this.set(high, i32[high]! + 1);
     }
-    return -1;
+    for (let e = this.table; free < 0 && e < end; e += SEM_ENTRY) if (i32[e + 1] === 0) free = e;
+    if (free < 0) return -1;
+    this.set(free, owner);
+    if (owner === ME) this.slot = free;
+    return free;
   }
 }
 
-/** Takes up to `max` from the count at `index` (never below 0); returns how many it took. */
 /** A Semaphore that refuses to hold more permits than it started with: ValueError, and nothing changes. */
 export class BoundedSemaphore extends Semaphore implements BoundedSemaphoreApi {
   /** Makes the class nominal: a plain Semaphore is not a BoundedSemaphore, though it has the same shape. */
@@ -418,24 +462,24 @@ function wrap<S extends Semaphore>(prototype: S, i32: Int32Array): S {
 function init(sem: Semaphore, i32: Int32Array): void {
   const fields = sem as unknown as {
     _core: Futex;
+    i32: Int32Array;
+    j: number;
     table: number;
     slot: number;
     reaped: number;
-    untook: number[];
-    untookLength: number;
     pool: number;
     bound: number;
+    undone: boolean;
   };
-  // A release that died between taking a waiter off the FIFO and granting it had counted down the permit
-  // it was giving: the waiter gets it (FINISH), counted for it or not (see the class comment).
-  fields._core = new Futex(i32, sem, FINISH);
-  fields.table = HEADER + Atomics.load(i32, CAPACITY_WORD) * CELL;
+  fields._core = new Futex(i32, sem, sem);
+  fields.i32 = i32;
+  fields.j = HEADER + Atomics.load(i32, CAPACITY_WORD) * CELL;
+  fields.table = fields.j + SEM_J_WORDS;
   fields.slot = -1;
   fields.reaped = 0;
-  fields.untook = [];
-  fields.untookLength = 0;
   fields.pool = Atomics.load(i32, SEM_POOL);
   fields.bound = Atomics.load(i32, SEM_BOUND);
+  fields.undone = false;
 }
 
 function checkPermits(value: number): void {

@@ -32,7 +32,7 @@ function allCellsFree(i32: Int32Array): boolean {
 }
 
 describe("threads core (futex.ts)", () => {
-  it("uncontended acquire/release/set/wait never touch the waiter FIFO or its guard", async () => {
+  it("uncontended acquire/release/set/wait never touch the waiter FIFO, nor its guard but for a Semaphore's journal", async () => {
     const ok = runTask("uncontendedWithoutGuard", new Lock(), new RLock(), new Semaphore(1), new Event());
     assert.equal(await withinBooted(ok, 30_000), true);
   });

@@ -3,8 +3,7 @@
  * the queue's mutexes (as any put or get that must wait does, for a few instructions) and stays inside
  * until terminated; `churn` puts and gets numbers and strings forever, so a terminate() lands anywhere,
  * often inside a mutex; `get` attaches the queue and blocks in one getSync, and posts what it got. On a
- * Semaphore: `orphan` takes the head waiter off the FIFO under GUARD, as a release does just before it
- * grants, and stays there until terminated; `guard` takes GUARD and stays. `flag[0]` is set to 1 once the worker is where the test wants it.
+ * Semaphore: `guard` takes GUARD and stays until terminated. `flag[0]` is set to 1 once the worker is where the test wants it.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { fromHandle, type Handle } from "../../src/threads/handle.ts";
@@ -12,7 +11,7 @@ import type { Queue } from "../../src/threads/queue.ts";
 import type { Semaphore } from "../../src/threads/semaphore.ts";
 
 const { op, handle, flag } = workerData as {
-  op: "hold" | "churn" | "get" | "orphan" | "guard";
+  op: "hold" | "churn" | "get" | "guard";
   handle: Handle;
   flag: Int32Array;
 };
@@ -23,10 +22,8 @@ function stay(): void {
   Atomics.wait(flag, 0, 1);
 }
 
-if (op === "orphan" || op === "guard") {
-  const core = (fromHandle(handle) as Semaphore)._core;
-  core.lock();
-  if (op === "orphan") core.shift();
+if (op === "guard") {
+  (fromHandle(handle) as Semaphore)._core.lock();
   stay();
 } else if (op === "get") {
   Atomics.store(flag, 0, 1);

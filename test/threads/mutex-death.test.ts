@@ -7,20 +7,9 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { toHandle } from "../../src/threads/handle.ts";
-import {
-  CAPACITY,
-  CELL,
-  FREE,
-  HEADER,
-  Q_GET_MUTEX,
-  Q_PUT_MUTEX,
-  QUEUED,
-  SIZE,
-  STATE,
-} from "../../src/threads/layout.ts";
+import { Q_GET_MUTEX, Q_PUT_MUTEX } from "../../src/threads/layout.ts";
 import { isDead } from "../../src/threads/liveness.ts";
 import { Queue } from "../../src/threads/queue.ts";
-import { Semaphore } from "../../src/threads/semaphore.ts";
 import { sleep } from "../helpers.ts";
 import { startWorker, terminateAll, withinBooted } from "./spawn.ts";
 import { until } from "./util.ts";
@@ -34,11 +23,7 @@ const words = (q: Queue<number | string>): number[] =>
   [Q_PUT_MUTEX, Q_GET_MUTEX].map((w) => Atomics.load(q._store.meta, w));
 
 /** Starts `op` on `q` in a worker, waits until it is there (its flag), lets it run `ms`, and terminates it. */
-async function killed(
-  op: "hold" | "churn" | "orphan",
-  q: Queue<number | string> | Semaphore,
-  ms = 0,
-): Promise<number> {
+async function killed(op: "hold" | "churn", q: Queue<number | string>, ms = 0): Promise<number> {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const worker = startWorker(entry, { op, handle: toHandle(q), flag });
   const owner = worker.threadId + 1;
@@ -89,21 +74,6 @@ describe("threads Queue: a thread that dies inside the queue's mutexes", () => {
     );
     q.putNowait(7);
     assert.equal(await withinBooted(got, 20_000, "the getter's item"), 7);
-  });
-
-  it("a waiter taken off the FIFO by a releaser that died before granting it gets the permit being handed", async () => {
-    const sem = new Semaphore(0);
-    const i32 = sem._core.i32;
-    const orphaned = sem.acquire(); // no timeout: whoever takes GUARD over finishes the hand-off
-    await killed("orphan", sem);
-    assert.equal(await withinBooted(orphaned, 20_000), true, "granted, not left unlinked");
-    assert.equal(Atomics.load(i32, SIZE), 0, "the FIFO was not unlinked twice");
-    assert.equal(Atomics.load(i32, STATE) & QUEUED, 0);
-    for (let k = 0; k < CAPACITY; k++) assert.equal(Atomics.load(i32, HEADER + k * CELL), FREE);
-    const next = sem.acquire({ timeout: 5_000 });
-    sem.release();
-    assert.equal(await withinBooted(next), true, "the semaphore still works");
-    assert.equal(sem.value, 0);
   });
 
   it("workers terminated anywhere in a put/get loop leave the queue consistent and usable", async () => {

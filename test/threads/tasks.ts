@@ -5,7 +5,7 @@
  */
 import type { Condition } from "../../src/threads/condition.ts";
 import type { Event } from "../../src/threads/event.ts";
-import { GUARD, STATE, VALUE_MASK } from "../../src/threads/layout.ts";
+import { FREE, GUARD, HEAD, HEADER, NONE, STATE, VALUE_MASK, WAITING } from "../../src/threads/layout.ts";
 import { Lock } from "../../src/threads/lock.ts";
 import { RLock } from "../../src/threads/rlock.ts";
 import { ME } from "../../src/threads/runtime.ts";
@@ -179,8 +179,13 @@ export function acquireSyncOnce(lock: Lock): boolean {
  * the waiter FIFO would block here for good (the test's deadline then fails it).
  */
 export async function uncontendedWithoutGuard(lock: Lock, rlock: RLock, sem: Semaphore, event: Event) {
-  const all = [lock, rlock, sem, event];
+  // A Semaphore's take and release hold GUARD (its journal: see ./semaphore.ts) but never queue: a FIFO
+  // that another thread seems to be changing (HEAD set, a cell WAITING) is left alone.
+  const all = [lock, rlock, event];
   for (const p of all) Atomics.store(p._core.i32, GUARD, 1);
+  const semWords = sem._core.i32;
+  Atomics.store(semWords, HEAD, HEADER);
+  Atomics.store(semWords, HEADER, WAITING);
   for (let i = 0; i < 1000; i++) {
     lock.acquireSync();
     lock.release();
@@ -197,5 +202,8 @@ export async function uncontendedWithoutGuard(lock: Lock, rlock: RLock, sem: Sem
     event.clear();
   }
   for (const p of all) Atomics.store(p._core.i32, GUARD, 0);
-  return true;
+  const untouched = Atomics.load(semWords, HEAD) === HEADER && Atomics.load(semWords, HEADER) === WAITING;
+  Atomics.store(semWords, HEAD, NONE);
+  Atomics.store(semWords, HEADER, FREE);
+  return untouched && sem.value === 1 && Atomics.load(semWords, GUARD) === 0;
 }
