@@ -45,7 +45,7 @@ export function rootOf(owner: Owner | null | undefined): Root {
 
 /** The thread whose recorded wait is `w` (a Lock's next holder: its queue's head), if any. */
 export function rootWaiting(w: W | null): Root | undefined {
-  if ((MAIN as Root).deadlockWait === w) return MAIN;
+  if (!running.started || (MAIN as Root).deadlockWait === w) return MAIN;
   for (const t of threads()) if ((t as Root).deadlockWait === w) return t as Root;
   return undefined;
 }
@@ -76,14 +76,18 @@ let early: { queues: Q[]; roots: Set<Root> } | undefined;
 
 /** Records that the current thread waits as `w` in `q`, and has the detector look at it. */
 export function watched(q: Q, w: W): void {
-  // Until a Thread starts, every wait is MAIN's (no need to ask), and no wait can close a cycle, which
-  // takes two threads: the check at exit is all there is to do.
-  const root = running.started ? rootOf(currentOwner()) : (MAIN as Root);
-  root.deadlockWait = w;
-  root.deadlockQueue = q;
-  root.deadlockSeq = ++waits;
+  // Until a Thread starts, every wait is MAIN's (rootWaiting says so), and no wait can close a cycle, which
+  // takes two threads: the check at exit, which finds the waits in their queues, is all there is to do, so
+  // nothing is written on MAIN, and a queue already listed costs nothing more.
+  let root: Root | undefined;
+  if (running.started) {
+    root = rootOf(currentOwner());
+    root.deadlockWait = w;
+    root.deadlockQueue = q;
+    root.deadlockSeq = ++waits;
+  } else if (q.listed) return;
   if (detector !== undefined) {
-    if (running.started) detector.watch(root, q, w);
+    if (root !== undefined) detector.watch(root, q, w);
     else detector.track(q);
     return;
   }
@@ -112,7 +116,7 @@ export function watched(q: Q, w: W): void {
     q.listed = true;
     early.queues.push(q);
   }
-  if (running.started) early.roots.add(root);
+  if (root !== undefined) early.roots.add(root);
 }
 
 /**
